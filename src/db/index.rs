@@ -1,0 +1,97 @@
+//! The semantic index: one walk per file that creates a tracked [`ScopeId`] per scope, and the
+//! per-scope `symbol_table` firewall.
+//!
+//! This is the path of ruff#13071 (`semantic_index → push_scope → ScopeId::new`): scope
+//! structs are created by a query, disappear when an edit removes their scope, and come back
+//! when an edit restores it, which is where salsa's tracked-struct bugs live.
+
+use std::sync::Arc;
+
+use crate::semantic::{self, FileIndex, FileScopeId, ScopeKind, SymbolTable};
+
+use super::{Db, SourceFile, parsed_module};
+
+/// A scope, as a salsa handle valid for one revision.
+///
+/// Its identity is `(file, file_scope_id)`: the n-th scope of a file is "the same" scope across
+/// revisions, so a query keyed by it can be reused when the scope's table is unchanged. Its
+/// kind, name and parent are `#[tracked]` fields: a query reading only `parent` is not
+/// invalidated when an edit turns a function into a class at the same position.
+#[salsa::tracked(debug)]
+pub struct ScopeId<'db> {
+    /// The file the scope belongs to.
+    #[returns(copy)]
+    pub file: SourceFile,
+    /// The scope's index within its file.
+    #[returns(copy)]
+    pub file_scope_id: FileScopeId,
+    /// What opened the scope.
+    #[tracked]
+    #[returns(copy)]
+    pub kind: ScopeKind,
+    /// The function, class or alias name, or `<lambda>`, `<listcomp>`, ….
+    #[tracked]
+    #[returns(ref)]
+    pub name: String,
+    /// The enclosing scope; `None` for the module scope.
+    #[tracked]
+    #[returns(copy)]
+    pub parent: Option<ScopeId<'db>>,
+}
+
+/// The semantic index of one file: the pure [`FileIndex`] plus a salsa handle per scope.
+#[derive(Debug, PartialEq, Eq, salsa::SalsaValue)]
+pub struct SemanticIndex<'db> {
+    /// The scopes' handles, indexed by [`FileScopeId`].
+    pub scopes: Vec<ScopeId<'db>>,
+    /// What the AST walk found.
+    pub index: Arc<FileIndex>,
+}
+
+impl<'db> SemanticIndex<'db> {
+    /// The handle of the module scope.
+    pub fn module_scope(&self) -> Option<ScopeId<'db>> {
+        self.scopes.first().copied()
+    }
+}
+
+/// Walks the file's AST once and creates one tracked [`ScopeId`] per scope.
+///
+/// `no_eq`: the index carries every scope's byte range, which shifts with almost any edit, so
+/// comparing old and new indexes would rarely let salsa backdate; the per-scope
+/// [`symbol_table`] query is the firewall instead (ty's `semantic_index` is `no_eq` too).
+#[salsa::tracked(returns(ref), no_eq)]
+pub fn semantic_index(db: &dyn Db, file: SourceFile) -> SemanticIndex<'_> {
+    let index = Arc::new(semantic::build_file_index(parsed_module(db, file).syntax()));
+    let mut scopes: Vec<ScopeId<'_>> = Vec::with_capacity(index.scopes.len());
+    for (position, scope) in index.scopes.iter().enumerate() {
+        let parent = scope
+            .parent
+            .and_then(|parent| scopes.get(parent.index()).copied());
+        let file_scope_id = FileScopeId(u32::try_from(position).unwrap_or(u32::MAX));
+        scopes.push(ScopeId::new(
+            db,
+            file,
+            file_scope_id,
+            scope.kind,
+            scope.name.clone(),
+            parent,
+        ));
+    }
+    SemanticIndex { scopes, index }
+}
+
+/// The symbols and imports of one scope.
+///
+/// A firewall, like ty's `place_table`: it re-executes whenever its file's index does, but
+/// salsa backdates it when the table is equal, so queries reading only this scope's table are
+/// not re-executed by edits elsewhere in the file.
+#[salsa::tracked(returns(ref))]
+pub fn symbol_table<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Arc<SymbolTable> {
+    let index = semantic_index(db, scope.file(db));
+    index
+        .index
+        .scope(scope.file_scope_id(db))
+        .map(|data| Arc::clone(&data.table))
+        .unwrap_or_default()
+}

@@ -1,0 +1,37 @@
+//! Salsa inputs: the files of the workspace and the project that lists them.
+//!
+//! A file handle is created once per path and reused when the path is removed and added back,
+//! as ty's `Files` does: removal flips `exists` and empties the text rather than destroying the
+//! input, so a handle kept by a background job or an older answer never makes a query panic.
+
+/// One Python file: the unit of parsing and of invalidation.
+///
+/// `path` never changes after creation (HIGH durability). `text` and `exists` are LOW for
+/// workspace files and HIGH for files marked as library code, so that an edit to a workspace
+/// file lets salsa skip verifying queries that depend only on library files.
+#[salsa::input(debug)]
+pub struct SourceFile {
+    /// Project-relative path with `/` separators; also determines the module name.
+    #[returns(ref)]
+    pub path: String,
+    /// The current contents; empty when the file has been removed.
+    #[returns(ref)]
+    pub text: String,
+    /// Whether the file is part of the project right now.
+    #[returns(copy)]
+    pub exists: bool,
+    /// Whether the file is library code (its text has HIGH durability).
+    #[returns(copy)]
+    pub is_library: bool,
+}
+
+/// The set of files in the project, sorted by path.
+///
+/// Kept separate from the files so that editing a file's text does not invalidate queries that
+/// only ask which files exist (`resolve_module`).
+#[salsa::input(debug)]
+pub struct Project {
+    /// The live files, sorted by path.
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+}

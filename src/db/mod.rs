@@ -1,0 +1,245 @@
+//! The salsa database under test: Python files as inputs, a parse query, a semantic index that
+//! creates one tracked `ScopeId` per scope, per-scope firewall queries, interned names,
+//! cross-file resolution with fixpoint cycles, diagnostics through an accumulator, LRU and
+//! durability. Shaped after ty's `ruff_db`, `ty_python_core` and `ty_project`.
+//!
+//! What it promises: every query is deterministic and reads only tracked inputs, so any answer
+//! that differs from [`crate::model`] on the same texts is salsa's doing. What it does not
+//! promise: Python semantics beyond what the model computes too.
+//!
+//! Mutations go through [`FuzzDatabase`]'s `&mut self` methods on one handle; clones of that
+//! handle (`db.clone()`) run queries on other threads and are cancelled by the next write.
+
+mod answers;
+mod check;
+mod events;
+#[expect(
+    missing_docs,
+    reason = "salsa's macros generate undocumented constructors and accessors"
+)]
+mod index;
+#[expect(
+    missing_docs,
+    reason = "salsa's macros generate undocumented constructors and accessors"
+)]
+mod inputs;
+mod parse;
+#[expect(
+    missing_docs,
+    reason = "salsa's macros generate undocumented constructors and accessors"
+)]
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use salsa::{Durability, Setter};
+
+pub use answers::answers;
+pub use check::{Diagnostics, check_file, check_scope, check_syntax, file_diagnostics};
+pub use events::{EventLog, LoggedEvent};
+pub use index::{ScopeId, SemanticIndex, semantic_index, symbol_table};
+pub use inputs::{Project, SourceFile};
+pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};
+pub use resolve::{
+    ModuleName, SymbolName, module_exports, module_level_binding, module_table, resolve_import,
+    resolve_module, resolve_names,
+};
+
+use crate::model::SourceInput;
+
+/// What every query can ask of the database besides its inputs.
+#[salsa::db]
+pub trait Db: salsa::Database {
+    /// The project input listing the live files.
+    fn project(&self) -> Project;
+}
+
+/// The concrete database. Cloning gives another handle on the same storage, for background
+/// work; a write on one handle cancels the queries running on the others and waits until they
+/// are dropped.
+#[salsa::db]
+#[derive(Clone)]
+pub struct FuzzDatabase {
+    storage: salsa::Storage<Self>,
+    /// Always `Some` after construction (inputs need a database to be created in).
+    project: Option<Project>,
+    /// Every file ever created, by path, live or removed: a path keeps its handle for life.
+    /// Read and written only through `&self`/`&mut self` methods, never by queries.
+    files: Arc<BTreeMap<String, SourceFile>>,
+    events: Option<EventLog>,
+}
+
+#[salsa::db]
+impl salsa::Database for FuzzDatabase {}
+
+#[salsa::db]
+impl Db for FuzzDatabase {
+    fn project(&self) -> Project {
+        match self.project {
+            Some(project) => project,
+            None => unreachable!("FuzzDatabase::build always creates the project input"),
+        }
+    }
+}
+
+impl Default for FuzzDatabase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FuzzDatabase {
+    /// An empty project, without an event log.
+    pub fn new() -> Self {
+        Self::build(None)
+    }
+
+    /// An empty project whose salsa events are recorded in `log` (see [`EventLog`]).
+    pub fn with_event_log(log: EventLog) -> Self {
+        Self::build(Some(log))
+    }
+
+    fn build(events: Option<EventLog>) -> Self {
+        let callback = events.clone().map(|log| {
+            Box::new(move |event: salsa::Event| log.record(&event))
+                as Box<dyn Fn(salsa::Event) + Send + Sync>
+        });
+        let mut db = FuzzDatabase {
+            storage: salsa::Storage::new(callback),
+            project: None,
+            files: Arc::default(),
+            events,
+        };
+        let project = Project::builder(Vec::new()).new(&db);
+        db.project = Some(project);
+        db
+    }
+
+    /// The event log, if this database records one.
+    pub fn event_log(&self) -> Option<&EventLog> {
+        self.events.as_ref()
+    }
+
+    /// Drains the event log and returns the queries that executed, as (query name, key):
+    /// e.g. `("resolve_names", scope.as_id())`. Empty without an event log.
+    pub fn take_executed(&self) -> Vec<(String, salsa::Id)> {
+        let Some(log) = &self.events else {
+            return Vec::new();
+        };
+        log.take()
+            .into_iter()
+            .filter_map(|event| match event {
+                LoggedEvent::WillExecute(key) => Some((
+                    salsa::Database::ingredient_debug_name(self, key.ingredient_index())
+                        .into_owned(),
+                    key.key_index(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The handle of the file at `path`, live or removed, if it was ever created.
+    pub fn file(&self, path: &str) -> Option<SourceFile> {
+        self.files.get(path).copied()
+    }
+
+    /// The live files, sorted by path.
+    pub fn live_files(&self) -> Vec<SourceFile> {
+        self.project().files(self).clone()
+    }
+
+    /// The live files' current inputs, as the model takes them.
+    pub fn inputs(&self) -> Vec<SourceInput> {
+        self.live_files()
+            .into_iter()
+            .map(|file| SourceInput {
+                path: file.path(self).clone(),
+                text: file.text(self).clone(),
+                is_library: file.is_library(self),
+            })
+            .collect()
+    }
+
+    /// Creates the file at `path`, or replaces its text (adding it back if it was removed).
+    /// The text keeps the file's durability: HIGH for library files, LOW otherwise.
+    pub fn write_file(&mut self, path: &str, text: &str) -> SourceFile {
+        let Some(file) = self.file(path) else {
+            let file = SourceFile::builder(path.to_owned(), text.to_owned(), true, false)
+                .path_durability(Durability::HIGH)
+                .is_library_durability(Durability::HIGH)
+                .new(self);
+            Arc::make_mut(&mut self.files).insert(path.to_owned(), file);
+            self.set_live(file, true);
+            return file;
+        };
+        let durability = file_durability(file.is_library(self));
+        file.set_text(self)
+            .with_durability(durability)
+            .to(text.to_owned());
+        if !file.exists(self) {
+            file.set_exists(self).with_durability(durability).to(true);
+            self.set_live(file, true);
+        }
+        file
+    }
+
+    /// Removes the file at `path` from the project; returns whether it was live. Its handle
+    /// stays valid: queries on it see an empty module.
+    pub fn remove_file(&mut self, path: &str) -> bool {
+        let Some(file) = self.file(path).filter(|file| file.exists(self)) else {
+            return false;
+        };
+        let durability = file_durability(file.is_library(self));
+        file.set_exists(self).with_durability(durability).to(false);
+        self.set_live(file, false);
+        true
+    }
+
+    /// Marks the file at `path` as library code (HIGH durability) or workspace code (LOW);
+    /// returns whether the file exists.
+    pub fn set_library(&mut self, path: &str, is_library: bool) -> bool {
+        let Some(file) = self.file(path) else {
+            return false;
+        };
+        let durability = file_durability(is_library);
+        file.set_is_library(self)
+            .with_durability(Durability::HIGH)
+            .to(is_library);
+        let text = file.text(self).clone();
+        file.set_text(self).with_durability(durability).to(text);
+        let exists = file.exists(self);
+        file.set_exists(self).with_durability(durability).to(exists);
+        true
+    }
+
+    /// Changes how many parsed modules the LRU keeps; 0 disables eviction. Takes effect at the
+    /// next revision (salsa evicts when a new revision starts).
+    pub fn set_parse_lru_capacity(&mut self, capacity: usize) {
+        parse::set_parsed_module_lru_capacity(self, capacity);
+    }
+
+    fn set_live(&mut self, file: SourceFile, live: bool) {
+        let project = self.project();
+        let mut files = project.files(self).clone();
+        let path = file.path(self).clone();
+        let position = files.binary_search_by(|other| other.path(self).as_str().cmp(&path));
+        match (position, live) {
+            (Err(position), true) => files.insert(position, file),
+            (Ok(position), false) => {
+                files.remove(position);
+            }
+            _ => return,
+        }
+        project.set_files(self).to(files);
+    }
+}
+
+fn file_durability(is_library: bool) -> Durability {
+    if is_library {
+        Durability::HIGH
+    } else {
+        Durability::LOW
+    }
+}

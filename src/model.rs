@@ -1,0 +1,305 @@
+//! The reference model: every answer of the database, computed from the current texts in one
+//! plain pass, without salsa. The fuzzing loop's differential oracle compares the two.
+//!
+//! It shares the AST walk and the resolution rules with the database (`crate::semantic`), so
+//! the two can only disagree when salsa returns something other than what re-running every
+//! query from scratch would: a stale memo, a lost accumulated value, a wrong fixpoint. Where
+//! the database iterates import cycles to a fixpoint, the model computes the same least
+//! fixpoint as plain graph reachability, an independent algorithm.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::db::{ParsedModule, parse_source};
+use crate::semantic::{
+    self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, ScopeKind, SymbolFlags,
+    SymbolTable,
+};
+
+/// One file as the model takes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceInput {
+    /// Project-relative path with `/` separators.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+    /// Whether it is library code; changes durability, never answers.
+    pub is_library: bool,
+}
+
+/// Everything the database answers about a project, in one comparable value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answers {
+    /// One entry per live file, sorted by path.
+    pub files: Vec<FileAnswers>,
+}
+
+/// The answers about one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileAnswers {
+    /// The file's path.
+    pub path: String,
+    /// Whether the file is marked as library code.
+    pub is_library: bool,
+    /// Its scopes, indexed by [`FileScopeId`].
+    pub scopes: Vec<ScopeAnswers>,
+    /// What `from <this module> import *` provides, sorted.
+    pub exports: Vec<String>,
+    /// Its diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The answers about one scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeAnswers {
+    /// What opened it.
+    pub kind: ScopeKind,
+    /// Its name.
+    pub name: String,
+    /// Its enclosing scope.
+    pub parent: Option<FileScopeId>,
+    /// The byte range of the node that opened it.
+    pub range: (u32, u32),
+    /// Its symbol table.
+    pub symbols: Arc<SymbolTable>,
+    /// Every name it reads, with where that resolves to.
+    pub resolutions: Arc<Vec<(String, Binding)>>,
+}
+
+impl Answers {
+    /// Counts of (files, scopes, symbols), for reports.
+    pub fn totals(&self) -> (usize, usize, usize) {
+        let scopes = self.files.iter().map(|file| file.scopes.len()).sum();
+        let symbols = self
+            .files
+            .iter()
+            .flat_map(|file| &file.scopes)
+            .map(|scope| scope.symbols.symbols.len())
+            .sum();
+        (self.files.len(), scopes, symbols)
+    }
+}
+
+struct ModelFile<'a> {
+    input: &'a SourceInput,
+    parsed: ParsedModule,
+    index: FileIndex,
+}
+
+/// Computes every answer for `inputs` from scratch. Paths are expected to be unique; on
+/// duplicates the last input wins, as it would for successive writes to the database.
+pub fn compute(inputs: &[SourceInput]) -> Answers {
+    let by_path: BTreeMap<&str, &SourceInput> = inputs
+        .iter()
+        .map(|input| (input.path.as_str(), input))
+        .collect();
+    let files: Vec<ModelFile<'_>> = by_path
+        .into_values()
+        .map(|input| {
+            let parsed = parse_source(&input.text);
+            let index = semantic::build_file_index(parsed.syntax());
+            ModelFile {
+                input,
+                parsed,
+                index,
+            }
+        })
+        .collect();
+    let modules = module_map(&files);
+    let exports = star_exports_by_reachability(&files, &modules);
+    let answers = files
+        .iter()
+        .map(|file| file_answers(file, &files, &modules, &exports))
+        .collect();
+    Answers { files: answers }
+}
+
+/// Module name to file position, chosen by the same rule `resolve_module` uses.
+fn module_map(files: &[ModelFile<'_>]) -> BTreeMap<String, usize> {
+    let mut candidates: BTreeMap<String, Vec<(usize, &str)>> = BTreeMap::new();
+    for (position, file) in files.iter().enumerate() {
+        if let Some(module) = semantic::module_name_for_path(&file.input.path) {
+            candidates
+                .entry(module)
+                .or_default()
+                .push((position, file.input.path.as_str()));
+        }
+    }
+    candidates
+        .into_iter()
+        .filter_map(|(module, paths)| {
+            semantic::pick_module_file(paths, &module).map(|position| (module, position))
+        })
+        .collect()
+}
+
+fn star_targets(file: &ModelFile<'_>, modules: &BTreeMap<String, usize>) -> Vec<usize> {
+    let table = file.index.module_table();
+    table
+        .star_imports()
+        .filter_map(|import| {
+            let module = semantic::absolute_import(
+                &file.input.path,
+                import.level,
+                import.module.as_deref(),
+            )?;
+            modules.get(&module).copied()
+        })
+        .collect()
+}
+
+/// The exports of every file: the public module-level names of every file reachable through
+/// star imports, the file itself included. Equal to the least fixpoint salsa iterates to.
+fn star_exports_by_reachability(
+    files: &[ModelFile<'_>],
+    modules: &BTreeMap<String, usize>,
+) -> Vec<Vec<String>> {
+    let edges: Vec<Vec<usize>> = files
+        .iter()
+        .map(|file| star_targets(file, modules))
+        .collect();
+    (0..files.len())
+        .map(|start| {
+            let mut seen = BTreeSet::from([start]);
+            let mut stack = vec![start];
+            let mut names = BTreeSet::new();
+            while let Some(position) = stack.pop() {
+                let table = files[position].index.module_table();
+                names.extend(table.own_exports().map(str::to_owned));
+                for &next in &edges[position] {
+                    if seen.insert(next) {
+                        stack.push(next);
+                    }
+                }
+            }
+            names.into_iter().collect()
+        })
+        .collect()
+}
+
+fn file_answers(
+    file: &ModelFile<'_>,
+    files: &[ModelFile<'_>],
+    modules: &BTreeMap<String, usize>,
+    exports: &[Vec<String>],
+) -> FileAnswers {
+    let path = file.input.path.as_str();
+    let module_table = file.index.module_table();
+    let star_exports: Vec<(String, &[String])> = star_targets(file, modules)
+        .into_iter()
+        .map(|target| {
+            let module = semantic::module_name_for_path(&files[target].input.path);
+            (module.unwrap_or_default(), exports[target].as_slice())
+        })
+        .collect();
+    let mut env = ModelImportEnv {
+        files,
+        modules,
+        exports,
+    };
+    let mut diagnostics: Vec<Diagnostic> = file
+        .parsed
+        .errors()
+        .iter()
+        .map(|error| semantic::syntax_error(path, error))
+        .collect();
+    let mut scopes = Vec::with_capacity(file.index.scopes.len());
+    for (position, scope) in file.index.scopes.iter().enumerate() {
+        let id = FileScopeId(u32::try_from(position).unwrap_or(u32::MAX));
+        let chain = scope_chain(&file.index, id);
+        let resolutions: Vec<(String, Binding)> = scope
+            .table
+            .symbols
+            .iter()
+            .filter(|symbol| symbol.flags.contains(SymbolFlags::USED))
+            .map(|symbol| {
+                let binding =
+                    semantic::resolve_in_chain(&symbol.name, &chain).unwrap_or_else(|| {
+                        semantic::resolve_module_level(
+                            &symbol.name,
+                            &module_table,
+                            star_exports
+                                .iter()
+                                .map(|(module, names)| (module.clone(), *names)),
+                        )
+                    });
+                (symbol.name.clone(), binding)
+            })
+            .collect();
+        diagnostics.extend(semantic::check_imports(
+            path,
+            id,
+            &scope.table.imports,
+            &mut env,
+        ));
+        diagnostics.extend(
+            resolutions
+                .iter()
+                .filter(|(_, binding)| *binding == Binding::Unresolved)
+                .map(|(name, _)| semantic::unresolved_reference(path, id, name)),
+        );
+        scopes.push(ScopeAnswers {
+            kind: scope.kind,
+            name: scope.name.clone(),
+            parent: scope.parent,
+            range: scope.range,
+            symbols: Arc::clone(&scope.table),
+            resolutions: Arc::new(resolutions),
+        });
+    }
+    diagnostics.sort();
+    FileAnswers {
+        path: path.to_owned(),
+        is_library: file.input.is_library,
+        scopes,
+        exports: exports[files_position(files, path)].clone(),
+        diagnostics,
+    }
+}
+
+fn files_position(files: &[ModelFile<'_>], path: &str) -> usize {
+    files
+        .binary_search_by(|file| file.input.path.as_str().cmp(path))
+        .unwrap_or_default()
+}
+
+/// The scopes from `id` outwards, stopping before the module scope.
+fn scope_chain(index: &FileIndex, id: FileScopeId) -> Vec<(FileScopeId, ScopeKind, &SymbolTable)> {
+    let mut chain = Vec::new();
+    let mut current = Some(id);
+    while let Some(scope_id) = current {
+        let Some(scope) = index.scope(scope_id) else {
+            break;
+        };
+        if scope.kind == ScopeKind::Module {
+            break;
+        }
+        chain.push((scope_id, scope.kind, scope.table.as_ref()));
+        current = scope.parent;
+    }
+    chain
+}
+
+struct ModelImportEnv<'m, 'a> {
+    files: &'m [ModelFile<'a>],
+    modules: &'m BTreeMap<String, usize>,
+    exports: &'m [Vec<String>],
+}
+
+impl ImportEnv for ModelImportEnv<'_, '_> {
+    type File = usize;
+
+    fn resolve(&mut self, module: &str) -> Option<usize> {
+        self.modules.get(module).copied()
+    }
+
+    fn module_binds(&mut self, file: usize, name: &str) -> bool {
+        self.files[file].index.module_table().binds(name)
+    }
+
+    fn exports(&mut self, file: usize, name: &str) -> bool {
+        self.exports[file]
+            .binary_search_by(|export| export.as_str().cmp(name))
+            .is_ok()
+    }
+}
