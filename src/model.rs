@@ -303,3 +303,116 @@ impl ImportEnv for ModelImportEnv<'_, '_> {
             .is_ok()
     }
 }
+
+impl Answers {
+    /// The first difference between two sets of answers, described in one or two lines
+    /// (`None` when equal): what an oracle report and a failing test should show, instead of
+    /// two full dumps.
+    pub fn first_difference(&self, other: &Answers) -> Option<String> {
+        let paths = |answers: &Answers| -> Vec<String> {
+            answers.files.iter().map(|file| file.path.clone()).collect()
+        };
+        if paths(self) != paths(other) {
+            return Some(format!(
+                "files differ: {:?} vs {:?}",
+                paths(self),
+                paths(other)
+            ));
+        }
+        self.files
+            .iter()
+            .zip(&other.files)
+            .find_map(|(left, right)| left.first_difference(right))
+    }
+}
+
+impl FileAnswers {
+    fn first_difference(&self, other: &FileAnswers) -> Option<String> {
+        let path = &self.path;
+        if self.is_library != other.is_library {
+            return Some(format!(
+                "{path}: is_library {} vs {}",
+                self.is_library, other.is_library
+            ));
+        }
+        if self.scopes.len() != other.scopes.len() {
+            return Some(format!(
+                "{path}: {} scopes vs {}",
+                self.scopes.len(),
+                other.scopes.len()
+            ));
+        }
+        for (position, (left, right)) in self.scopes.iter().zip(&other.scopes).enumerate() {
+            if left != right {
+                return Some(format!(
+                    "{path}: scope {position} ({:?} {}) differs:\n  {}\n  {}",
+                    left.kind,
+                    left.name,
+                    left.describe_difference(right).0,
+                    left.describe_difference(right).1
+                ));
+            }
+        }
+        if self.exports != other.exports {
+            return Some(format!(
+                "{path}: exports {:?} vs {:?}",
+                self.exports, other.exports
+            ));
+        }
+        if self.diagnostics != other.diagnostics {
+            let only = |a: &[Diagnostic], b: &[Diagnostic]| -> Vec<String> {
+                a.iter()
+                    .filter(|diagnostic| !b.contains(diagnostic))
+                    .map(|diagnostic| format!("{:?}: {}", diagnostic.kind, diagnostic.message))
+                    .collect()
+            };
+            return Some(format!(
+                "{path}: diagnostics differ; only left: {:?}; only right: {:?}",
+                only(&self.diagnostics, &other.diagnostics),
+                only(&other.diagnostics, &self.diagnostics)
+            ));
+        }
+        None
+    }
+}
+
+impl ScopeAnswers {
+    /// The differing fields of two scopes, as (left, right) descriptions.
+    fn describe_difference(&self, other: &ScopeAnswers) -> (String, String) {
+        let mut left = Vec::new();
+        let mut right = Vec::new();
+        if (self.kind, &self.name, self.parent, self.range)
+            != (other.kind, &other.name, other.parent, other.range)
+        {
+            left.push(format!(
+                "{:?} {} parent {:?} range {:?}",
+                self.kind, self.name, self.parent, self.range
+            ));
+            right.push(format!(
+                "{:?} {} parent {:?} range {:?}",
+                other.kind, other.name, other.parent, other.range
+            ));
+        }
+        if self.symbols != other.symbols {
+            left.push(format!("symbols {:?}", self.symbols));
+            right.push(format!("symbols {:?}", other.symbols));
+        }
+        if self.resolutions != other.resolutions {
+            let only = |a: &[(String, Binding)], b: &[(String, Binding)]| -> Vec<String> {
+                a.iter()
+                    .filter(|entry| !b.contains(entry))
+                    .map(|(name, binding)| format!("{name} -> {binding:?}"))
+                    .collect()
+            };
+            left.push(format!(
+                "resolutions {:?}",
+                only(&self.resolutions, &other.resolutions)
+            ));
+            right.push(format!(
+                "resolutions {:?}",
+                only(&other.resolutions, &self.resolutions)
+            ));
+        }
+        (left.join("; "), right.join("; "))
+    }
+}

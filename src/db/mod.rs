@@ -185,6 +185,16 @@ impl FuzzDatabase {
         file
     }
 
+    /// Writes every input (as [`Self::write_file`]) and marks library files as such.
+    pub fn load(&mut self, inputs: &[SourceInput]) {
+        for input in inputs {
+            self.write_file(&input.path, &input.text);
+            if input.is_library {
+                self.set_library(&input.path, true);
+            }
+        }
+    }
+
     /// Removes the file at `path` from the project; returns whether it was live. Its handle
     /// stays valid: queries on it see an empty module.
     pub fn remove_file(&mut self, path: &str) -> bool {

@@ -1,0 +1,48 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use salsa::plumbing::AsId;
+use salsa_fuzz::db::{EventLog, FuzzDatabase, answers, semantic_index};
+use salsa_fuzz::model;
+
+/// A database that logs salsa events, loaded with `files` (path, text).
+pub fn logged_db(files: &[(&str, &str)]) -> FuzzDatabase {
+    let mut db = FuzzDatabase::with_event_log(EventLog::new());
+    for (path, text) in files {
+        db.write_file(path, text);
+    }
+    db
+}
+
+/// Asserts that the database answers what the from-scratch model answers; returns the events'
+/// executed queries of that read, so a test can inspect what the read re-executed.
+#[track_caller]
+pub fn assert_agrees_with_model(db: &FuzzDatabase) -> Vec<(String, salsa::Id)> {
+    db.take_executed();
+    let got = answers(db);
+    let executed = db.take_executed();
+    let want = model::compute(&db.inputs());
+    if let Some(difference) = got.first_difference(&want) {
+        panic!("database (left) and model (right) disagree: {difference}");
+    }
+    executed
+}
+
+/// The salsa ids of the scopes of the file at `path`, in `FileScopeId` order.
+pub fn scope_ids(db: &FuzzDatabase, path: &str) -> Vec<salsa::Id> {
+    let file = db.file(path).expect("the file exists");
+    semantic_index(db, file)
+        .scopes
+        .iter()
+        .map(|scope| scope.as_id())
+        .collect()
+}
+
+/// The keys with which `query` executed.
+pub fn executed_keys(executed: &[(String, salsa::Id)], query: &str) -> Vec<salsa::Id> {
+    executed
+        .iter()
+        .filter(|(name, _)| name == query)
+        .map(|(_, key)| *key)
+        .collect()
+}

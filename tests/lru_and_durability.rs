@@ -1,0 +1,75 @@
+//! Salsa features: LRU eviction of `parsed_module` (capacity changed at run time) and input
+//! durability (library files are HIGH, workspace files LOW).
+
+mod common;
+
+use common::{assert_agrees_with_model, executed_keys, logged_db};
+use salsa::Database;
+use salsa::plumbing::AsId;
+use salsa_fuzz::db::parsed_module;
+
+/// LRU: with room for 2 parsed modules, a new revision evicts the others; asking for their
+/// ASTs again re-parses them, and every answer still agrees with the model.
+#[test]
+fn evicted_parsed_modules_are_reparsed_on_demand() {
+    let paths = ["a.py", "b.py", "c.py", "d.py", "e.py"];
+    let files: Vec<(&str, String)> = paths
+        .iter()
+        .map(|path| (*path, format!("import a\nvalue_{} = 1\n", &path[..1])))
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let mut db = logged_db(&borrowed);
+    db.set_parse_lru_capacity(2);
+    assert_agrees_with_model(&db);
+    db.synthetic_write(salsa::Durability::LOW);
+    db.take_executed();
+
+    for path in paths {
+        parsed_module(&db, db.file(path).expect("exists"));
+    }
+    let reparsed = executed_keys(&db.take_executed(), "parsed_module");
+    assert!(
+        reparsed.len() >= 3,
+        "at least 3 of 5 were evicted: {reparsed:?}"
+    );
+    assert_agrees_with_model(&db);
+
+    db.set_parse_lru_capacity(0);
+    db.write_file("a.py", "import b\n");
+    assert_agrees_with_model(&db);
+}
+
+/// Durability: after an edit to a workspace (LOW) file, the queries of a library (HIGH) file
+/// are not re-executed. Then, as in salsa's `durable_to_less_durable` test, the library file
+/// becomes a workspace file and is edited twice: its answers must follow.
+#[test]
+fn library_files_are_not_recomputed_after_workspace_edits() {
+    let mut db = logged_db(&[
+        ("lib.py", "def api():\n    return 1\n"),
+        ("app.py", "from lib import api\napi()\n"),
+    ]);
+    db.set_library("lib.py", true);
+    assert_agrees_with_model(&db);
+
+    db.write_file("app.py", "from lib import api\napi(2)\n");
+    let executed = assert_agrees_with_model(&db);
+    let lib = db.file("lib.py").expect("exists").as_id();
+    for query in [
+        "parsed_module",
+        "semantic_index",
+        "module_table",
+        "module_exports",
+    ] {
+        assert!(
+            !executed_keys(&executed, query).contains(&lib),
+            "{query}(lib) re-ran"
+        );
+    }
+
+    db.set_library("lib.py", false);
+    assert_agrees_with_model(&db);
+    db.write_file("lib.py", "def api2():\n    return 1\n");
+    assert_agrees_with_model(&db);
+    db.write_file("lib.py", "def api():\n    return 2\n");
+    assert_agrees_with_model(&db);
+}
