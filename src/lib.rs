@@ -5,9 +5,16 @@
 //! - [`db`]: the salsa database under test, shaped like ty's (files, parsing, a semantic index
 //!   of tracked scopes, per-scope firewalls, interned names, import cycles, accumulators, LRU,
 //!   durability);
-//! - [`model`]: the same answers computed from scratch without salsa: the differential oracle.
+//! - [`model`]: the same answers computed from scratch without salsa: the differential oracle;
+//! - [`script`]: the edit script, decoded from fuzzer bytes;
+//! - [`exec`]: running a script, with background batches on cloned handles;
+//! - [`oracle`]: deciding whether an outcome is a bug, and whose.
 #![deny(missing_docs)]
 
 pub mod db;
+pub mod exec;
+pub mod fuzz;
 pub mod model;
+pub mod oracle;
+pub mod script;
 pub mod semantic;

@@ -78,6 +78,17 @@ pub fn semantic_index(db: &dyn Db, file: SourceFile) -> SemanticIndex<'_> {
             parent,
         ));
     }
+    #[cfg(feature = "canary")]
+    db.canary().observe(
+        file.path(db),
+        salsa::plumbing::current_revision(db),
+        index
+            .scopes
+            .iter()
+            .skip(1)
+            .map(|scope| format!("{:?} {}", scope.kind, scope.name))
+            .collect(),
+    );
     SemanticIndex { scopes, index }
 }
 

@@ -11,6 +11,8 @@
 //! handle (`db.clone()`) run queries on other threads and are cancelled by the next write.
 
 mod answers;
+#[cfg(feature = "canary")]
+mod canary;
 mod check;
 mod events;
 #[expect(
@@ -53,6 +55,10 @@ use crate::model::SourceInput;
 pub trait Db: salsa::Database {
     /// The project input listing the live files.
     fn project(&self) -> Project;
+
+    /// The planted bug's state (feature `canary` only).
+    #[cfg(feature = "canary")]
+    fn canary(&self) -> &canary::CanaryState;
 }
 
 /// The concrete database. Cloning gives another handle on the same storage, for background
@@ -68,6 +74,8 @@ pub struct FuzzDatabase {
     /// Read and written only through `&self`/`&mut self` methods, never by queries.
     files: Arc<BTreeMap<String, SourceFile>>,
     events: Option<EventLog>,
+    #[cfg(feature = "canary")]
+    canary: Arc<canary::CanaryState>,
 }
 
 #[salsa::db]
@@ -80,6 +88,11 @@ impl Db for FuzzDatabase {
             Some(project) => project,
             None => unreachable!("FuzzDatabase::build always creates the project input"),
         }
+    }
+
+    #[cfg(feature = "canary")]
+    fn canary(&self) -> &canary::CanaryState {
+        &self.canary
     }
 }
 
@@ -110,10 +123,25 @@ impl FuzzDatabase {
             project: None,
             files: Arc::default(),
             events,
+            #[cfg(feature = "canary")]
+            canary: Arc::default(),
         };
         let project = Project::builder(Vec::new()).new(&db);
         db.project = Some(project);
         db
+    }
+
+    /// Marks a background batch as in flight until the returned guard drops. Only the
+    /// `canary` feature looks at it; otherwise this is free.
+    pub fn background_in_flight(&self) -> impl Drop + Send + use<> {
+        #[cfg(feature = "canary")]
+        {
+            canary::CanaryState::enter(&self.canary)
+        }
+        #[cfg(not(feature = "canary"))]
+        {
+            NotTracked
+        }
     }
 
     /// The event log, if this database records one.
@@ -252,4 +280,13 @@ fn file_durability(is_library: bool) -> Durability {
     } else {
         Durability::LOW
     }
+}
+
+/// The guard of [`FuzzDatabase::background_in_flight`] without the `canary` feature.
+#[cfg(not(feature = "canary"))]
+struct NotTracked;
+
+#[cfg(not(feature = "canary"))]
+impl Drop for NotTracked {
+    fn drop(&mut self) {}
 }

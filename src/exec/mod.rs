@@ -1,0 +1,615 @@
+//! Running a script on a fresh database: mutations on the main thread, background batches of
+//! queries on cloned handles on a rayon pool beside them, every answer checked by the oracle.
+//!
+//! Promises: a fresh database per script and no state carried between scripts (the pools are
+//! reused, idle, between scripts; every batch is joined before `execute` returns); a write
+//! never happens while this thread holds a clone (salsa would wait forever); `Cancelled` is
+//! counted, never reported; the first finding stops the script. The thread interleaving is
+//! not replayed exactly: the same input and thread count give the same logical run.
+
+mod panics;
+mod watchdog;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use salsa::{Database, Durability};
+
+pub use panics::{Caught, catch, install_panic_hook};
+pub use watchdog::Watchdog;
+
+use crate::db::{FuzzDatabase, answers};
+use crate::model::{self, Answers, SourceInput};
+use crate::oracle::{
+    Culprit, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
+};
+use crate::script::{Edit, EditScript, FileSlot, MAX_TEXT_BYTES, Query, STEP_KINDS, Step};
+
+/// How to run a script.
+#[derive(Clone, Debug)]
+pub struct ExecOptions {
+    /// Run background batches inline on the main thread: deterministic, and fastest.
+    pub sequential: bool,
+    /// Compare answers with the model (the differential oracle); panics are caught either way.
+    pub oracle: bool,
+    /// Abort with a hang report when one step takes longer than this (`None`: no watchdog).
+    pub hang_limit: Option<Duration>,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        ExecOptions {
+            sequential: false,
+            oracle: true,
+            hang_limit: Some(Duration::from_secs(20)),
+        }
+    }
+}
+
+/// What a run did, for smoke tests, progress lines and the feedback signal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Steps executed, by [`Step::kind`].
+    pub steps_by_kind: [usize; STEP_KINDS],
+    /// Steps skipped because their file did not exist (or had no history to restore).
+    pub steps_skipped: usize,
+    /// Queries answered on the main thread.
+    pub foreground_queries: usize,
+    /// Queries a background batch completed.
+    pub background_completed: usize,
+    /// Background batches that ended in `salsa::Cancelled`.
+    pub background_cancelled: usize,
+    /// Answers compared with the model.
+    pub comparisons: usize,
+}
+
+/// The result of running one script.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Findings; at most one per script, since the first stops it.
+    pub findings: Vec<Finding>,
+    /// What ran.
+    pub stats: Stats,
+}
+
+/// Names of step kinds, for the watchdog's report.
+const STEP_NAMES: [&str; STEP_KINDS] = [
+    "edit",
+    "add file",
+    "remove file",
+    "set library",
+    "set LRU capacity",
+    "query",
+    "spawn batch",
+    "join",
+    "cancel",
+    "synthetic write",
+    "trigger LRU eviction",
+    "check all",
+];
+
+/// Runs `script` on a fresh database.
+pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
+    let watchdog = options.hang_limit.map(Watchdog::start);
+    let mut session = Session::new(script, options);
+    for (index, (slot, text)) in script.initial.iter().enumerate() {
+        session.step = index;
+        session.write_text(*slot, text.render());
+    }
+    for (index, step) in script.steps.iter().enumerate() {
+        if let Some(watchdog) = &watchdog {
+            watchdog.beat(index, STEP_NAMES[step.kind()]);
+        }
+        session.step = index;
+        session.run_step(step);
+        if !session.findings.is_empty() {
+            break;
+        }
+    }
+    session.step = script.steps.len();
+    if let Some(watchdog) = &watchdog {
+        watchdog.beat(script.steps.len(), "final join and check");
+    }
+    session.join();
+    if session.findings.is_empty() && options.oracle {
+        session.check_all();
+    }
+    Outcome {
+        findings: session.findings,
+        stats: session.stats,
+    }
+}
+
+struct MirrorFile {
+    text: String,
+    /// Earlier texts, most recent last (capped), for [`Edit::Restore`].
+    history: Vec<String>,
+    live: bool,
+    library: bool,
+}
+
+/// The inputs of one version of the project, as the model and triage need them.
+struct Snapshot {
+    inputs: Vec<SourceInput>,
+    created: BTreeSet<&'static str>,
+    model: OnceLock<Arc<Answers>>,
+}
+
+impl Snapshot {
+    fn model(&self) -> &Arc<Answers> {
+        self.model
+            .get_or_init(|| Arc::new(model::compute(&self.inputs)))
+    }
+}
+
+enum BatchEnd {
+    Completed,
+    Cancelled,
+    Panicked(PanicReport),
+}
+
+struct BatchReport {
+    version: usize,
+    step: usize,
+    answers: Vec<(Query, QueryAnswer)>,
+    end: BatchEnd,
+}
+
+struct Session<'o> {
+    options: &'o ExecOptions,
+    db: FuzzDatabase,
+    files: BTreeMap<&'static str, MirrorFile>,
+    /// One snapshot per input version; the last is current.
+    snapshots: Vec<Arc<Snapshot>>,
+    pool: Option<&'static rayon::ThreadPool>,
+    reports: (Sender<BatchReport>, Receiver<BatchReport>),
+    pending: usize,
+    step: usize,
+    findings: Vec<Finding>,
+    stats: Stats,
+}
+
+impl<'o> Session<'o> {
+    fn new(script: &EditScript, options: &'o ExecOptions) -> Self {
+        let pool = if options.sequential {
+            None
+        } else {
+            background_pool(script.threads)
+        };
+        let mut session = Session {
+            options,
+            db: FuzzDatabase::new(),
+            files: BTreeMap::new(),
+            snapshots: Vec::new(),
+            pool,
+            reports: mpsc::channel(),
+            pending: 0,
+            step: 0,
+            findings: Vec::new(),
+            stats: Stats::default(),
+        };
+        session.snapshot();
+        session
+    }
+
+    fn version(&self) -> usize {
+        self.snapshots.len() - 1
+    }
+
+    /// Records the current inputs as a new version.
+    fn snapshot(&mut self) {
+        let inputs = self
+            .files
+            .iter()
+            .filter(|(_, file)| file.live)
+            .map(|(path, file)| SourceInput {
+                path: (*path).to_owned(),
+                text: file.text.clone(),
+                is_library: file.library,
+            })
+            .collect();
+        let created = self.files.keys().copied().collect();
+        self.snapshots.push(Arc::new(Snapshot {
+            inputs,
+            created,
+            model: OnceLock::new(),
+        }));
+    }
+
+    fn run_step(&mut self, step: &Step) {
+        let ran = match step {
+            Step::Edit(slot, edit) => self.edit(*slot, edit),
+            Step::AddFile(slot, text) => {
+                self.write_text(*slot, text.render());
+                true
+            }
+            Step::RemoveFile(slot) => self.remove(*slot),
+            Step::SetLibrary(slot, library) => self.set_library(*slot, *library),
+            Step::SetLruCapacity(capacity) => {
+                self.db.set_parse_lru_capacity(usize::from(*capacity));
+                true
+            }
+            Step::Query(query) => {
+                self.foreground_query(*query);
+                true
+            }
+            Step::SpawnBatch(queries) => {
+                self.spawn_batch(queries);
+                true
+            }
+            Step::Join => {
+                self.join();
+                true
+            }
+            Step::Cancel => {
+                self.db.trigger_cancellation();
+                true
+            }
+            Step::SyntheticWrite(high) => {
+                let durability = if *high {
+                    Durability::HIGH
+                } else {
+                    Durability::LOW
+                };
+                self.db.synthetic_write(durability);
+                true
+            }
+            Step::TriggerLruEviction => {
+                self.db.trigger_lru_eviction();
+                true
+            }
+            Step::CheckAll => {
+                if self.options.oracle {
+                    self.check_all();
+                }
+                true
+            }
+        };
+        if ran {
+            self.stats.steps_by_kind[step.kind()] += 1;
+        } else {
+            self.stats.steps_skipped += 1;
+        }
+        // Reports of batches that finished meanwhile are checked as they come, so a finding is
+        // attributed to an early step.
+        self.drain_reports(false);
+    }
+
+    fn edit(&mut self, slot: FileSlot, edit: &Edit) -> bool {
+        let Some(file) = self.files.get(slot.path()).filter(|file| file.live) else {
+            return false;
+        };
+        match apply_edit(&file.text, edit, &file.history) {
+            Some(text) => {
+                self.write_text(slot, text);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn write_text(&mut self, slot: FileSlot, mut text: String) {
+        truncate_at_char_boundary(&mut text, MAX_TEXT_BYTES);
+        let path = slot.path();
+        let file = self.files.entry(path).or_insert_with(|| MirrorFile {
+            text: String::new(),
+            history: Vec::new(),
+            live: false,
+            library: false,
+        });
+        let previous = std::mem::replace(&mut file.text, text.clone());
+        if file.live {
+            file.history.push(previous);
+            if file.history.len() > 8 {
+                file.history.remove(0);
+            }
+        }
+        file.live = true;
+        self.db.write_file(path, &text);
+        self.snapshot();
+    }
+
+    fn remove(&mut self, slot: FileSlot) -> bool {
+        let Some(file) = self.files.get_mut(slot.path()).filter(|file| file.live) else {
+            return false;
+        };
+        file.live = false;
+        self.db.remove_file(slot.path());
+        self.snapshot();
+        true
+    }
+
+    fn set_library(&mut self, slot: FileSlot, library: bool) -> bool {
+        let Some(file) = self.files.get_mut(slot.path()) else {
+            return false;
+        };
+        file.library = library;
+        self.db.set_library(slot.path(), library);
+        self.snapshot();
+        true
+    }
+
+    fn foreground_query(&mut self, query: Query) {
+        self.stats.foreground_queries += 1;
+        match catch(|| ask_database(&self.db, query)) {
+            Caught::Done(answer) => self.compare(self.version(), query, answer, false),
+            Caught::Cancelled(cancelled) => self.report_unexpected_cancellation(cancelled),
+            Caught::Panicked(report) => self.report_panic(report),
+        }
+    }
+
+    /// Only writes cancel, and writes happen on this thread: a cancellation of a main-thread
+    /// query means salsa propagated a failure from another thread or lost track of one.
+    fn report_unexpected_cancellation(&mut self, cancelled: salsa::Cancelled) {
+        let report = PanicReport {
+            message: format!("unexpected cancellation on the main thread: {cancelled}"),
+            location: String::new(),
+            thread: "main".to_owned(),
+            query_stack: String::new(),
+            salsa_frames: Vec::new(),
+        };
+        self.report(Culprit::Salsa, FindingKind::Panic(report));
+    }
+
+    fn spawn_batch(&mut self, queries: &[Query]) {
+        let job = BatchJob {
+            db: self.db.clone(),
+            queries: queries.to_vec(),
+            version: self.version(),
+            step: self.step,
+        };
+        match self.pool {
+            None => {
+                let report = job.run();
+                self.receive(report);
+            }
+            Some(pool) => {
+                let sender = self.reports.0.clone();
+                self.pending += 1;
+                pool.spawn(move || {
+                    let _ = sender.send(job.run());
+                });
+            }
+        }
+    }
+
+    /// Waits for every background batch.
+    fn join(&mut self) {
+        self.drain_reports(true);
+    }
+
+    fn drain_reports(&mut self, wait: bool) {
+        while self.pending > 0 {
+            let report = if wait {
+                match self.reports.1.recv() {
+                    Ok(report) => report,
+                    Err(_) => break,
+                }
+            } else {
+                match self.reports.1.try_recv() {
+                    Ok(report) => report,
+                    Err(_) => break,
+                }
+            };
+            self.pending -= 1;
+            self.receive(report);
+        }
+    }
+
+    fn receive(&mut self, report: BatchReport) {
+        self.stats.background_completed += report.answers.len();
+        for (query, answer) in report.answers {
+            if !self.findings.is_empty() {
+                break;
+            }
+            self.compare(report.version, query, answer, true);
+        }
+        match report.end {
+            BatchEnd::Completed => {}
+            BatchEnd::Cancelled => self.stats.background_cancelled += 1,
+            BatchEnd::Panicked(panic) if self.findings.is_empty() => {
+                let step = self.step;
+                self.step = report.step;
+                self.report_panic(panic);
+                self.step = step;
+            }
+            BatchEnd::Panicked(_) => {}
+        }
+    }
+
+    fn compare(&mut self, version: usize, query: Query, got: QueryAnswer, background: bool) {
+        if !self.options.oracle {
+            return;
+        }
+        let snapshot = Arc::clone(&self.snapshots[version]);
+        let created = query_slot(query).is_none_or(|slot| snapshot.created.contains(slot.path()));
+        let expected = ask_model(snapshot.model(), &snapshot.inputs, query, created);
+        self.stats.comparisons += 1;
+        if got == expected {
+            return;
+        }
+        let fresh = catch(|| ask_database(&fresh_database(&snapshot), query));
+        let culprit = match fresh {
+            Caught::Done(fresh) if fresh == expected => Culprit::Salsa,
+            _ => Culprit::Harness,
+        };
+        let kind = FindingKind::Mismatch {
+            query,
+            background,
+            got: format!("{got:?}"),
+            expected: format!("{expected:?}"),
+        };
+        self.report(culprit, kind);
+    }
+
+    fn check_all(&mut self) {
+        let snapshot = Arc::clone(self.snapshots.last().expect("a snapshot per session"));
+        let got = match catch(|| answers(&self.db)) {
+            Caught::Done(got) => got,
+            Caught::Cancelled(cancelled) => {
+                self.report_unexpected_cancellation(cancelled);
+                return;
+            }
+            Caught::Panicked(report) => {
+                self.report_panic(report);
+                return;
+            }
+        };
+        self.stats.comparisons += 1;
+        let Some(difference) = got.first_difference(snapshot.model()) else {
+            return;
+        };
+        let fresh = catch(|| answers(&fresh_database(&snapshot)));
+        let culprit = match fresh {
+            Caught::Done(fresh) if fresh == **snapshot.model() => Culprit::Salsa,
+            _ => Culprit::Harness,
+        };
+        self.report(culprit, FindingKind::AnswersDiffer(difference));
+    }
+
+    fn report_panic(&mut self, report: PanicReport) {
+        let culprit = crate::oracle::culprit_of_panic(&report.message, &report.location);
+        self.report(culprit, FindingKind::Panic(report));
+    }
+
+    fn report(&mut self, culprit: Culprit, kind: FindingKind) {
+        if self.findings.is_empty() {
+            self.findings.push(Finding {
+                step: self.step,
+                culprit,
+                kind,
+            });
+        }
+    }
+}
+
+/// One background batch: a cloned handle and its queries.
+struct BatchJob {
+    db: FuzzDatabase,
+    queries: Vec<Query>,
+    version: usize,
+    step: usize,
+}
+
+impl BatchJob {
+    /// Runs the queries until one is cancelled or panics; the clone is dropped before the
+    /// report is returned, so a waiting write can proceed.
+    fn run(self) -> BatchReport {
+        let BatchJob {
+            db,
+            queries,
+            version,
+            step,
+        } = self;
+        let in_flight = db.background_in_flight();
+        let mut answers = Vec::with_capacity(queries.len());
+        let outcome = catch(|| {
+            for &query in &queries {
+                answers.push((query, ask_database(&db, query)));
+            }
+        });
+        drop(db);
+        drop(in_flight);
+        let end = match outcome {
+            Caught::Done(()) => BatchEnd::Completed,
+            Caught::Cancelled(_) => BatchEnd::Cancelled,
+            Caught::Panicked(report) => BatchEnd::Panicked(report),
+        };
+        BatchReport {
+            version,
+            step,
+            answers,
+            end,
+        }
+    }
+}
+
+fn query_slot(query: Query) -> Option<FileSlot> {
+    match query {
+        Query::Parse(slot)
+        | Query::Scopes(slot)
+        | Query::SymbolTable(slot, _)
+        | Query::ResolveNames(slot, _)
+        | Query::Exports(slot)
+        | Query::Diagnostics(slot) => Some(slot),
+        Query::ResolveModule(_) => None,
+    }
+}
+
+/// A database built from scratch with a snapshot's inputs (removed files created and removed),
+/// for triage: if it agrees with the model where the incremental one did not, salsa is to blame.
+fn fresh_database(snapshot: &Snapshot) -> FuzzDatabase {
+    let mut db = FuzzDatabase::new();
+    db.load(&snapshot.inputs);
+    for path in &snapshot.created {
+        if !snapshot.inputs.iter().any(|input| input.path == *path) {
+            db.write_file(path, "");
+            db.remove_file(path);
+        }
+    }
+    db
+}
+
+/// The background pools, one per thread count, built on first use and reused by every script.
+fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool> {
+    static POOLS: OnceLock<Vec<Option<rayon::ThreadPool>>> = OnceLock::new();
+    let pools = POOLS.get_or_init(|| {
+        (1..=4)
+            .map(|threads| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|index| format!("salsa-fuzz-bg-{index}"))
+                    .build()
+                    .ok()
+            })
+            .collect()
+    });
+    pools
+        .get(usize::from(threads.clamp(1, 4)) - 1)
+        .and_then(Option::as_ref)
+}
+
+/// Applies an edit to `text`; `None` when it cannot apply (nothing to restore).
+pub fn apply_edit(text: &str, edit: &Edit, history: &[String]) -> Option<String> {
+    let clamp = |at: u16| floor_char_boundary(text, usize::from(at).min(text.len()));
+    let splice = |at: u16, len: u16, insert: &str| {
+        let start = clamp(at);
+        let end = floor_char_boundary(text, start.saturating_add(usize::from(len)).min(text.len()));
+        let mut out = String::with_capacity(text.len() + insert.len());
+        out.push_str(&text[..start]);
+        out.push_str(insert);
+        out.push_str(&text[end..]);
+        out
+    };
+    Some(match edit {
+        Edit::Insert { at, text: insert } => splice(*at, 0, &insert.render()),
+        Edit::Delete { at, len } => splice(*at, *len, ""),
+        Edit::Replace {
+            at,
+            len,
+            text: insert,
+        } => splice(*at, *len, &insert.render()),
+        Edit::ReplaceAll(new) => new.render(),
+        Edit::Clear => String::new(),
+        Edit::Restore(back) => {
+            let back = usize::from(*back) % history.len().max(1);
+            history.get(history.len().checked_sub(back + 1)?)?.clone()
+        }
+    })
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn truncate_at_char_boundary(text: &mut String, max: usize) {
+    if text.len() > max {
+        let at = floor_char_boundary(text, max);
+        text.truncate(at);
+    }
+}

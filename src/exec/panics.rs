@@ -1,0 +1,122 @@
+//! Panic capture: a hook that records message, location, thread, salsa's query stack and the
+//! salsa frames of the backtrace on the panicking thread, and `catch` which turns an unwind
+//! into either a counted cancellation or a [`PanicReport`].
+//!
+//! `salsa::Cancelled` unwinds with `resume_unwind`, which skips the hook: it is control flow,
+//! as in ty's `ruff_db/src/panic.rs`. The hook is process-wide and installed once; under
+//! libFuzzer we leave libfuzzer-sys's aborting hook in place instead, so that any real panic,
+//! on any thread, becomes a crash artifact.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+
+use crate::oracle::PanicReport;
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<PanicReport>> = const { RefCell::new(None) };
+}
+
+/// Installs the capturing hook (once per process); panics are then reported through
+/// [`catch`] instead of being printed.
+pub fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let message = payload_message(info.payload());
+            let location = info
+                .location()
+                .map(|location| {
+                    format!(
+                        "{}:{}:{}",
+                        location.file(),
+                        location.line(),
+                        location.column()
+                    )
+                })
+                .unwrap_or_default();
+            let query_stack = salsa::Backtrace::capture()
+                .map(|stack| stack.to_string())
+                .unwrap_or_default();
+            let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+            let report = PanicReport {
+                message,
+                location,
+                thread: thread_name(),
+                query_stack,
+                salsa_frames: salsa_frames(&backtrace),
+            };
+            LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
+        }));
+    });
+}
+
+/// How a guarded piece of work ended.
+pub enum Caught<T> {
+    /// It returned.
+    Done(T),
+    /// It was cancelled by salsa (expected whenever a write races background queries).
+    Cancelled(salsa::Cancelled),
+    /// It panicked.
+    Panicked(PanicReport),
+}
+
+/// Runs `work`, catching cancellation and panics.
+pub fn catch<T>(work: impl FnOnce() -> T) -> Caught<T> {
+    LAST_PANIC.with(|last| last.borrow_mut().take());
+    match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(value) => Caught::Done(value),
+        Err(payload) => match payload.downcast::<salsa::Cancelled>() {
+            Ok(cancelled) => Caught::Cancelled(*cancelled),
+            Err(payload) => Caught::Panicked(
+                LAST_PANIC
+                    .with(|last| last.borrow_mut().take())
+                    .unwrap_or_else(|| PanicReport {
+                        message: payload_message(payload.as_ref()),
+                        location: String::new(),
+                        thread: thread_name(),
+                        query_stack: String::new(),
+                        salsa_frames: Vec::new(),
+                    }),
+            ),
+        },
+    }
+}
+
+fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+fn thread_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("<unnamed>")
+        .to_owned()
+}
+
+/// The function names of the first frames that are salsa's own, innermost first.
+fn salsa_frames(backtrace: &str) -> Vec<String> {
+    backtrace
+        .lines()
+        .map(str::trim)
+        .filter_map(|line| line.split_once(": ").map(|(_, name)| name))
+        .filter(|name| name.starts_with("salsa::") || name.starts_with("<salsa::"))
+        .map(|name| {
+            // Drop the trailing hash (`::h0123…`): it changes between builds.
+            match name.rsplit_once("::h") {
+                Some((rest, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+                    rest.to_owned()
+                }
+                _ => name.to_owned(),
+            }
+        })
+        .take(5)
+        .collect()
+}

@@ -1,0 +1,198 @@
+//! One query of a script, asked of the database or of the model, as a comparable answer.
+
+use std::sync::Arc;
+
+use crate::db::{
+    FuzzDatabase, ModuleName, check_file, file_diagnostics, module_exports, parsed_module,
+    resolve_module, resolve_names, semantic_index, symbol_table,
+};
+use crate::model::{Answers, FileAnswers, SourceInput};
+use crate::script::Query;
+use crate::semantic::{
+    self, Binding, Diagnostic, DiagnosticKind, FileScopeId, ScopeKind, SymbolTable,
+};
+
+/// One scope as `semantic_index` and the scope's tracked fields describe it: kind, name,
+/// parent, byte range.
+pub type ScopeShape = (ScopeKind, String, Option<FileScopeId>, (u32, u32));
+
+/// A query's answer, comparable between the database and the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueryAnswer {
+    /// The file was never created: nothing to ask.
+    Missing,
+    /// Number of syntax errors of `parsed_module`.
+    SyntaxErrors(usize),
+    /// Every scope's kind, name, parent and range.
+    Scopes(Vec<ScopeShape>),
+    /// One scope's table.
+    Symbols(Arc<SymbolTable>),
+    /// One scope's resolutions.
+    Resolutions(Arc<Vec<(String, Binding)>>),
+    /// A module's exports.
+    Exports(Vec<String>),
+    /// A file's diagnostics.
+    Diagnostics(Vec<Diagnostic>),
+    /// The path a module resolves to.
+    Module(Option<String>),
+}
+
+/// The absolute module a [`Query::ResolveModule`] asks for: relative names are taken from
+/// inside the package `pkg`.
+fn queried_module(module: &str) -> Option<String> {
+    let level = module.len() - module.trim_start_matches('.').len();
+    let rest = Some(module.trim_start_matches('.')).filter(|rest| !rest.is_empty());
+    semantic::absolute_import("pkg/__init__.py", level as u32, rest)
+}
+
+/// Asks `query` of the database. May unwind with `salsa::Cancelled` on a background handle.
+pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
+    let file_of = |slot: crate::script::FileSlot| db.file(slot.path());
+    match query {
+        Query::ResolveModule(module) => {
+            let Some(name) = queried_module(module.as_str()) else {
+                return QueryAnswer::Module(None);
+            };
+            let file = resolve_module(db, ModuleName::new(db, name));
+            QueryAnswer::Module(file.map(|file| file.path(db).clone()))
+        }
+        Query::Parse(slot) => match file_of(slot) {
+            None => QueryAnswer::Missing,
+            Some(file) => QueryAnswer::SyntaxErrors(parsed_module(db, file).errors().len()),
+        },
+        Query::Scopes(slot) => match file_of(slot) {
+            None => QueryAnswer::Missing,
+            Some(file) => {
+                let index = semantic_index(db, file);
+                let scopes = index
+                    .scopes
+                    .iter()
+                    .zip(&index.index.scopes)
+                    .map(|(&scope, data)| {
+                        let parent = scope.parent(db).map(|parent| parent.file_scope_id(db));
+                        (scope.kind(db), scope.name(db).clone(), parent, data.range)
+                    })
+                    .collect();
+                QueryAnswer::Scopes(scopes)
+            }
+        },
+        Query::SymbolTable(slot, position) | Query::ResolveNames(slot, position) => {
+            let Some(file) = file_of(slot) else {
+                return QueryAnswer::Missing;
+            };
+            let scopes = &semantic_index(db, file).scopes;
+            let Some(&scope) = scopes.get(usize::from(position) % scopes.len().max(1)) else {
+                return QueryAnswer::Missing;
+            };
+            if matches!(query, Query::SymbolTable(..)) {
+                QueryAnswer::Symbols(Arc::clone(symbol_table(db, scope)))
+            } else {
+                QueryAnswer::Resolutions(Arc::clone(resolve_names(db, scope)))
+            }
+        }
+        Query::Exports(slot) => match file_of(slot) {
+            None => QueryAnswer::Missing,
+            Some(file) => QueryAnswer::Exports(module_exports(db, file).clone()),
+        },
+        Query::Diagnostics(slot) => match file_of(slot) {
+            None => QueryAnswer::Missing,
+            Some(file) => {
+                check_file(db, file);
+                QueryAnswer::Diagnostics(file_diagnostics(db, file))
+            }
+        },
+    }
+}
+
+/// What the model says a query answers, for a project whose answers are `answers` (computed
+/// from `inputs`). `created` tells whether the file was ever created: a removed file's handle
+/// still answers, as an empty module.
+pub fn ask_model(
+    answers: &Answers,
+    inputs: &[SourceInput],
+    query: Query,
+    created: bool,
+) -> QueryAnswer {
+    if let Query::ResolveModule(module) = query {
+        let Some(name) = queried_module(module.as_str()) else {
+            return QueryAnswer::Module(None);
+        };
+        let paths = inputs
+            .iter()
+            .map(|input| (input.path.as_str(), input.path.as_str()));
+        return QueryAnswer::Module(semantic::pick_module_file(paths, &name).map(str::to_owned));
+    }
+    let slot = match query {
+        Query::Parse(slot)
+        | Query::Scopes(slot)
+        | Query::SymbolTable(slot, _)
+        | Query::ResolveNames(slot, _)
+        | Query::Exports(slot)
+        | Query::Diagnostics(slot) => slot,
+        Query::ResolveModule(_) => return QueryAnswer::Missing,
+    };
+    if !created {
+        return QueryAnswer::Missing;
+    }
+    let path = slot.path();
+    let removed;
+    let file = match answers.files.iter().find(|file| file.path == path) {
+        Some(file) => file,
+        None => {
+            removed = removed_file_answers(path);
+            &removed
+        }
+    };
+    extract(file, query)
+}
+
+fn removed_file_answers(path: &str) -> FileAnswers {
+    let empty = SourceInput {
+        path: path.to_owned(),
+        text: String::new(),
+        is_library: false,
+    };
+    let mut answers = crate::model::compute(&[empty]);
+    // A removed module is not importable, so the empty module's own view is all that is left;
+    // it cannot see itself through imports either (it has none).
+    answers.files.pop().unwrap_or_else(|| FileAnswers {
+        path: path.to_owned(),
+        is_library: false,
+        scopes: Vec::new(),
+        exports: Vec::new(),
+        diagnostics: Vec::new(),
+    })
+}
+
+fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
+    match query {
+        Query::Parse(_) => QueryAnswer::SyntaxErrors(
+            file.diagnostics
+                .iter()
+                .filter(|diagnostic| diagnostic.kind == DiagnosticKind::SyntaxError)
+                .count(),
+        ),
+        Query::Scopes(_) => QueryAnswer::Scopes(
+            file.scopes
+                .iter()
+                .map(|scope| (scope.kind, scope.name.clone(), scope.parent, scope.range))
+                .collect(),
+        ),
+        Query::SymbolTable(_, position) | Query::ResolveNames(_, position) => {
+            let Some(scope) = file
+                .scopes
+                .get(usize::from(position) % file.scopes.len().max(1))
+            else {
+                return QueryAnswer::Missing;
+            };
+            if matches!(query, Query::SymbolTable(..)) {
+                QueryAnswer::Symbols(Arc::clone(&scope.symbols))
+            } else {
+                QueryAnswer::Resolutions(Arc::clone(&scope.resolutions))
+            }
+        }
+        Query::Exports(_) => QueryAnswer::Exports(file.exports.clone()),
+        Query::Diagnostics(_) => QueryAnswer::Diagnostics(file.diagnostics.clone()),
+        Query::ResolveModule(_) => QueryAnswer::Missing,
+    }
+}
