@@ -83,12 +83,38 @@ impl Answers {
 struct ModelFile<'a> {
     input: &'a SourceInput,
     parsed: ParsedModule,
-    index: FileIndex,
+    index: Arc<FileIndex>,
+}
+
+/// Parsed texts and their indexes, by text: a pure function of the text, so reusing them
+/// between versions of a project changes nothing but the time the model takes. Lives for one
+/// script; the fuzzing loop passes one to [`compute_with`].
+#[derive(Default)]
+pub struct ParseCache {
+    by_text: BTreeMap<String, (ParsedModule, Arc<FileIndex>)>,
+}
+
+impl ParseCache {
+    fn get(&mut self, text: &str) -> (ParsedModule, Arc<FileIndex>) {
+        if let Some(entry) = self.by_text.get(text) {
+            return entry.clone();
+        }
+        let parsed = parse_source(text);
+        let index = Arc::new(semantic::build_file_index(parsed.syntax()));
+        self.by_text
+            .insert(text.to_owned(), (parsed.clone(), Arc::clone(&index)));
+        (parsed, index)
+    }
 }
 
 /// Computes every answer for `inputs` from scratch. Paths are expected to be unique; on
 /// duplicates the last input wins, as it would for successive writes to the database.
 pub fn compute(inputs: &[SourceInput]) -> Answers {
+    compute_with(inputs, &mut ParseCache::default())
+}
+
+/// [`compute`], reusing the parses of texts seen before.
+pub fn compute_with(inputs: &[SourceInput], cache: &mut ParseCache) -> Answers {
     let by_path: BTreeMap<&str, &SourceInput> = inputs
         .iter()
         .map(|input| (input.path.as_str(), input))
@@ -96,8 +122,7 @@ pub fn compute(inputs: &[SourceInput]) -> Answers {
     let files: Vec<ModelFile<'_>> = by_path
         .into_values()
         .map(|input| {
-            let parsed = parse_source(&input.text);
-            let index = semantic::build_file_index(parsed.syntax());
+            let (parsed, index) = cache.get(&input.text);
             ModelFile {
                 input,
                 parsed,

@@ -18,10 +18,10 @@ use std::time::Duration;
 use salsa::{Database, Durability};
 
 pub use panics::{Caught, catch, install_panic_hook};
-pub use watchdog::Watchdog;
+pub use watchdog::Watch;
 
 use crate::db::{FuzzDatabase, answers};
-use crate::model::{self, Answers, SourceInput};
+use crate::model::{self, Answers, ParseCache, SourceInput};
 use crate::oracle::{
     Culprit, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
 };
@@ -92,7 +92,7 @@ const STEP_NAMES: [&str; STEP_KINDS] = [
 
 /// Runs `script` on a fresh database.
 pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
-    let watchdog = options.hang_limit.map(Watchdog::start);
+    let watchdog = options.hang_limit.map(Watch::start);
     let mut session = Session::new(script, options);
     for (index, (slot, text)) in script.initial.iter().enumerate() {
         session.step = index;
@@ -138,9 +138,9 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn model(&self) -> &Arc<Answers> {
+    fn model(&self, cache: &mut ParseCache) -> &Arc<Answers> {
         self.model
-            .get_or_init(|| Arc::new(model::compute(&self.inputs)))
+            .get_or_init(|| Arc::new(model::compute_with(&self.inputs, cache)))
     }
 }
 
@@ -163,6 +163,7 @@ struct Session<'o> {
     files: BTreeMap<&'static str, MirrorFile>,
     /// One snapshot per input version; the last is current.
     snapshots: Vec<Arc<Snapshot>>,
+    parse_cache: ParseCache,
     pool: Option<&'static rayon::ThreadPool>,
     reports: (Sender<BatchReport>, Receiver<BatchReport>),
     pending: usize,
@@ -183,6 +184,7 @@ impl<'o> Session<'o> {
             db: FuzzDatabase::new(),
             files: BTreeMap::new(),
             snapshots: Vec::new(),
+            parse_cache: ParseCache::default(),
             pool,
             reports: mpsc::channel(),
             pending: 0,
@@ -425,7 +427,12 @@ impl<'o> Session<'o> {
         }
         let snapshot = Arc::clone(&self.snapshots[version]);
         let created = query_slot(query).is_none_or(|slot| snapshot.created.contains(slot.path()));
-        let expected = ask_model(snapshot.model(), &snapshot.inputs, query, created);
+        let expected = ask_model(
+            snapshot.model(&mut self.parse_cache),
+            &snapshot.inputs,
+            query,
+            created,
+        );
         self.stats.comparisons += 1;
         if got == expected {
             return;
@@ -458,12 +465,13 @@ impl<'o> Session<'o> {
             }
         };
         self.stats.comparisons += 1;
-        let Some(difference) = got.first_difference(snapshot.model()) else {
+        let expected = Arc::clone(snapshot.model(&mut self.parse_cache));
+        let Some(difference) = got.first_difference(&expected) else {
             return;
         };
         let fresh = catch(|| answers(&fresh_database(&snapshot)));
         let culprit = match fresh {
-            Caught::Done(fresh) if fresh == **snapshot.model() => Culprit::Salsa,
+            Caught::Done(fresh) if fresh == *expected => Culprit::Salsa,
             _ => Culprit::Harness,
         };
         self.report(culprit, FindingKind::AnswersDiffer(difference));

@@ -1,62 +1,91 @@
 //! The watchdog: reports a step that does not finish within a bound as a hang, instead of a
 //! silent libFuzzer timeout. A salsa deadlock cannot be unwound from, so after printing the
-//! report (step, its kind, what every background batch was doing) it aborts the process; the
-//! stable runner restarts the worker and keeps the input, libFuzzer saves a crash artifact.
+//! report (which execution, which step, of what kind) it aborts the process; the stable runner
+//! restarts the worker and keeps the input, libFuzzer saves a crash artifact.
+//!
+//! One watchdog thread serves every execution of the process (tests run several at once); an
+//! execution registers a [`Watch`] and beats it at each step, which costs one uncontended lock.
 
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
-/// A heartbeat: which step is running.
-pub struct Watchdog {
-    beats: Option<Sender<(usize, &'static str)>>,
-    thread: Option<JoinHandle<()>>,
+struct Beat {
+    at: Instant,
+    limit: Duration,
+    step: usize,
+    what: &'static str,
 }
 
-impl Watchdog {
-    /// Starts watching; a step that takes longer than `limit` aborts the process.
-    pub fn start(limit: Duration) -> Watchdog {
-        let (beats, receiver) = mpsc::channel::<(usize, &'static str)>();
-        let thread = std::thread::Builder::new()
+fn watched() -> &'static Mutex<BTreeMap<u64, Beat>> {
+    static WATCHED: OnceLock<Mutex<BTreeMap<u64, Beat>>> = OnceLock::new();
+    WATCHED.get_or_init(|| {
+        let spawned = std::thread::Builder::new()
             .name("salsa-fuzz-watchdog".to_owned())
-            .spawn(move || {
-                let mut current = (0, "start");
-                loop {
-                    match receiver.recv_timeout(limit) {
-                        Ok(step) => current = step,
-                        Err(RecvTimeoutError::Disconnected) => return,
-                        Err(RecvTimeoutError::Timeout) => {
-                            eprintln!(
-                                "salsa-fuzz: HANG: step {} ({}) did not finish within {limit:?}; \
-                                 a salsa deadlock is likely (a write waiting for a handle that \
-                                 never drops, or a cycle across threads). Aborting.",
-                                current.0, current.1
-                            );
-                            std::process::abort();
-                        }
-                    }
-                }
-            })
-            .ok();
-        Watchdog {
-            beats: Some(beats),
-            thread,
+            .spawn(watch_forever);
+        if let Err(error) = spawned {
+            eprintln!("salsa-fuzz: no watchdog thread ({error}); hangs will not be reported");
         }
-    }
+        Mutex::new(BTreeMap::new())
+    })
+}
 
-    /// Records that step `index`, of kind `what`, has started.
-    pub fn beat(&self, index: usize, what: &'static str) {
-        if let Some(beats) = &self.beats {
-            let _ = beats.send((index, what));
+fn lock() -> std::sync::MutexGuard<'static, BTreeMap<u64, Beat>> {
+    watched().lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn watch_forever() {
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = Instant::now();
+        let hung = lock()
+            .iter()
+            .find(|(_, beat)| now.duration_since(beat.at) > beat.limit)
+            .map(|(id, beat)| (*id, beat.step, beat.what, beat.limit));
+        if let Some((id, step, what, limit)) = hung {
+            eprintln!(
+                "salsa-fuzz: HANG: execution {id}, step {step} ({what}) did not finish within \
+                 {limit:?}; a salsa deadlock is likely (a write waiting for a handle that never \
+                 drops, or a cycle across threads). Aborting."
+            );
+            std::process::abort();
         }
     }
 }
 
-impl Drop for Watchdog {
+/// One execution's registration with the watchdog; unregisters on drop.
+pub struct Watch {
+    id: u64,
+    limit: Duration,
+}
+
+impl Watch {
+    /// Starts watching an execution; a step that takes longer than `limit` aborts the process.
+    pub fn start(limit: Duration) -> Watch {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let watch = Watch {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            limit,
+        };
+        watch.beat(0, "start");
+        watch
+    }
+
+    /// Records that step `step`, of kind `what`, has started.
+    pub fn beat(&self, step: usize, what: &'static str) {
+        let beat = Beat {
+            at: Instant::now(),
+            limit: self.limit,
+            step,
+            what,
+        };
+        lock().insert(self.id, beat);
+    }
+}
+
+impl Drop for Watch {
     fn drop(&mut self) {
-        self.beats.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        lock().remove(&self.id);
     }
 }

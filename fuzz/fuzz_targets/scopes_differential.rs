@@ -1,0 +1,6 @@
+//! `cargo fuzz run scopes_differential`: a thin shim over `salsa_fuzz::fuzz::fuzz_one`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    salsa_fuzz::fuzz::fuzz_one(salsa_fuzz::fuzz::Target::ScopesDifferential, data);
+});
