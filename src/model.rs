@@ -8,7 +8,7 @@
 //! fixpoint as plain graph reachability, an independent algorithm.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::db::{ParsedModule, parse_source};
 use crate::semantic::{
@@ -80,15 +80,16 @@ impl Answers {
     }
 }
 
-struct ModelFile<'a> {
-    input: &'a SourceInput,
+struct ModelFile {
+    path: String,
+    is_library: bool,
     parsed: ParsedModule,
     index: Arc<FileIndex>,
 }
 
 /// Parsed texts and their indexes, by text: a pure function of the text, so reusing them
 /// between versions of a project changes nothing but the time the model takes. Lives for one
-/// script; the fuzzing loop passes one to [`compute_with`].
+/// script; the fuzzing loop passes one to [`Model::new`].
 #[derive(Default)]
 pub struct ParseCache {
     by_text: BTreeMap<String, (ParsedModule, Arc<FileIndex>)>,
@@ -107,47 +108,90 @@ impl ParseCache {
     }
 }
 
-/// Computes every answer for `inputs` from scratch. Paths are expected to be unique; on
-/// duplicates the last input wins, as it would for successive writes to the database.
-pub fn compute(inputs: &[SourceInput]) -> Answers {
-    compute_with(inputs, &mut ParseCache::default())
+/// The model of one version of a project: every file parsed and indexed, modules resolved and
+/// star-import exports computed up front; each file's scopes, resolutions and diagnostics
+/// computed on first request, so a check of one file does not pay for the others.
+pub struct Model {
+    files: Vec<ModelFile>,
+    modules: BTreeMap<String, usize>,
+    exports: Vec<Vec<String>>,
+    answers: Vec<OnceLock<FileAnswers>>,
 }
 
-/// [`compute`], reusing the parses of texts seen before.
-pub fn compute_with(inputs: &[SourceInput], cache: &mut ParseCache) -> Answers {
-    let by_path: BTreeMap<&str, &SourceInput> = inputs
-        .iter()
-        .map(|input| (input.path.as_str(), input))
-        .collect();
-    let files: Vec<ModelFile<'_>> = by_path
-        .into_values()
-        .map(|input| {
-            let (parsed, index) = cache.get(&input.text);
-            ModelFile {
-                input,
-                parsed,
-                index,
-            }
-        })
-        .collect();
-    let modules = module_map(&files);
-    let exports = star_exports_by_reachability(&files, &modules);
-    let answers = files
-        .iter()
-        .map(|file| file_answers(file, &files, &modules, &exports))
-        .collect();
-    Answers { files: answers }
+impl Model {
+    /// The model of `inputs`. Paths are expected to be unique; on duplicates the last input
+    /// wins, as it would for successive writes to the database.
+    pub fn new(inputs: &[SourceInput], cache: &mut ParseCache) -> Model {
+        let by_path: BTreeMap<&str, &SourceInput> = inputs
+            .iter()
+            .map(|input| (input.path.as_str(), input))
+            .collect();
+        let files: Vec<ModelFile> = by_path
+            .into_values()
+            .map(|input| {
+                let (parsed, index) = cache.get(&input.text);
+                ModelFile {
+                    path: input.path.clone(),
+                    is_library: input.is_library,
+                    parsed,
+                    index,
+                }
+            })
+            .collect();
+        let modules = module_map(&files);
+        let exports = star_exports_by_reachability(&files, &modules);
+        let answers = files.iter().map(|_| OnceLock::new()).collect();
+        Model {
+            files,
+            modules,
+            exports,
+            answers,
+        }
+    }
+
+    /// The answers about the live file at `path`, if there is one.
+    pub fn file(&self, path: &str) -> Option<&FileAnswers> {
+        let position = self
+            .files
+            .binary_search_by(|file| file.path.as_str().cmp(path))
+            .ok()?;
+        Some(self.file_at(position))
+    }
+
+    fn file_at(&self, position: usize) -> &FileAnswers {
+        self.answers[position]
+            .get_or_init(|| file_answers(position, &self.files, &self.modules, &self.exports))
+    }
+
+    /// The live files' paths, sorted.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|file| file.path.as_str())
+    }
+
+    /// Every answer about every file.
+    pub fn answers(&self) -> Answers {
+        Answers {
+            files: (0..self.files.len())
+                .map(|position| self.file_at(position).clone())
+                .collect(),
+        }
+    }
+}
+
+/// Computes every answer for `inputs` from scratch.
+pub fn compute(inputs: &[SourceInput]) -> Answers {
+    Model::new(inputs, &mut ParseCache::default()).answers()
 }
 
 /// Module name to file position, chosen by the same rule `resolve_module` uses.
-fn module_map(files: &[ModelFile<'_>]) -> BTreeMap<String, usize> {
+fn module_map(files: &[ModelFile]) -> BTreeMap<String, usize> {
     let mut candidates: BTreeMap<String, Vec<(usize, &str)>> = BTreeMap::new();
     for (position, file) in files.iter().enumerate() {
-        if let Some(module) = semantic::module_name_for_path(&file.input.path) {
+        if let Some(module) = semantic::module_name_for_path(&file.path) {
             candidates
                 .entry(module)
                 .or_default()
-                .push((position, file.input.path.as_str()));
+                .push((position, file.path.as_str()));
         }
     }
     candidates
@@ -158,16 +202,13 @@ fn module_map(files: &[ModelFile<'_>]) -> BTreeMap<String, usize> {
         .collect()
 }
 
-fn star_targets(file: &ModelFile<'_>, modules: &BTreeMap<String, usize>) -> Vec<usize> {
+fn star_targets(file: &ModelFile, modules: &BTreeMap<String, usize>) -> Vec<usize> {
     let table = file.index.module_table();
     table
         .star_imports()
         .filter_map(|import| {
-            let module = semantic::absolute_import(
-                &file.input.path,
-                import.level,
-                import.module.as_deref(),
-            )?;
+            let module =
+                semantic::absolute_import(&file.path, import.level, import.module.as_deref())?;
             modules.get(&module).copied()
         })
         .collect()
@@ -176,7 +217,7 @@ fn star_targets(file: &ModelFile<'_>, modules: &BTreeMap<String, usize>) -> Vec<
 /// The exports of every file: the public module-level names of every file reachable through
 /// star imports, the file itself included. Equal to the least fixpoint salsa iterates to.
 fn star_exports_by_reachability(
-    files: &[ModelFile<'_>],
+    files: &[ModelFile],
     modules: &BTreeMap<String, usize>,
 ) -> Vec<Vec<String>> {
     let edges: Vec<Vec<usize>> = files
@@ -203,17 +244,18 @@ fn star_exports_by_reachability(
 }
 
 fn file_answers(
-    file: &ModelFile<'_>,
-    files: &[ModelFile<'_>],
+    position: usize,
+    files: &[ModelFile],
     modules: &BTreeMap<String, usize>,
     exports: &[Vec<String>],
 ) -> FileAnswers {
-    let path = file.input.path.as_str();
+    let file = &files[position];
+    let path = file.path.as_str();
     let module_table = file.index.module_table();
     let star_exports: Vec<(String, &[String])> = star_targets(file, modules)
         .into_iter()
         .map(|target| {
-            let module = semantic::module_name_for_path(&files[target].input.path);
+            let module = semantic::module_name_for_path(&files[target].path);
             (module.unwrap_or_default(), exports[target].as_slice())
         })
         .collect();
@@ -275,17 +317,11 @@ fn file_answers(
     diagnostics.sort();
     FileAnswers {
         path: path.to_owned(),
-        is_library: file.input.is_library,
+        is_library: file.is_library,
         scopes,
-        exports: exports[files_position(files, path)].clone(),
+        exports: exports[position].clone(),
         diagnostics,
     }
-}
-
-fn files_position(files: &[ModelFile<'_>], path: &str) -> usize {
-    files
-        .binary_search_by(|file| file.input.path.as_str().cmp(path))
-        .unwrap_or_default()
 }
 
 /// The scopes from `id` outwards, stopping before the module scope.
@@ -305,13 +341,13 @@ fn scope_chain(index: &FileIndex, id: FileScopeId) -> Vec<(FileScopeId, ScopeKin
     chain
 }
 
-struct ModelImportEnv<'m, 'a> {
-    files: &'m [ModelFile<'a>],
+struct ModelImportEnv<'m> {
+    files: &'m [ModelFile],
     modules: &'m BTreeMap<String, usize>,
     exports: &'m [Vec<String>],
 }
 
-impl ImportEnv for ModelImportEnv<'_, '_> {
+impl ImportEnv for ModelImportEnv<'_> {
     type File = usize;
 
     fn resolve(&mut self, module: &str) -> Option<usize> {

@@ -46,6 +46,7 @@ pub fn install_panic_hook() {
                 thread: thread_name(),
                 query_stack,
                 salsa_frames: salsa_frames(&backtrace),
+                backtrace,
             };
             LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
         }));
@@ -78,6 +79,7 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Caught<T> {
                         thread: thread_name(),
                         query_stack: String::new(),
                         salsa_frames: Vec::new(),
+                        backtrace: String::new(),
                     }),
             ),
         },

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 struct Beat {
@@ -31,6 +32,35 @@ fn watched() -> &'static Mutex<BTreeMap<u64, Beat>> {
     })
 }
 
+/// What each background thread is doing: (thread, step that spawned its batch, query).
+fn activities() -> &'static Mutex<Vec<(ThreadId, String, usize, &'static str)>> {
+    static ACTIVITIES: Mutex<Vec<(ThreadId, String, usize, &'static str)>> = Mutex::new(Vec::new());
+    &ACTIVITIES
+}
+
+/// Records that this thread runs `query` for a batch spawned at `step`, for hang reports.
+pub fn note_activity(step: usize, query: &'static str) {
+    let id = std::thread::current().id();
+    let mut activities = activities().lock().unwrap_or_else(PoisonError::into_inner);
+    match activities.iter_mut().find(|entry| entry.0 == id) {
+        Some(entry) => (entry.2, entry.3) = (step, query),
+        None => {
+            let name = std::thread::current()
+                .name()
+                .unwrap_or("<unnamed>")
+                .to_owned();
+            activities.push((id, name, step, query));
+        }
+    }
+}
+
+/// Records that this thread's batch is over.
+pub fn clear_activity() {
+    let id = std::thread::current().id();
+    let mut activities = activities().lock().unwrap_or_else(PoisonError::into_inner);
+    activities.retain(|entry| entry.0 != id);
+}
+
 fn lock() -> std::sync::MutexGuard<'static, BTreeMap<u64, Beat>> {
     watched().lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -47,8 +77,13 @@ fn watch_forever() {
             eprintln!(
                 "salsa-fuzz: HANG: execution {id}, step {step} ({what}) did not finish within \
                  {limit:?}; a salsa deadlock is likely (a write waiting for a handle that never \
-                 drops, or a cycle across threads). Aborting."
+                 drops, or a cycle across threads)."
             );
+            let activities = activities().lock().unwrap_or_else(PoisonError::into_inner);
+            for (_, thread, step, query) in activities.iter() {
+                eprintln!("  thread {thread}: `{query}` of the batch spawned at step {step}");
+            }
+            eprintln!("Aborting.");
             std::process::abort();
         }
     }

@@ -41,6 +41,8 @@ pub struct PanicReport {
     pub query_stack: String,
     /// The first frames of the native backtrace that belong to salsa.
     pub salsa_frames: Vec<String>,
+    /// The whole native backtrace (empty when the hook was not installed).
+    pub backtrace: String,
 }
 
 /// What went wrong.
@@ -102,10 +104,7 @@ impl Finding {
                 } else {
                     "foreground"
                 };
-                format!(
-                    "{side} answer of {} differs from the model",
-                    query_kind(query)
-                )
+                format!("{side} answer of {} differs from the model", query.name())
             }
             FindingKind::AnswersDiffer(_) => "project answers differ from the model".to_owned(),
             FindingKind::Hang(_) => "hang".to_owned(),
@@ -143,18 +142,6 @@ impl fmt::Display for Finding {
             FindingKind::AnswersDiffer(difference) => writeln!(f, "  {difference}"),
             FindingKind::Hang(what) => writeln!(f, "  {what}"),
         }
-    }
-}
-
-fn query_kind(query: &Query) -> &'static str {
-    match query {
-        Query::Parse(_) => "parsed_module",
-        Query::Scopes(_) => "semantic_index",
-        Query::SymbolTable(..) => "symbol_table",
-        Query::ResolveNames(..) => "resolve_names",
-        Query::Exports(_) => "module_exports",
-        Query::Diagnostics(_) => "check_file",
-        Query::ResolveModule(_) => "resolve_module",
     }
 }
 

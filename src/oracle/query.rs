@@ -6,7 +6,7 @@ use crate::db::{
     FuzzDatabase, ModuleName, check_file, file_diagnostics, module_exports, parsed_module,
     resolve_module, resolve_names, semantic_index, symbol_table,
 };
-use crate::model::{Answers, FileAnswers, SourceInput};
+use crate::model::{FileAnswers, Model, SourceInput};
 use crate::script::Query;
 use crate::semantic::{
     self, Binding, Diagnostic, DiagnosticKind, FileScopeId, ScopeKind, SymbolTable,
@@ -104,22 +104,14 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
     }
 }
 
-/// What the model says a query answers, for a project whose answers are `answers` (computed
-/// from `inputs`). `created` tells whether the file was ever created: a removed file's handle
-/// still answers, as an empty module.
-pub fn ask_model(
-    answers: &Answers,
-    inputs: &[SourceInput],
-    query: Query,
-    created: bool,
-) -> QueryAnswer {
+/// What the model says a query answers. `created` tells whether the file was ever created: a
+/// removed file's handle still answers, as an empty module.
+pub fn ask_model(model: &Model, query: Query, created: bool) -> QueryAnswer {
     if let Query::ResolveModule(module) = query {
         let Some(name) = queried_module(module.as_str()) else {
             return QueryAnswer::Module(None);
         };
-        let paths = inputs
-            .iter()
-            .map(|input| (input.path.as_str(), input.path.as_str()));
+        let paths = model.paths().map(|path| (path, path));
         return QueryAnswer::Module(semantic::pick_module_file(paths, &name).map(str::to_owned));
     }
     let slot = match query {
@@ -136,7 +128,7 @@ pub fn ask_model(
     }
     let path = slot.path();
     let removed;
-    let file = match answers.files.iter().find(|file| file.path == path) {
+    let file = match model.file(path) {
         Some(file) => file,
         None => {
             removed = removed_file_answers(path);

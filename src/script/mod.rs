@@ -102,6 +102,34 @@ pub enum Query {
     ResolveModule(ModuleRef),
 }
 
+impl Query {
+    /// The name of the database query this asks.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Query::Parse(_) => "parsed_module",
+            Query::Scopes(_) => "semantic_index",
+            Query::SymbolTable(..) => "symbol_table",
+            Query::ResolveNames(..) => "resolve_names",
+            Query::Exports(_) => "module_exports",
+            Query::Diagnostics(_) => "check_file",
+            Query::ResolveModule(_) => "resolve_module",
+        }
+    }
+
+    /// The file the query is about (`None` for `resolve_module`).
+    pub fn file(&self) -> Option<FileSlot> {
+        match *self {
+            Query::Parse(slot)
+            | Query::Scopes(slot)
+            | Query::SymbolTable(slot, _)
+            | Query::ResolveNames(slot, _)
+            | Query::Exports(slot)
+            | Query::Diagnostics(slot) => Some(slot),
+            Query::ResolveModule(_) => None,
+        }
+    }
+}
+
 /// One step of a script.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
