@@ -56,7 +56,8 @@ impl CanaryState {
             let scope = scope.clone();
             drop(history);
             panic!(
-                "canary: scope `{scope}` of {path} was created, deleted and recreated with a background query in flight"
+                "canary: a scope was created, deleted and recreated with a background query in \
+                 flight\nscope `{scope}` of {path}"
             );
         }
     }

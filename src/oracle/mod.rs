@@ -84,18 +84,26 @@ impl Finding {
     /// query kind. Two runs of the same bug give the same signature.
     pub fn signature(&self) -> String {
         let what = match &self.kind {
-            FindingKind::Panic(report) => format!(
-                "panic `{}` at {} [{}]",
-                normalize(&report.message),
-                strip_column(&report.location),
-                report
-                    .salsa_frames
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" < ")
-            ),
+            FindingKind::Panic(report) => {
+                // salsa's frames describe salsa's own path to a panic inside salsa; for a panic
+                // in our code they are only the calling context, which varies between runs.
+                let frames = if self.culprit == Culprit::Salsa {
+                    report
+                        .salsa_frames
+                        .iter()
+                        .take(3)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" < ")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "panic `{}` at {} [{frames}]",
+                    normalize(&report.message),
+                    strip_column(&report.location),
+                )
+            }
             FindingKind::Mismatch {
                 query, background, ..
             } => {
@@ -118,7 +126,11 @@ impl fmt::Display for Finding {
         writeln!(f, "{} (step {})", self.signature(), self.step)?;
         match &self.kind {
             FindingKind::Panic(report) => {
-                writeln!(f, "  message: {}", report.message)?;
+                writeln!(
+                    f,
+                    "  message: {}",
+                    report.message.replace('\n', "\n           ")
+                )?;
                 writeln!(f, "  at {} on thread {}", report.location, report.thread)?;
                 if !report.query_stack.is_empty() {
                     writeln!(
