@@ -613,3 +613,56 @@ fn truncate_at_char_boundary(text: &mut String, max: usize) {
         text.truncate(at);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::{Fragment, NameRef, Text};
+
+    fn text(fragments: Vec<Fragment>) -> Text {
+        Text(fragments)
+    }
+
+    #[test]
+    fn edits_clamp_to_the_text_and_to_character_boundaries() {
+        let insert = Edit::Insert {
+            at: 1000,
+            text: text(vec![Fragment::Pass]),
+        };
+        assert_eq!(
+            apply_edit("x\n", &insert, &[]).as_deref(),
+            Some("x\npass\n")
+        );
+        // Offset 1 is inside `é` (2 bytes): the edit lands before it.
+        let delete = Edit::Delete { at: 1, len: 1 };
+        assert_eq!(apply_edit("é!", &delete, &[]).as_deref(), Some("é!"));
+        let replace = Edit::Replace {
+            at: 0,
+            len: 2,
+            text: text(vec![Fragment::Def(NameRef(0), NameRef(3))]),
+        };
+        assert_eq!(
+            apply_edit("ab", &replace, &[]).as_deref(),
+            Some("def f(x):\n    ")
+        );
+        assert_eq!(apply_edit("ab", &Edit::Clear, &[]).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn restore_walks_back_through_history_and_needs_one() {
+        let history = vec!["first".to_owned(), "second".to_owned()];
+        assert_eq!(
+            apply_edit("now", &Edit::Restore(0), &history).as_deref(),
+            Some("second")
+        );
+        assert_eq!(
+            apply_edit("now", &Edit::Restore(1), &history).as_deref(),
+            Some("first")
+        );
+        assert_eq!(
+            apply_edit("now", &Edit::Restore(2), &history).as_deref(),
+            Some("second")
+        );
+        assert_eq!(apply_edit("now", &Edit::Restore(0), &[]), None);
+    }
+}

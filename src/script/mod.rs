@@ -4,11 +4,16 @@
 //! salsa handle, so any step can be deleted and the rest still runs: the executor skips a step
 //! whose file is missing. Decoding never fails: short input just gives a short script.
 
+mod codec;
 mod text;
 
-use arbitrary::{Arbitrary, Result, Unstructured};
+use arbitrary::{Arbitrary, Unstructured};
 
-pub use text::{Fragment, MAX_FRAGMENTS, MODULES, ModuleRef, NAMES, NameRef, Text};
+pub use codec::{Codec, Reader, Writer};
+pub use text::{
+    Fragment, MAX_FRAGMENTS, MAX_LITERAL_CHARS, MODULES, ModuleRef, NAMES, NameRef, Text,
+    is_literal_text,
+};
 
 /// The paths a script's files live at: top-level modules, a package and its submodule, so that
 /// absolute, relative and star imports between them resolve, and one path that is no module.
@@ -24,6 +29,9 @@ pub const PATHS: &[&str] = &[
 /// Caps the number of steps: the original report needed 3 edits; 64 leaves room for
 /// interleavings while keeping a run near a millisecond.
 pub const MAX_STEPS: usize = 64;
+
+/// Caps the files created before the first step: every path a script can use.
+pub const MAX_INITIAL_FILES: usize = 4;
 
 /// Caps the queries of one background batch: enough to race several files.
 pub const MAX_BATCH: usize = 8;
@@ -42,14 +50,17 @@ impl FileSlot {
     }
 }
 
-impl<'a> Arbitrary<'a> for FileSlot {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(FileSlot(u.choose_index(PATHS.len())? as u8))
+impl Codec for FileSlot {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
+        Some(FileSlot(reader.choose(PATHS.len())? as u8))
+    }
+    fn encode(&self, writer: &mut Writer) {
+        writer.choose(usize::from(self.0) % PATHS.len());
     }
 }
 
 /// An edit an editor sends for one file.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Arbitrary)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Edit {
     /// Insert text at a byte offset (clamped to the text and to a character boundary).
     Insert {
@@ -84,7 +95,7 @@ pub enum Edit {
 }
 
 /// A query the script asks; scope queries pick the `scope`-th scope of the file (wrapping).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Arbitrary)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Query {
     /// `parsed_module`: the number of syntax errors.
     Parse(FileSlot),
@@ -188,29 +199,156 @@ impl Step {
             Step::Query(_) | Step::SpawnBatch(_) | Step::Join | Step::CheckAll
         )
     }
+}
 
-    fn arbitrary_of_kind(kind: usize, u: &mut Unstructured<'_>) -> Result<Step> {
-        Ok(match kind {
-            0 => Step::Edit(FileSlot::arbitrary(u)?, Edit::arbitrary(u)?),
-            1 => Step::AddFile(FileSlot::arbitrary(u)?, Text::arbitrary(u)?),
-            2 => Step::RemoveFile(FileSlot::arbitrary(u)?),
-            3 => Step::SetLibrary(FileSlot::arbitrary(u)?, bool::arbitrary(u)?),
-            4 => Step::SetLruCapacity(u.int_in_range(0..=4)?),
-            5 => Step::Query(Query::arbitrary(u)?),
+impl Codec for Edit {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
+        Some(match reader.choose(6)? {
+            0 => Edit::Insert {
+                at: reader.u16()?,
+                text: Text::decode(reader)?,
+            },
+            1 => Edit::Delete {
+                at: reader.u16()?,
+                len: reader.u16()?,
+            },
+            2 => Edit::Replace {
+                at: reader.u16()?,
+                len: reader.u16()?,
+                text: Text::decode(reader)?,
+            },
+            3 => Edit::ReplaceAll(Text::decode(reader)?),
+            4 => Edit::Clear,
+            _ => Edit::Restore(reader.byte()?),
+        })
+    }
+
+    fn encode(&self, writer: &mut Writer) {
+        match self {
+            Edit::Insert { at, text } => {
+                writer.choose(0);
+                writer.u16(*at);
+                text.encode(writer);
+            }
+            Edit::Delete { at, len } => {
+                writer.choose(1);
+                writer.u16(*at);
+                writer.u16(*len);
+            }
+            Edit::Replace { at, len, text } => {
+                writer.choose(2);
+                writer.u16(*at);
+                writer.u16(*len);
+                text.encode(writer);
+            }
+            Edit::ReplaceAll(text) => {
+                writer.choose(3);
+                text.encode(writer);
+            }
+            Edit::Clear => writer.choose(4),
+            Edit::Restore(back) => {
+                writer.choose(5);
+                writer.byte(*back);
+            }
+        }
+    }
+}
+
+impl Codec for Query {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
+        let variant = reader.choose(7)?;
+        if variant == 6 {
+            return Some(Query::ResolveModule(ModuleRef::decode(reader)?));
+        }
+        let slot = FileSlot::decode(reader)?;
+        Some(match variant {
+            0 => Query::Parse(slot),
+            1 => Query::Scopes(slot),
+            2 => Query::SymbolTable(slot, reader.byte()?),
+            3 => Query::ResolveNames(slot, reader.byte()?),
+            4 => Query::Exports(slot),
+            _ => Query::Diagnostics(slot),
+        })
+    }
+
+    fn encode(&self, writer: &mut Writer) {
+        let (variant, scope) = match self {
+            Query::Parse(_) => (0, None),
+            Query::Scopes(_) => (1, None),
+            Query::SymbolTable(_, scope) => (2, Some(*scope)),
+            Query::ResolveNames(_, scope) => (3, Some(*scope)),
+            Query::Exports(_) => (4, None),
+            Query::Diagnostics(_) => (5, None),
+            Query::ResolveModule(module) => {
+                writer.choose(6);
+                module.encode(writer);
+                return;
+            }
+        };
+        writer.choose(variant);
+        if let Some(slot) = self.file() {
+            slot.encode(writer);
+        }
+        if let Some(scope) = scope {
+            writer.byte(scope);
+        }
+    }
+}
+
+impl Step {
+    /// Decodes the payload of a step of `kind` (see [`Step::kind`]).
+    fn decode_kind(kind: usize, reader: &mut Reader<'_>) -> Option<Step> {
+        Some(match kind {
+            0 => Step::Edit(FileSlot::decode(reader)?, Edit::decode(reader)?),
+            1 => Step::AddFile(FileSlot::decode(reader)?, Text::decode(reader)?),
+            2 => Step::RemoveFile(FileSlot::decode(reader)?),
+            3 => Step::SetLibrary(FileSlot::decode(reader)?, reader.byte()? & 1 == 1),
+            4 => Step::SetLruCapacity(reader.choose(5)? as u8),
+            5 => Step::Query(Query::decode(reader)?),
             6 => {
-                let len = u.int_in_range(1..=MAX_BATCH)?;
+                let len = reader.choose(MAX_BATCH)? + 1;
                 let mut queries = Vec::with_capacity(len);
                 for _ in 0..len {
-                    queries.push(Query::arbitrary(u)?);
+                    queries.push(Query::decode(reader)?);
                 }
                 Step::SpawnBatch(queries)
             }
             7 => Step::Join,
             8 => Step::Cancel,
-            9 => Step::SyntheticWrite(bool::arbitrary(u)?),
+            9 => Step::SyntheticWrite(reader.byte()? & 1 == 1),
             10 => Step::TriggerLruEviction,
             _ => Step::CheckAll,
         })
+    }
+
+    /// Writes what [`Step::decode_kind`] reads back.
+    fn encode_payload(&self, writer: &mut Writer) {
+        match self {
+            Step::Edit(slot, edit) => {
+                slot.encode(writer);
+                edit.encode(writer);
+            }
+            Step::AddFile(slot, text) => {
+                slot.encode(writer);
+                text.encode(writer);
+            }
+            Step::RemoveFile(slot) => slot.encode(writer),
+            Step::SetLibrary(slot, library) => {
+                slot.encode(writer);
+                writer.byte(u8::from(*library));
+            }
+            Step::SetLruCapacity(capacity) => writer.choose(usize::from(*capacity).min(4)),
+            Step::Query(query) => query.encode(writer),
+            Step::SpawnBatch(queries) => {
+                let queries = &queries[..queries.len().clamp(1, MAX_BATCH)];
+                writer.choose(queries.len() - 1);
+                for query in queries {
+                    query.encode(writer);
+                }
+            }
+            Step::SyntheticWrite(high) => writer.byte(u8::from(*high)),
+            Step::Join | Step::Cancel | Step::TriggerLruEviction | Step::CheckAll => {}
+        }
     }
 }
 
@@ -231,31 +369,44 @@ impl Swarm {
         }
     }
 
-    fn pick(&self, u: &mut Unstructured<'_>) -> Result<usize> {
-        let total: u32 = self.weights.iter().map(|&w| u32::from(w)).sum();
-        let mut choice = u.int_in_range(0..=total.saturating_sub(1))?;
-        for (kind, &weight) in self.weights.iter().enumerate() {
-            if choice < u32::from(weight) {
-                return Ok(kind);
-            }
-            choice -= u32::from(weight);
+    /// Uniform weights: what an encoded script announces, so that any step kind can follow.
+    fn uniform() -> Swarm {
+        Swarm {
+            weights: [1; STEP_KINDS],
         }
-        Ok(0)
+    }
+
+    fn pick(&self, reader: &mut Reader<'_>) -> Option<usize> {
+        let total: usize = self.weights.iter().map(|&w| usize::from(w)).sum();
+        let mut choice = reader.choose(total.max(1))?;
+        for (kind, &weight) in self.weights.iter().enumerate() {
+            if choice < usize::from(weight) {
+                return Some(kind);
+            }
+            choice -= usize::from(weight);
+        }
+        Some(0)
     }
 }
 
-impl<'a> Arbitrary<'a> for Swarm {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+impl Codec for Swarm {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
         let mut weights = [0u8; STEP_KINDS];
         for weight in &mut weights {
             // 0..=3 with 0 meaning "off": about a quarter of kinds are off in each script.
-            *weight = u.int_in_range(0..=3)?;
+            *weight = reader.choose(4)? as u8;
         }
         // Edits, queries and background batches are the heart of the session: keep them on.
         for kind in [0, 5, 6] {
             weights[kind] = weights[kind].max(1);
         }
-        Ok(Swarm { weights })
+        Some(Swarm { weights })
+    }
+
+    fn encode(&self, writer: &mut Writer) {
+        for &weight in &self.weights {
+            writer.choose(usize::from(weight.min(3)));
+        }
     }
 }
 
@@ -273,31 +424,26 @@ pub struct EditScript {
 impl EditScript {
     /// Decodes a script from fuzzer bytes; never fails (an empty input is an empty script).
     pub fn from_bytes(data: &[u8]) -> EditScript {
-        let mut u = Unstructured::new(data);
-        Self::decode(&mut u)
-    }
-
-    fn decode(u: &mut Unstructured<'_>) -> EditScript {
-        let threads = u.int_in_range(1..=4).unwrap_or(1);
-        let swarm = Swarm::arbitrary(u).unwrap_or_else(|_| Swarm::all());
+        let mut reader = Reader::new(data);
+        let threads = reader.choose(4).map_or(1, |t| t as u8 + 1);
+        let swarm = Swarm::decode(&mut reader).unwrap_or_else(Swarm::all);
         let mut initial = Vec::new();
-        let initial_count = u.int_in_range(1..=4).unwrap_or(1);
-        for _ in 0..initial_count {
-            match (FileSlot::arbitrary(u), Text::arbitrary(u)) {
-                (Ok(slot), Ok(text)) => initial.push((slot, text)),
+        for _ in 0..reader.choose(MAX_INITIAL_FILES + 1).unwrap_or(0) {
+            match (FileSlot::decode(&mut reader), Text::decode(&mut reader)) {
+                (Some(slot), Some(text)) => initial.push((slot, text)),
                 _ => break,
             }
         }
         let mut steps = Vec::new();
-        // Decode until the input is exhausted (or the cap): `Vec<Step>`'s derived encoding
-        // would give about one step from random bytes.
-        while !u.is_empty() && steps.len() < MAX_STEPS {
-            let step = swarm
-                .pick(u)
-                .and_then(|kind| Step::arbitrary_of_kind(kind, u));
-            match step {
-                Ok(step) => steps.push(step),
-                Err(_) => break,
+        // Decode until the input is exhausted (or the cap): a derived `Vec<Step>` would give
+        // about one step from random bytes.
+        while !reader.is_empty() && steps.len() < MAX_STEPS {
+            match swarm
+                .pick(&mut reader)
+                .and_then(|kind| Step::decode_kind(kind, &mut reader))
+            {
+                Some(step) => steps.push(step),
+                None => break,
             }
         }
         EditScript {
@@ -306,10 +452,88 @@ impl EditScript {
             steps,
         }
     }
+
+    /// Bytes that [`EditScript::from_bytes`] decodes to this script (with uniform swarm
+    /// weights), so that corpus entries can seed libFuzzer.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut writer = Writer::default();
+        writer.choose(usize::from(self.threads.clamp(1, 4)) - 1);
+        Swarm::uniform().encode(&mut writer);
+        let initial = &self.initial[..self.initial.len().min(MAX_INITIAL_FILES)];
+        writer.choose(initial.len());
+        for (slot, text) in initial {
+            slot.encode(&mut writer);
+            text.encode(&mut writer);
+        }
+        // An empty batch cannot be written (a decoded batch has at least one query); it does
+        // nothing but clone and drop a handle, so it is left out.
+        let steps = self
+            .steps
+            .iter()
+            .filter(|step| !matches!(step, Step::SpawnBatch(queries) if queries.is_empty()));
+        for step in steps.take(MAX_STEPS) {
+            writer.choose(step.kind());
+            step.encode_payload(&mut writer);
+        }
+        writer.into_bytes()
+    }
 }
 
 impl<'a> Arbitrary<'a> for EditScript {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(Self::decode(u))
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let data = u.bytes(u.len())?;
+        Ok(EditScript::from_bytes(data))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_never_fails_on_short_input() {
+        for len in 0..64 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let script = EditScript::from_bytes(&data);
+            assert!((1..=4).contains(&script.threads));
+        }
+    }
+
+    #[test]
+    fn generated_scripts_round_trip_through_bytes() {
+        let mut inputs = crate::fuzz::SeededInputs::new(11);
+        for _ in 0..2000 {
+            let script = EditScript::from_bytes(&inputs.next_input());
+            let again = EditScript::from_bytes(&script.to_bytes());
+            assert_eq!(again, script);
+        }
+    }
+
+    #[test]
+    fn literal_texts_round_trip_through_bytes() {
+        let text = "def f(x):\n\treturn é + 'y'  # ok\n".repeat(40);
+        let script = EditScript {
+            threads: 3,
+            initial: vec![(FileSlot(1), Text::literal(&text))],
+            steps: vec![Step::Edit(
+                FileSlot(1),
+                Edit::ReplaceAll(Text::literal("x = 1\n")),
+            )],
+        };
+        assert_eq!(EditScript::from_bytes(&script.to_bytes()), script);
+    }
+
+    #[test]
+    fn decoding_continues_until_the_input_is_exhausted() {
+        let mut inputs = crate::fuzz::SeededInputs::new(3);
+        let steps: usize = (0..50)
+            .map(|_| EditScript::from_bytes(&inputs.next_input()).steps.len())
+            .sum();
+        // A derived `Vec<Step>` decoding would give about one step per script.
+        assert!(
+            steps / 50 >= 10,
+            "only {} steps per script on average",
+            steps / 50
+        );
     }
 }

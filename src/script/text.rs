@@ -4,8 +4,10 @@
 //! comprehension, …) built from small pools of names and modules, so that the same scopes and
 //! imports disappear and come back across edits, mixed with raw characters that break the
 //! syntax. The pools are deliberately tiny: recreation of the *same* scope is the point.
+//! `Literal` holds verbatim text: the minimizer turns texts into literals to shrink them by
+//! lines, tokens and characters.
 
-use arbitrary::{Arbitrary, Result, Unstructured};
+use super::codec::{Codec, Reader, Writer};
 
 /// Names fragments draw from: functions, classes, variables, a type parameter, a private
 /// name (not exported), and a builtin.
@@ -20,9 +22,19 @@ const RAW: &[&str] = &[
     "(", ")", ":", "\n", "    ", "=", ",", "[", "]", "é", "\t", "\\", "#", "'",
 ];
 
+/// The characters a literal can hold: printable ASCII, newline, tab and one non-ASCII letter
+/// (every character a fragment renders), so a minimized text always encodes.
+const LITERAL_CHARS: &str = concat!(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`",
+    "abcdefghijklmnopqrstuvwxyz{|}~\n\té"
+);
+
 /// Caps a text at this many fragments: enough for a few nested scopes, small enough that a
 /// run stays well under a millisecond of parsing.
 pub const MAX_FRAGMENTS: usize = 24;
+
+/// Caps a literal, in characters: a whole minimized file fits.
+pub const MAX_LITERAL_CHARS: usize = 2048;
 
 /// An index into [`NAMES`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -32,12 +44,6 @@ impl NameRef {
     /// The name.
     pub fn as_str(self) -> &'static str {
         NAMES[usize::from(self.0) % NAMES.len()]
-    }
-}
-
-impl<'a> Arbitrary<'a> for NameRef {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(NameRef(u.choose_index(NAMES.len())? as u8))
     }
 }
 
@@ -52,14 +58,8 @@ impl ModuleRef {
     }
 }
 
-impl<'a> Arbitrary<'a> for ModuleRef {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(ModuleRef(u.choose_index(MODULES.len())? as u8))
-    }
-}
-
 /// One piece of typed text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Arbitrary)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Fragment {
     /// `def f(x):` followed by an indented body line.
     Def(NameRef, NameRef),
@@ -99,7 +99,11 @@ pub enum Fragment {
     Pass,
     /// A raw character or short token.
     Raw(u8),
+    /// Verbatim text (characters outside the literal alphabet are dropped when encoded).
+    Literal(String),
 }
+
+const FRAGMENT_VARIANTS: usize = 20;
 
 impl Fragment {
     /// Appends the fragment's text to `out`.
@@ -139,7 +143,156 @@ impl Fragment {
             Fragment::Indent => write!(out, "    "),
             Fragment::Pass => writeln!(out, "pass"),
             Fragment::Raw(index) => write!(out, "{}", RAW[usize::from(*index) % RAW.len()]),
+            Fragment::Literal(text) => write!(out, "{text}"),
         };
+    }
+
+    fn variant(&self) -> usize {
+        match self {
+            Fragment::Def(..) => 0,
+            Fragment::DefGeneric(..) => 1,
+            Fragment::Class(_) => 2,
+            Fragment::ClassGeneric(_) => 3,
+            Fragment::TypeAlias(_) => 4,
+            Fragment::Lambda(..) => 5,
+            Fragment::Comprehension(..) => 6,
+            Fragment::Import(_) => 7,
+            Fragment::FromImport(..) => 8,
+            Fragment::StarImport(_) => 9,
+            Fragment::Global(_) => 10,
+            Fragment::Nonlocal(_) => 11,
+            Fragment::Assign(..) => 12,
+            Fragment::Return(_) => 13,
+            Fragment::Walrus(..) => 14,
+            Fragment::Newline => 15,
+            Fragment::Indent => 16,
+            Fragment::Pass => 17,
+            Fragment::Raw(_) => 18,
+            Fragment::Literal(_) => 19,
+        }
+    }
+}
+
+impl Codec for NameRef {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
+        Some(NameRef(reader.choose(NAMES.len())? as u8))
+    }
+    fn encode(&self, writer: &mut Writer) {
+        writer.choose(usize::from(self.0) % NAMES.len());
+    }
+}
+
+impl Codec for ModuleRef {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
+        Some(ModuleRef(reader.choose(MODULES.len())? as u8))
+    }
+    fn encode(&self, writer: &mut Writer) {
+        writer.choose(usize::from(self.0) % MODULES.len());
+    }
+}
+
+impl Codec for Fragment {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
+        let name = |reader: &mut Reader<'_>| NameRef::decode(reader);
+        let module = |reader: &mut Reader<'_>| ModuleRef::decode(reader);
+        Some(match reader.choose(FRAGMENT_VARIANTS)? {
+            0 => Fragment::Def(name(reader)?, name(reader)?),
+            1 => Fragment::DefGeneric(name(reader)?, name(reader)?),
+            2 => Fragment::Class(name(reader)?),
+            3 => Fragment::ClassGeneric(name(reader)?),
+            4 => Fragment::TypeAlias(name(reader)?),
+            5 => Fragment::Lambda(name(reader)?, name(reader)?),
+            6 => Fragment::Comprehension(reader.choose(4)? as u8, name(reader)?, name(reader)?),
+            7 => Fragment::Import(module(reader)?),
+            8 => Fragment::FromImport(module(reader)?, name(reader)?),
+            9 => Fragment::StarImport(module(reader)?),
+            10 => Fragment::Global(name(reader)?),
+            11 => Fragment::Nonlocal(name(reader)?),
+            12 => Fragment::Assign(name(reader)?, name(reader)?),
+            13 => Fragment::Return(name(reader)?),
+            14 => Fragment::Walrus(name(reader)?, name(reader)?),
+            15 => Fragment::Newline,
+            16 => Fragment::Indent,
+            17 => Fragment::Pass,
+            18 => Fragment::Raw(reader.choose(RAW.len())? as u8),
+            _ => Fragment::Literal(decode_literal(reader)?),
+        })
+    }
+
+    fn encode(&self, writer: &mut Writer) {
+        writer.choose(self.variant());
+        match self {
+            Fragment::Def(a, b)
+            | Fragment::DefGeneric(a, b)
+            | Fragment::Lambda(a, b)
+            | Fragment::Assign(a, b)
+            | Fragment::Walrus(a, b) => {
+                a.encode(writer);
+                b.encode(writer);
+            }
+            Fragment::Class(a)
+            | Fragment::ClassGeneric(a)
+            | Fragment::TypeAlias(a)
+            | Fragment::Global(a)
+            | Fragment::Nonlocal(a)
+            | Fragment::Return(a) => a.encode(writer),
+            Fragment::Comprehension(form, a, b) => {
+                writer.choose(usize::from(*form) % 4);
+                a.encode(writer);
+                b.encode(writer);
+            }
+            Fragment::Import(m) | Fragment::StarImport(m) => m.encode(writer),
+            Fragment::FromImport(m, a) => {
+                m.encode(writer);
+                a.encode(writer);
+            }
+            Fragment::Newline | Fragment::Indent | Fragment::Pass => {}
+            Fragment::Raw(index) => writer.choose(usize::from(*index) % RAW.len()),
+            Fragment::Literal(text) => encode_literal(text, writer),
+        }
+    }
+}
+
+fn literal_alphabet() -> impl Iterator<Item = char> {
+    LITERAL_CHARS.chars()
+}
+
+/// Literal lengths: one byte below 255 is a short length (0 to 32, what random bytes mostly
+/// give), 255 announces a two-byte length (what minimized whole-file texts need).
+const LONG_LITERAL: u8 = 255;
+const SHORT_LITERAL_MAX: usize = 32;
+
+fn decode_literal(reader: &mut Reader<'_>) -> Option<String> {
+    let len = match reader.byte()? {
+        LONG_LITERAL => usize::from(reader.u16()?) % (MAX_LITERAL_CHARS + 1),
+        short => usize::from(short) % (SHORT_LITERAL_MAX + 1),
+    };
+    let alphabet: Vec<char> = literal_alphabet().collect();
+    let mut text = String::with_capacity(len);
+    for _ in 0..len {
+        let Some(index) = reader.choose(alphabet.len()) else {
+            break;
+        };
+        text.push(alphabet[index]);
+    }
+    Some(text)
+}
+
+fn encode_literal(text: &str, writer: &mut Writer) {
+    let alphabet: Vec<char> = literal_alphabet().collect();
+    let indexes: Vec<usize> = text
+        .chars()
+        .filter_map(|c| alphabet.iter().position(|&a| a == c))
+        .take(MAX_LITERAL_CHARS)
+        .collect();
+    if indexes.len() <= SHORT_LITERAL_MAX {
+        writer.choose(indexes.len());
+    } else {
+        writer.byte(LONG_LITERAL);
+        writer.u16(indexes.len() as u16);
+    }
+    for index in indexes {
+        writer.choose(index);
     }
 }
 
@@ -156,20 +309,41 @@ impl Text {
         }
         out
     }
+
+    /// A text holding `text` verbatim.
+    pub fn literal(text: &str) -> Text {
+        if text.is_empty() {
+            Text(Vec::new())
+        } else {
+            Text(vec![Fragment::Literal(text.to_owned())])
+        }
+    }
 }
 
-impl<'a> Arbitrary<'a> for Text {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        // Decode a length first rather than using `Vec`'s derived encoding, which yields about
-        // one element from random bytes.
-        let len = u.int_in_range(0..=MAX_FRAGMENTS)?;
+impl Codec for Text {
+    fn decode(reader: &mut Reader<'_>) -> Option<Self> {
+        // A length first: the text ends early if the input does.
+        let len = reader.choose(MAX_FRAGMENTS + 1)?;
         let mut fragments = Vec::with_capacity(len);
         for _ in 0..len {
-            if u.is_empty() {
-                break;
+            match Fragment::decode(reader) {
+                Some(fragment) => fragments.push(fragment),
+                None => break,
             }
-            fragments.push(Fragment::arbitrary(u)?);
         }
-        Ok(Text(fragments))
+        Some(Text(fragments))
     }
+
+    fn encode(&self, writer: &mut Writer) {
+        let fragments = &self.0[..self.0.len().min(MAX_FRAGMENTS)];
+        writer.choose(fragments.len());
+        for fragment in fragments {
+            fragment.encode(writer);
+        }
+    }
+}
+
+/// Whether every character of `text` can be held by a literal.
+pub fn is_literal_text(text: &str) -> bool {
+    text.chars().all(|c| literal_alphabet().any(|a| a == c))
 }
