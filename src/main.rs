@@ -81,12 +81,15 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     let number: u64 = number
         .parse()
         .map_err(|_| format!("bad duration `{text}` (try 60s, 5m)"))?;
-    let seconds = match unit {
-        "" | "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         _ => return Err(format!("bad duration unit in `{text}` (use s, m or h)")),
     };
+    let seconds = number
+        .checked_mul(scale)
+        .ok_or_else(|| format!("duration `{text}` is too long"))?;
     Ok(Duration::from_secs(seconds))
 }
 

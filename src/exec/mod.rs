@@ -7,16 +7,18 @@
 //! counted, never reported; the first finding stops the script. The thread interleaving is
 //! not replayed exactly: the same input and thread count give the same logical run.
 
+mod mirror;
 mod panics;
 mod watchdog;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use salsa::{Database, Durability};
 
+pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::Watch;
 
@@ -25,7 +27,7 @@ use crate::model::{Model, ParseCache, SourceInput};
 use crate::oracle::{
     Culprit, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
 };
-use crate::script::{Edit, EditScript, FileSlot, MAX_TEXT_BYTES, Query, STEP_KINDS, Step};
+use crate::script::{Edit, EditScript, FileSlot, Query, STEP_KINDS, Step};
 
 /// How to run a script.
 #[derive(Clone, Debug)]
@@ -127,14 +129,6 @@ pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
     }
 }
 
-struct MirrorFile {
-    text: String,
-    /// Earlier texts, most recent last (capped), for [`Edit::Restore`].
-    history: Vec<String>,
-    live: bool,
-    library: bool,
-}
-
 /// The inputs of one version of the project, as the model and triage need them.
 struct Snapshot {
     inputs: Vec<SourceInput>,
@@ -164,7 +158,7 @@ struct BatchReport {
 struct Session<'o> {
     options: &'o ExecOptions,
     db: FuzzDatabase,
-    files: BTreeMap<&'static str, MirrorFile>,
+    mirror: Mirror,
     /// One snapshot per input version; the last is current.
     snapshots: Vec<Arc<Snapshot>>,
     parse_cache: ParseCache,
@@ -186,7 +180,7 @@ impl<'o> Session<'o> {
         let mut session = Session {
             options,
             db: FuzzDatabase::new(),
-            files: BTreeMap::new(),
+            mirror: Mirror::default(),
             snapshots: Vec::new(),
             parse_cache: ParseCache::default(),
             pool,
@@ -206,20 +200,9 @@ impl<'o> Session<'o> {
 
     /// Records the current inputs as a new version.
     fn snapshot(&mut self) {
-        let inputs = self
-            .files
-            .iter()
-            .filter(|(_, file)| file.live)
-            .map(|(path, file)| SourceInput {
-                path: (*path).to_owned(),
-                text: file.text.clone(),
-                is_library: file.library,
-            })
-            .collect();
-        let created = self.files.keys().copied().collect();
         self.snapshots.push(Arc::new(Snapshot {
-            inputs,
-            created,
+            inputs: self.mirror.inputs(),
+            created: self.mirror.created(),
             model: OnceLock::new(),
         }));
     }
@@ -284,54 +267,33 @@ impl<'o> Session<'o> {
     }
 
     fn edit(&mut self, slot: FileSlot, edit: &Edit) -> bool {
-        let Some(file) = self.files.get(slot.path()).filter(|file| file.live) else {
+        let Some(text) = self.mirror.edit(slot, edit) else {
             return false;
         };
-        match apply_edit(&file.text, edit, &file.history) {
-            Some(text) => {
-                self.write_text(slot, text);
-                true
-            }
-            None => false,
-        }
+        self.db.write_file(slot.path(), &text);
+        self.snapshot();
+        true
     }
 
-    fn write_text(&mut self, slot: FileSlot, mut text: String) {
-        truncate_at_char_boundary(&mut text, MAX_TEXT_BYTES);
-        let path = slot.path();
-        let file = self.files.entry(path).or_insert_with(|| MirrorFile {
-            text: String::new(),
-            history: Vec::new(),
-            live: false,
-            library: false,
-        });
-        let previous = std::mem::replace(&mut file.text, text.clone());
-        if file.live {
-            file.history.push(previous);
-            if file.history.len() > 8 {
-                file.history.remove(0);
-            }
-        }
-        file.live = true;
-        self.db.write_file(path, &text);
+    fn write_text(&mut self, slot: FileSlot, text: String) {
+        let text = self.mirror.write(slot, text);
+        self.db.write_file(slot.path(), &text);
         self.snapshot();
     }
 
     fn remove(&mut self, slot: FileSlot) -> bool {
-        let Some(file) = self.files.get_mut(slot.path()).filter(|file| file.live) else {
+        if !self.mirror.remove(slot) {
             return false;
-        };
-        file.live = false;
+        }
         self.db.remove_file(slot.path());
         self.snapshot();
         true
     }
 
     fn set_library(&mut self, slot: FileSlot, library: bool) -> bool {
-        let Some(file) = self.files.get_mut(slot.path()) else {
+        if !self.mirror.set_library(slot, library) {
             return false;
-        };
-        file.library = library;
+        }
         self.db.set_library(slot.path(), library);
         self.snapshot();
         true
@@ -349,6 +311,12 @@ impl<'o> Session<'o> {
     /// Only writes cancel, and writes happen on this thread: a cancellation of a main-thread
     /// query means salsa propagated a failure from another thread or lost track of one.
     fn report_unexpected_cancellation(&mut self, cancelled: salsa::Cancelled) {
+        // A background panic propagates to a thread waiting on the same query as
+        // `Cancelled::PropagatedPanic`: the panic is the finding, if there was one.
+        self.join();
+        if !self.findings.is_empty() {
+            return;
+        }
         let report = PanicReport {
             message: format!("unexpected cancellation on the main thread: {cancelled}"),
             location: String::new(),
@@ -434,7 +402,19 @@ impl<'o> Session<'o> {
         let created = query
             .file()
             .is_none_or(|slot| snapshot.created.contains(slot.path()));
-        let expected = ask_model(snapshot.model(&mut self.parse_cache), query, created);
+        let cache = &mut self.parse_cache;
+        let expected = match catch(|| ask_model(snapshot.model(cache), query, created)) {
+            Caught::Done(expected) => expected,
+            // The model is our code: its panics are harness bugs, never salsa's.
+            Caught::Panicked(report) => {
+                self.report(Culprit::Harness, FindingKind::Panic(report));
+                return;
+            }
+            Caught::Cancelled(cancelled) => {
+                self.report_unexpected_cancellation(cancelled);
+                return;
+            }
+        };
         self.stats.comparisons += 1;
         if got == expected {
             return;
@@ -467,7 +447,18 @@ impl<'o> Session<'o> {
             }
         };
         self.stats.comparisons += 1;
-        let expected = snapshot.model(&mut self.parse_cache).answers();
+        let cache = &mut self.parse_cache;
+        let expected = match catch(|| snapshot.model(cache).answers()) {
+            Caught::Done(expected) => expected,
+            Caught::Panicked(report) => {
+                self.report(Culprit::Harness, FindingKind::Panic(report));
+                return;
+            }
+            Caught::Cancelled(cancelled) => {
+                self.report_unexpected_cancellation(cancelled);
+                return;
+            }
+        };
         let Some(difference) = got.first_difference(&expected) else {
             return;
         };
@@ -561,6 +552,9 @@ fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool> {
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)
                     .thread_name(|index| format!("salsa-fuzz-bg-{index}"))
+                    // The AST walk recurses with nesting depth; a 2,048-byte text can nest
+                    // about 1,500 brackets.
+                    .stack_size(16 << 20)
                     .build()
                     .ok()
             })
@@ -569,49 +563,6 @@ fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool> {
     pools
         .get(usize::from(threads.clamp(1, 4)) - 1)
         .and_then(Option::as_ref)
-}
-
-/// Applies an edit to `text`; `None` when it cannot apply (nothing to restore).
-pub fn apply_edit(text: &str, edit: &Edit, history: &[String]) -> Option<String> {
-    let clamp = |at: u16| floor_char_boundary(text, usize::from(at).min(text.len()));
-    let splice = |at: u16, len: u16, insert: &str| {
-        let start = clamp(at);
-        let end = floor_char_boundary(text, start.saturating_add(usize::from(len)).min(text.len()));
-        let mut out = String::with_capacity(text.len() + insert.len());
-        out.push_str(&text[..start]);
-        out.push_str(insert);
-        out.push_str(&text[end..]);
-        out
-    };
-    Some(match edit {
-        Edit::Insert { at, text: insert } => splice(*at, 0, &insert.render()),
-        Edit::Delete { at, len } => splice(*at, *len, ""),
-        Edit::Replace {
-            at,
-            len,
-            text: insert,
-        } => splice(*at, *len, &insert.render()),
-        Edit::ReplaceAll(new) => new.render(),
-        Edit::Clear => String::new(),
-        Edit::Restore(back) => {
-            let back = usize::from(*back) % history.len().max(1);
-            history.get(history.len().checked_sub(back + 1)?)?.clone()
-        }
-    })
-}
-
-fn floor_char_boundary(text: &str, mut at: usize) -> usize {
-    while at > 0 && !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
-fn truncate_at_char_boundary(text: &mut String, max: usize) {
-    if text.len() > max {
-        let at = floor_char_boundary(text, max);
-        text.truncate(at);
-    }
 }
 
 #[cfg(test)]

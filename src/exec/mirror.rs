@@ -1,0 +1,135 @@
+//! The executor's own record of the files' texts: what each step does to the inputs, kept
+//! outside salsa so the model is computed from what the script wrote, never from what salsa
+//! reads back. The minimizer replays it to turn edits into whole texts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::SourceInput;
+use crate::script::{Edit, FileSlot, MAX_TEXT_BYTES};
+
+/// How many earlier texts of a file [`Edit::Restore`] can go back to.
+const HISTORY: usize = 8;
+
+#[derive(Clone, Debug, Default)]
+struct MirrorFile {
+    text: String,
+    /// Earlier texts, most recent last.
+    history: Vec<String>,
+    live: bool,
+    library: bool,
+}
+
+/// Every file a script created, with its text, history, liveness and library flag.
+#[derive(Clone, Debug, Default)]
+pub struct Mirror {
+    files: BTreeMap<&'static str, MirrorFile>,
+}
+
+impl Mirror {
+    /// Applies an edit to a live file; returns the new text, or `None` when the step is
+    /// skipped (no such live file, or nothing to restore).
+    pub fn edit(&mut self, slot: FileSlot, edit: &Edit) -> Option<String> {
+        let file = self.files.get(slot.path()).filter(|file| file.live)?;
+        let text = apply_edit(&file.text, edit, &file.history)?;
+        Some(self.write(slot, text))
+    }
+
+    /// Sets a file's text (creating or re-adding it); returns the text as written, capped at
+    /// [`MAX_TEXT_BYTES`].
+    pub fn write(&mut self, slot: FileSlot, mut text: String) -> String {
+        truncate_at_char_boundary(&mut text, MAX_TEXT_BYTES);
+        let file = self.files.entry(slot.path()).or_default();
+        let previous = std::mem::replace(&mut file.text, text.clone());
+        if file.live {
+            file.history.push(previous);
+            if file.history.len() > HISTORY {
+                file.history.remove(0);
+            }
+        }
+        file.live = true;
+        text
+    }
+
+    /// Removes a live file; returns whether it was live.
+    pub fn remove(&mut self, slot: FileSlot) -> bool {
+        match self.files.get_mut(slot.path()).filter(|file| file.live) {
+            Some(file) => {
+                file.live = false;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Marks a created file as library code or not; returns whether it was ever created.
+    pub fn set_library(&mut self, slot: FileSlot, library: bool) -> bool {
+        match self.files.get_mut(slot.path()) {
+            Some(file) => {
+                file.library = library;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The live files as the model takes them.
+    pub fn inputs(&self) -> Vec<SourceInput> {
+        self.files
+            .iter()
+            .filter(|(_, file)| file.live)
+            .map(|(path, file)| SourceInput {
+                path: (*path).to_owned(),
+                text: file.text.clone(),
+                is_library: file.library,
+            })
+            .collect()
+    }
+
+    /// The paths of every file ever created.
+    pub fn created(&self) -> BTreeSet<&'static str> {
+        self.files.keys().copied().collect()
+    }
+}
+
+/// Applies an edit to `text`; `None` when it cannot apply (nothing to restore).
+pub fn apply_edit(text: &str, edit: &Edit, history: &[String]) -> Option<String> {
+    let clamp = |at: u16| floor_char_boundary(text, usize::from(at).min(text.len()));
+    let splice = |at: u16, len: u16, insert: &str| {
+        let start = clamp(at);
+        let end = floor_char_boundary(text, start.saturating_add(usize::from(len)).min(text.len()));
+        let mut out = String::with_capacity(text.len() + insert.len());
+        out.push_str(&text[..start]);
+        out.push_str(insert);
+        out.push_str(&text[end..]);
+        out
+    };
+    Some(match edit {
+        Edit::Insert { at, text: insert } => splice(*at, 0, &insert.render()),
+        Edit::Delete { at, len } => splice(*at, *len, ""),
+        Edit::Replace {
+            at,
+            len,
+            text: insert,
+        } => splice(*at, *len, &insert.render()),
+        Edit::ReplaceAll(new) => new.render(),
+        Edit::Clear => String::new(),
+        Edit::Restore(back) => {
+            let back = usize::from(*back) % history.len().max(1);
+            history.get(history.len().checked_sub(back + 1)?)?.clone()
+        }
+    })
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn truncate_at_char_boundary(text: &mut String, max: usize) {
+    if text.len() > max {
+        let at = floor_char_boundary(text, max);
+        text.truncate(at);
+    }
+}
