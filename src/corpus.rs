@@ -57,7 +57,8 @@ pub enum Status {
 }
 
 impl Status {
-    fn as_str(self) -> &'static str {
+    /// The status as written in an entry.
+    pub fn as_str(self) -> &'static str {
         match self {
             Status::Seed => "seed",
             Status::Fixed => "fixed",
@@ -263,6 +264,100 @@ impl Entry {
     pub fn write(&self, path: &Path) -> Result<(), EntryError> {
         write_atomically(path, self.to_text().as_bytes())
     }
+}
+
+/// What replaying an entry showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replay {
+    /// The signature of the last finding seen, if any.
+    pub observed: Option<String>,
+    /// Runs that showed the entry's own signature.
+    pub hits: u32,
+    /// Runs made.
+    pub attempts: u32,
+}
+
+impl Entry {
+    /// Replays the entry in its mode: once if sequential, else up to `attempts` times,
+    /// stopping at the first run that shows its signature.
+    pub fn replay(&self, attempts: u32) -> Replay {
+        let attempts = if self.sequential { 1 } else { attempts.max(1) };
+        let mut replay = Replay {
+            observed: None,
+            hits: 0,
+            attempts: 0,
+        };
+        for _ in 0..attempts {
+            replay.attempts += 1;
+            let observed = crate::minimize::signature_of(&self.script, self.sequential);
+            if observed.is_some() {
+                replay.observed = observed;
+            }
+            if !self.signature.is_empty()
+                && replay.observed.as_deref() == Some(self.signature.as_str())
+            {
+                replay.hits += 1;
+                break;
+            }
+        }
+        replay
+    }
+
+    /// What replaying must show for this entry's status, in words.
+    pub fn expectation(&self) -> &'static str {
+        match self.status {
+            Status::Seed => "no finding",
+            Status::Fixed => "does not reproduce",
+            Status::KnownOpen => "reproduces",
+            Status::Canary if cfg!(feature = "canary") => "reproduces (canary on)",
+            Status::Canary => "does not reproduce (canary off)",
+            Status::New => "anything (untriaged)",
+        }
+    }
+
+    /// Whether `replay` is what this entry's status requires; `Err` says why not.
+    pub fn judge(&self, replay: &Replay) -> Result<(), String> {
+        let reproduced = replay.hits > 0;
+        let ok = match self.status {
+            // With the canary planted, a seed may well find it: that is the canary's business.
+            Status::Seed => replay.observed.as_deref().is_none_or(|signature| {
+                cfg!(feature = "canary") && signature.starts_with("Canary:")
+            }),
+            Status::Fixed => !reproduced,
+            Status::KnownOpen => reproduced,
+            Status::Canary => reproduced == cfg!(feature = "canary"),
+            Status::New => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(format!(
+            "expected: {}; observed: {} in {} runs",
+            self.expectation(),
+            replay.observed.as_deref().unwrap_or("no finding"),
+            replay.attempts
+        ))
+    }
+}
+
+/// Every `.sfz` entry under `dir`, sorted by path.
+pub fn entries_under(dir: &Path) -> Result<Vec<PathBuf>, EntryError> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|error| EntryError::Io(format!("cannot read {}: {error}", dir.display())))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "sfz") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.

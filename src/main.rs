@@ -3,18 +3,28 @@
 //! - `salsa-fuzz run [--time 60s] [--seed S] [--sequential] [--no-oracle]`: generate seeded
 //!   scripts and run them until the time is up, with a status line; exit 1 on a finding.
 //! - `salsa-fuzz bench [--seconds N]`: runs/s and peak memory per mode, one line each.
+//! - `salsa-fuzz repro FILE`: print the script of an entry or libFuzzer artifact, run it, print
+//!   the signature; exit 1 if it reproduces, 0 if not.
+//! - `salsa-fuzz minimize FILE [-o DIR]`: write the minimized entry (default `corpus/findings`).
+//! - `salsa-fuzz fmt FILE [--rust]`: print the script, or a Rust `#[test]` replaying it.
+//! - `salsa-fuzz corpus check [DIR]`: replay every entry (default `corpus`), print a table.
 //!
-//! Usage errors print one line and exit 2.
+//! Usage errors and missing or corrupt files print one line and exit 2; nothing is written.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use salsa_fuzz::corpus::{self, Entry, Status};
 use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
 use salsa_fuzz::fuzz::SeededInputs;
+use salsa_fuzz::minimize::{self, MinimizeOptions};
 use salsa_fuzz::script::EditScript;
 
 const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--seed N] [--sequential] [--no-oracle] \
-                     [--no-final-check] | salsa-fuzz bench [--seconds N]";
+                     [--no-final-check]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
+                     [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR]\n       \
+                     salsa-fuzz bench [--seconds N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +32,16 @@ fn main() -> ExitCode {
         Some("run") => parse_run(&args[1..]).map(run),
         Some("bench") => parse_bench(&args[1..]).map(bench),
         Some("bench-mode") => parse_bench_mode(&args[1..]).map(bench_mode),
+        Some("repro") => one_file(&args[1..], "repro").and_then(|path| repro(&path)),
+        Some("minimize") => {
+            parse_minimize(&args[1..]).and_then(|(path, out)| minimize(&path, &out))
+        }
+        Some("fmt") => parse_fmt(&args[1..]).and_then(|(path, rust)| fmt(&path, rust)),
+        Some("corpus") => match args.get(1..).unwrap_or_default() {
+            [check] if check == "check" => corpus_check(Path::new("corpus")),
+            [check, dir] if check == "check" => corpus_check(Path::new(dir)),
+            _ => Err("usage: salsa-fuzz corpus check [DIR]".to_owned()),
+        },
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -289,3 +309,253 @@ fn peak_rss_mb() -> Option<u64> {
 /// glibc's malloc and free (a fresh database per script allocates and frees a lot).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Attempts for a finding that only reproduces with threads.
+const REPRO_ATTEMPTS: u32 = 10;
+
+fn one_file(args: &[String], command: &str) -> Result<PathBuf, String> {
+    match args {
+        [path] => Ok(PathBuf::from(path)),
+        _ => Err(format!("`{command}` takes one FILE")),
+    }
+}
+
+fn parse_minimize(args: &[String]) -> Result<(PathBuf, PathBuf), String> {
+    match args {
+        [path] => Ok((PathBuf::from(path), PathBuf::from("corpus/findings"))),
+        [path, flag, dir] if flag == "-o" => Ok((PathBuf::from(path), PathBuf::from(dir))),
+        _ => Err("`minimize` takes FILE [-o DIR]".to_owned()),
+    }
+}
+
+fn parse_fmt(args: &[String]) -> Result<(PathBuf, bool), String> {
+    match args {
+        [path] => Ok((PathBuf::from(path), false)),
+        [path, flag] if flag == "--rust" => Ok((PathBuf::from(path), true)),
+        _ => Err("`fmt` takes FILE [--rust]".to_owned()),
+    }
+}
+
+/// Reads a corpus entry, or a libFuzzer artifact (any other bytes) as an untriaged entry.
+fn load(path: &Path) -> Result<Entry, String> {
+    let bytes =
+        std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    if Entry::is_entry(&bytes) {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("{}: corrupt entry: not UTF-8", path.display()))?;
+        return Entry::parse(&text)
+            .map_err(|error| format!("{}: corrupt entry: {error}", path.display()));
+    }
+    let script = salsa_fuzz::script::EditScript::from_bytes(&bytes);
+    Ok(Entry::new(script, Status::New, String::new()))
+}
+
+/// The entry's signature: its own, or, for an artifact, whatever running it finds first (with
+/// threads, then inline); also says whether it showed inline.
+fn find_signature(entry: &Entry) -> Option<(String, bool)> {
+    if !entry.signature.is_empty() {
+        return Some((entry.signature.clone(), entry.sequential));
+    }
+    for _ in 0..REPRO_ATTEMPTS {
+        if let Some(signature) = minimize::signature_of(&entry.script, false) {
+            return Some((signature, false));
+        }
+    }
+    minimize::signature_of(&entry.script, true).map(|signature| (signature, true))
+}
+
+fn repro(path: &Path) -> Result<ExitCode, String> {
+    install_panic_hook();
+    let entry = load(path)?;
+    println!("script of {}:", path.display());
+    print!("{}", corpus::script_to_text(&entry.script));
+    let Some((signature, sequential)) = find_signature(&entry) else {
+        println!("no finding (threads x{REPRO_ATTEMPTS}, then inline)");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let entry = Entry {
+        signature: signature.clone(),
+        sequential,
+        ..entry
+    };
+    let replay = entry.replay(REPRO_ATTEMPTS);
+    let mode = if sequential { "inline" } else { "threads" };
+    if replay.hits == 0 {
+        println!(
+            "did not reproduce in {} runs ({mode}); expected: {signature}",
+            replay.attempts
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "reproduced ({mode}, run {} of at most {}):",
+        replay.attempts,
+        if sequential { 1 } else { REPRO_ATTEMPTS }
+    );
+    let options = ExecOptions {
+        sequential,
+        ..ExecOptions::default()
+    };
+    for _ in 0..REPRO_ATTEMPTS {
+        if let Some(finding) = exec::execute(&entry.script, &options)
+            .findings
+            .into_iter()
+            .next()
+        {
+            print!("{finding}");
+            break;
+        }
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn minimize(path: &Path, out: &Path) -> Result<ExitCode, String> {
+    install_panic_hook();
+    let entry = load(path)?;
+    let Some((signature, _)) = find_signature(&entry) else {
+        println!("{} shows no finding: nothing to minimize", path.display());
+        return Ok(ExitCode::from(1));
+    };
+    println!("signature: {signature}");
+    let before = (
+        entry.script.steps.len(),
+        minimize::python_bytes(&entry.script),
+    );
+    let Some(minimized) =
+        minimize::minimize(&entry.script, &signature, &MinimizeOptions::default())
+    else {
+        println!(
+            "{} does not reproduce reliably enough to minimize",
+            path.display()
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let mut result = Entry::new(minimized.script, Status::New, signature.clone());
+    result.sequential = minimized.sequential;
+    result.rate = minimized.rate;
+    let name = format!("{}.sfz", slug(&signature));
+    let target = out.join(name);
+    result.write(&target).map_err(|error| error.to_string())?;
+    let after = (
+        result.script.steps.len(),
+        minimize::python_bytes(&result.script),
+    );
+    println!(
+        "minimized in {} runs: {} steps, {} bytes of Python -> {} steps, {} bytes of Python; reproduces {}/{} ({})",
+        minimized.checks,
+        before.0,
+        before.1,
+        after.0,
+        after.1,
+        result.rate.0,
+        result.rate.1,
+        if result.sequential {
+            "inline"
+        } else {
+            "threads"
+        }
+    );
+    println!("wrote {}", target.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A file name for a signature: its words, then a hash so different signatures never collide.
+fn slug(signature: &str) -> String {
+    let words: String = signature
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|word| !word.is_empty())
+        .take(8)
+        .collect::<Vec<_>>()
+        .join("-");
+    // FNV-1a: stable across builds and platforms.
+    let hash = signature
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
+        });
+    format!("{words}-{:08x}", hash as u32)
+}
+
+fn fmt(path: &Path, rust: bool) -> Result<ExitCode, String> {
+    let entry = load(path)?;
+    if rust {
+        let stem = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = format!("replays_{}", name.trim_matches('_'));
+        print!("{}", salsa_fuzz::reproducer::rust_test(&entry, &name));
+    } else {
+        print!("{}", entry.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn corpus_check(dir: &Path) -> Result<ExitCode, String> {
+    install_panic_hook();
+    let paths = corpus::entries_under(dir).map_err(|error| error.to_string())?;
+    println!(
+        "{:<64} {:<10} {:<30} verdict",
+        "entry", "status", "expected"
+    );
+    let (mut failed, mut corrupt) = (0, 0);
+    for path in &paths {
+        let shown = path.display().to_string();
+        match Entry::read(path) {
+            Err(error) => {
+                corrupt += 1;
+                println!("{shown:<64} {:<10} {:<30} CORRUPT: {error}", "?", "?");
+            }
+            Ok(entry) => {
+                let replay = entry.replay(REPRO_ATTEMPTS);
+                let status = entry.status.as_str();
+                match entry.judge(&replay) {
+                    Ok(()) => println!(
+                        "{shown:<64} {status:<10} {:<30} ok ({}/{} runs showed it)",
+                        entry.expectation(),
+                        replay.hits,
+                        replay.attempts
+                    ),
+                    Err(why) => {
+                        failed += 1;
+                        println!(
+                            "{shown:<64} {status:<10} {:<30} FAIL: {why}",
+                            entry.expectation()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "{} entries: {} ok, {failed} failed, {corrupt} corrupt",
+        paths.len(),
+        paths.len() - failed - corrupt
+    );
+    Ok(ExitCode::from(if corrupt > 0 {
+        2
+    } else if failed > 0 {
+        1
+    } else {
+        0
+    }))
+}

@@ -1,0 +1,459 @@
+//! Structure-aware delta debugging of a finding's script.
+//!
+//! Passes, repeated until none makes progress: drop steps (ddmin); drop initial files; turn
+//! background batches into foreground queries and drop queries from batches; lower the thread
+//! count; turn every edit into the whole text it produces (so redundant edits can go); shrink
+//! texts by lines, then Python tokens, then characters. A change is kept only when the SAME
+//! signature reproduces, never another bug. Racy findings are checked up to K times each.
+
+use crate::exec::{self, ExecOptions, Mirror};
+use crate::script::{Edit, EditScript, Query, Step, Text};
+
+/// How to minimize.
+#[derive(Clone, Debug)]
+pub struct MinimizeOptions {
+    /// Attempts per check when the finding only reproduces with threads (K).
+    pub attempts: u32,
+    /// Attempts when measuring the final reproduction rate.
+    pub rate_attempts: u32,
+    /// An upper bound on checks, so minimization always ends.
+    pub max_checks: usize,
+}
+
+impl Default for MinimizeOptions {
+    fn default() -> Self {
+        MinimizeOptions {
+            attempts: 8,
+            rate_attempts: 20,
+            max_checks: 20_000,
+        }
+    }
+}
+
+/// A minimized finding.
+#[derive(Clone, Debug)]
+pub struct Minimized {
+    /// The smallest script found that reproduces the signature.
+    pub script: EditScript,
+    /// Whether it reproduces with background batches inline (deterministically).
+    pub sequential: bool,
+    /// (reproduced, attempts) of the final script.
+    pub rate: (u32, u32),
+    /// How many scripts were run.
+    pub checks: usize,
+}
+
+/// The signature of the first finding of `script`, if any. Installs the capturing panic hook
+/// (once): a signature names the panic's location, which only the hook sees.
+pub fn signature_of(script: &EditScript, sequential: bool) -> Option<String> {
+    exec::install_panic_hook();
+    let options = ExecOptions {
+        sequential,
+        ..ExecOptions::default()
+    };
+    exec::execute(script, &options)
+        .findings
+        .first()
+        .map(|finding| finding.signature())
+}
+
+/// How many of `attempts` runs of `script` show `signature`.
+pub fn reproduction_rate(
+    script: &EditScript,
+    signature: &str,
+    sequential: bool,
+    attempts: u32,
+) -> u32 {
+    (0..attempts)
+        .filter(|_| signature_of(script, sequential).as_deref() == Some(signature))
+        .count() as u32
+}
+
+struct Search<'a> {
+    signature: &'a str,
+    sequential: bool,
+    attempts: u32,
+    checks: usize,
+    max_checks: usize,
+}
+
+impl Search<'_> {
+    /// Whether `candidate` still shows the signature (within the attempt budget).
+    fn reproduces(&mut self, candidate: &EditScript) -> bool {
+        if self.checks >= self.max_checks {
+            return false;
+        }
+        for _ in 0..self.attempts {
+            self.checks += 1;
+            if signature_of(candidate, self.sequential).as_deref() == Some(self.signature) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Minimizes `script`, which must show `signature`; `None` if it does not reproduce.
+pub fn minimize(
+    script: &EditScript,
+    signature: &str,
+    options: &MinimizeOptions,
+) -> Option<Minimized> {
+    // Prefer the deterministic mode: if the finding shows with batches inline, minimize there.
+    let sequential = reproduction_rate(script, signature, true, 2) > 0;
+    let attempts = if sequential { 1 } else { options.attempts };
+    let mut search = Search {
+        signature,
+        sequential,
+        attempts,
+        checks: 0,
+        max_checks: options.max_checks,
+    };
+    if !search.reproduces(script) {
+        return None;
+    }
+    let mut best = script.clone();
+    loop {
+        let before = size(&best);
+        best = drop_steps(&mut search, best);
+        best = drop_initial_files(&mut search, best);
+        best = batches_to_foreground(&mut search, best);
+        best = shrink_batches(&mut search, best);
+        best = lower_threads(&mut search, best);
+        best = whole_texts(&mut search, best);
+        best = shrink_texts(&mut search, best);
+        if size(&best) >= before || search.checks >= search.max_checks {
+            break;
+        }
+    }
+    let rate_attempts = if sequential { 3 } else { options.rate_attempts };
+    let hits = reproduction_rate(&best, signature, sequential, rate_attempts);
+    Some(Minimized {
+        script: best,
+        sequential,
+        rate: (hits, rate_attempts),
+        checks: search.checks,
+    })
+}
+
+/// The size minimization reduces: steps, files, queries, threads and text bytes.
+pub fn size(script: &EditScript) -> usize {
+    let steps: usize = script
+        .steps
+        .iter()
+        .map(|step| match step {
+            Step::SpawnBatch(queries) => 2 + queries.len(),
+            _ => 1,
+        })
+        .sum();
+    steps * 1000
+        + script.initial.len() * 1000
+        + usize::from(script.threads) * 100
+        + python_bytes(script)
+}
+
+/// The bytes of Python a script holds (initial texts and the texts its edits insert).
+pub fn python_bytes(script: &EditScript) -> usize {
+    let initial: usize = script
+        .initial
+        .iter()
+        .map(|(_, text)| text.render().len())
+        .sum();
+    let steps: usize = script
+        .steps
+        .iter()
+        .map(|step| match step {
+            Step::Edit(
+                _,
+                Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
+            )
+            | Step::AddFile(_, text) => text.render().len(),
+            _ => 0,
+        })
+        .sum();
+    initial + steps
+}
+
+/// Classic ddmin over the steps: remove chunks, halving the chunk size down to single steps.
+fn drop_steps(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+    let mut chunks = 2;
+    while !best.steps.is_empty() {
+        let len = best.steps.len();
+        let chunk = len.div_ceil(chunks);
+        let mut removed = false;
+        let mut start = 0;
+        while start < best.steps.len() {
+            let end = (start + chunk).min(best.steps.len());
+            let mut candidate = best.clone();
+            candidate.steps.drain(start..end);
+            if search.reproduces(&candidate) {
+                best = candidate;
+                removed = true;
+            } else {
+                start = end;
+            }
+        }
+        if removed {
+            chunks = chunks.saturating_sub(1).max(2);
+        } else if chunk == 1 {
+            break;
+        } else {
+            chunks = (chunks * 2).min(best.steps.len().max(1));
+        }
+    }
+    best
+}
+
+fn drop_initial_files(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+    let mut index = 0;
+    while index < best.initial.len() {
+        let mut candidate = best.clone();
+        candidate.initial.remove(index);
+        if search.reproduces(&candidate) {
+            best = candidate;
+        } else {
+            index += 1;
+        }
+    }
+    best
+}
+
+fn batches_to_foreground(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+    let mut index = 0;
+    while index < best.steps.len() {
+        if let Step::SpawnBatch(queries) = &best.steps[index] {
+            let queries: Vec<Step> = queries.iter().map(|&query| Step::Query(query)).collect();
+            let mut candidate = best.clone();
+            candidate.steps.splice(index..=index, queries);
+            if search.reproduces(&candidate) {
+                best = candidate;
+                continue;
+            }
+        }
+        index += 1;
+    }
+    best
+}
+
+fn shrink_batches(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+    for index in 0..best.steps.len() {
+        let mut position = 0;
+        while let Step::SpawnBatch(queries) = &best.steps[index] {
+            if position >= queries.len() || queries.len() == 1 {
+                break;
+            }
+            let mut shorter: Vec<Query> = queries.clone();
+            shorter.remove(position);
+            let mut candidate = best.clone();
+            candidate.steps[index] = Step::SpawnBatch(shorter);
+            if search.reproduces(&candidate) {
+                best = candidate;
+            } else {
+                position += 1;
+            }
+        }
+    }
+    best
+}
+
+fn lower_threads(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+    while best.threads > 1 {
+        let mut candidate = best.clone();
+        candidate.threads -= 1;
+        if !search.reproduces(&candidate) {
+            break;
+        }
+        best = candidate;
+    }
+    best
+}
+
+/// Replaces every edit by the whole text it produces, and every text by a literal; skipped
+/// edits (no live file, nothing to restore) are dropped. Kept only if it still reproduces.
+fn whole_texts(search: &mut Search<'_>, best: EditScript) -> EditScript {
+    let mut mirror = Mirror::default();
+    let mut candidate = EditScript {
+        threads: best.threads,
+        initial: Vec::new(),
+        steps: Vec::new(),
+    };
+    for (slot, text) in &best.initial {
+        let written = mirror.write(*slot, text.render());
+        candidate.initial.push((*slot, Text::literal(&written)));
+    }
+    for step in &best.steps {
+        match step {
+            Step::Edit(slot, edit) => {
+                if let Some(text) = mirror.edit(*slot, edit) {
+                    candidate
+                        .steps
+                        .push(Step::Edit(*slot, Edit::ReplaceAll(Text::literal(&text))));
+                }
+            }
+            Step::AddFile(slot, text) => {
+                let written = mirror.write(*slot, text.render());
+                candidate
+                    .steps
+                    .push(Step::AddFile(*slot, Text::literal(&written)));
+            }
+            Step::RemoveFile(slot) => {
+                mirror.remove(*slot);
+                candidate.steps.push(step.clone());
+            }
+            Step::SetLibrary(slot, library) => {
+                mirror.set_library(*slot, *library);
+                candidate.steps.push(step.clone());
+            }
+            other => candidate.steps.push(other.clone()),
+        }
+    }
+    if candidate != best && search.reproduces(&candidate) {
+        candidate
+    } else {
+        best
+    }
+}
+
+/// Where a script holds a text: an initial file, or a step.
+#[derive(Copy, Clone)]
+enum TextSite {
+    Initial(usize),
+    Step(usize),
+}
+
+fn text_sites(script: &EditScript) -> Vec<TextSite> {
+    let initial = (0..script.initial.len()).map(TextSite::Initial);
+    let steps = script
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(index, step)| match step {
+            Step::Edit(_, Edit::Insert { .. } | Edit::Replace { .. } | Edit::ReplaceAll(_))
+            | Step::AddFile(..) => Some(TextSite::Step(index)),
+            _ => None,
+        });
+    initial.chain(steps).collect()
+}
+
+fn text_at(script: &mut EditScript, site: TextSite) -> Option<&mut Text> {
+    match site {
+        TextSite::Initial(index) => script.initial.get_mut(index).map(|(_, text)| text),
+        TextSite::Step(index) => match script.steps.get_mut(index)? {
+            Step::Edit(
+                _,
+                Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
+            )
+            | Step::AddFile(_, text) => Some(text),
+            _ => None,
+        },
+    }
+}
+
+/// Shrinks every text by lines, then tokens, then characters.
+fn shrink_texts(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+    for site in text_sites(&best) {
+        for split in [split_lines, split_tokens, split_chars] {
+            best = shrink_text(search, best, site, split);
+        }
+    }
+    best
+}
+
+/// ddmin over the pieces of one text.
+fn shrink_text(
+    search: &mut Search<'_>,
+    mut best: EditScript,
+    site: TextSite,
+    split: fn(&str) -> Vec<&str>,
+) -> EditScript {
+    let Some(text) = text_at(&mut best, site).map(|text| text.render()) else {
+        return best;
+    };
+    let mut pieces: Vec<String> = split(&text).into_iter().map(str::to_owned).collect();
+    let mut chunks = 2;
+    while !pieces.is_empty() {
+        let chunk = pieces.len().div_ceil(chunks);
+        let mut removed = false;
+        let mut start = 0;
+        while start < pieces.len() {
+            let end = (start + chunk).min(pieces.len());
+            let shorter: String = pieces[..start]
+                .iter()
+                .chain(&pieces[end..])
+                .map(String::as_str)
+                .collect();
+            let mut candidate = best.clone();
+            if let Some(text) = text_at(&mut candidate, site) {
+                *text = Text::literal(&shorter);
+            }
+            if search.reproduces(&candidate) {
+                best = candidate;
+                pieces.drain(start..end);
+                removed = true;
+            } else {
+                start = end;
+            }
+        }
+        if removed {
+            chunks = chunks.saturating_sub(1).max(2);
+        } else if chunk == 1 {
+            break;
+        } else {
+            chunks = (chunks * 2).min(pieces.len().max(1));
+        }
+    }
+    best
+}
+
+fn split_lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+/// Python-ish tokens: identifier or number runs, whitespace runs, and single other characters.
+fn split_tokens(text: &str) -> Vec<&str> {
+    let class = |c: char| {
+        if c.is_alphanumeric() || c == '_' {
+            0
+        } else if c == ' ' || c == '\t' {
+            1
+        } else {
+            2
+        }
+    };
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut previous: Option<(usize, char)> = None;
+    for (index, c) in text.char_indices() {
+        if let Some((_, before)) = previous
+            && (class(c) != class(before) || class(c) == 2)
+        {
+            pieces.push(&text[start..index]);
+            start = index;
+        }
+        previous = Some((index, c));
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+fn split_chars(text: &str) -> Vec<&str> {
+    text.char_indices()
+        .map(|(index, c)| &text[index..index + c.len_utf8()])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_split_identifiers_spaces_and_punctuation() {
+        assert_eq!(
+            split_tokens("def f(xy):\n  é"),
+            vec!["def", " ", "f", "(", "xy", ")", ":", "\n", "  ", "é"]
+        );
+        assert_eq!(split_tokens(""), Vec::<&str>::new());
+    }
+}
