@@ -26,31 +26,47 @@ const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--seed N] [--sequential
                      [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR]\n       \
                      salsa-fuzz bench [--seconds N]";
 
+/// What went wrong, and so what to print: a usage error shows the usage; a bad input file is
+/// one line naming it.
+enum CliError {
+    Usage(String),
+    Input(String),
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("run") => parse_run(&args[1..]).map(run),
-        Some("bench") => parse_bench(&args[1..]).map(bench),
-        Some("bench-mode") => parse_bench_mode(&args[1..]).map(bench_mode),
-        Some("repro") => one_file(&args[1..], "repro").and_then(|path| repro(&path)),
-        Some("minimize") => {
-            parse_minimize(&args[1..]).and_then(|(path, out)| minimize(&path, &out))
-        }
-        Some("fmt") => parse_fmt(&args[1..]).and_then(|(path, rust)| fmt(&path, rust)),
+        Some("run") => parse_run(&args[1..]).map(run).map_err(CliError::Usage),
+        Some("bench") => parse_bench(&args[1..]).map(bench).map_err(CliError::Usage),
+        Some("bench-mode") => parse_bench_mode(&args[1..])
+            .map(bench_mode)
+            .map_err(CliError::Usage),
+        Some("repro") => one_file(&args[1..], "repro")
+            .map_err(CliError::Usage)
+            .and_then(|path| repro(&path)),
+        Some("minimize") => parse_minimize(&args[1..])
+            .map_err(CliError::Usage)
+            .and_then(|(path, out)| minimize(&path, &out)),
+        Some("fmt") => parse_fmt(&args[1..])
+            .map_err(CliError::Usage)
+            .and_then(|(path, rust)| fmt(&path, rust)),
         Some("corpus") => match args.get(1..).unwrap_or_default() {
             [check] if check == "check" => corpus_check(Path::new("corpus")),
             [check, dir] if check == "check" => corpus_check(Path::new(dir)),
-            _ => Err("usage: salsa-fuzz corpus check [DIR]".to_owned()),
+            _ => Err(CliError::Usage("`corpus` takes `check [DIR]`".to_owned())),
         },
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
-        Some(other) => Err(format!("unknown command `{other}`")),
-        None => Err("no command given".to_owned()),
+        Some(other) => Err(CliError::Usage(format!("unknown command `{other}`"))),
+        None => Err(CliError::Usage("no command given".to_owned())),
     };
     result.unwrap_or_else(|error| {
-        eprintln!("salsa-fuzz: {error}\n{USAGE}");
+        match error {
+            CliError::Usage(message) => eprintln!("salsa-fuzz: {message}\n{USAGE}"),
+            CliError::Input(message) => eprintln!("salsa-fuzz: {message}"),
+        }
         ExitCode::from(2)
     })
 }
@@ -337,14 +353,16 @@ fn parse_fmt(args: &[String]) -> Result<(PathBuf, bool), String> {
 }
 
 /// Reads a corpus entry, or a libFuzzer artifact (any other bytes) as an untriaged entry.
-fn load(path: &Path) -> Result<Entry, String> {
-    let bytes =
-        std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+fn load(path: &Path) -> Result<Entry, CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|error| CliError::Input(format!("cannot read {}: {error}", path.display())))?;
     if Entry::is_entry(&bytes) {
-        let text = String::from_utf8(bytes)
-            .map_err(|_| format!("{}: corrupt entry: not UTF-8", path.display()))?;
-        return Entry::parse(&text)
-            .map_err(|error| format!("{}: corrupt entry: {error}", path.display()));
+        let text = String::from_utf8(bytes).map_err(|_| {
+            CliError::Input(format!("{}: corrupt entry: not UTF-8", path.display()))
+        })?;
+        return Entry::parse(&text).map_err(|error| {
+            CliError::Input(format!("{}: corrupt entry: {error}", path.display()))
+        });
     }
     let script = salsa_fuzz::script::EditScript::from_bytes(&bytes);
     Ok(Entry::new(script, Status::New, String::new()))
@@ -364,7 +382,7 @@ fn find_signature(entry: &Entry) -> Option<(String, bool)> {
     minimize::signature_of(&entry.script, true).map(|signature| (signature, true))
 }
 
-fn repro(path: &Path) -> Result<ExitCode, String> {
+fn repro(path: &Path) -> Result<ExitCode, CliError> {
     install_panic_hook();
     let entry = load(path)?;
     println!("script of {}:", path.display());
@@ -409,7 +427,7 @@ fn repro(path: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::from(1))
 }
 
-fn minimize(path: &Path, out: &Path) -> Result<ExitCode, String> {
+fn minimize(path: &Path, out: &Path) -> Result<ExitCode, CliError> {
     install_panic_hook();
     let entry = load(path)?;
     let Some((signature, _)) = find_signature(&entry) else {
@@ -435,7 +453,9 @@ fn minimize(path: &Path, out: &Path) -> Result<ExitCode, String> {
     result.rate = minimized.rate;
     let name = format!("{}.sfz", slug(&signature));
     let target = out.join(name);
-    result.write(&target).map_err(|error| error.to_string())?;
+    result
+        .write(&target)
+        .map_err(|error| CliError::Input(error.to_string()))?;
     let after = (
         result.script.steps.len(),
         minimize::python_bytes(&result.script),
@@ -485,7 +505,7 @@ fn slug(signature: &str) -> String {
     format!("{words}-{:08x}", hash as u32)
 }
 
-fn fmt(path: &Path, rust: bool) -> Result<ExitCode, String> {
+fn fmt(path: &Path, rust: bool) -> Result<ExitCode, CliError> {
     let entry = load(path)?;
     if rust {
         let stem = path
@@ -510,11 +530,16 @@ fn fmt(path: &Path, rust: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn corpus_check(dir: &Path) -> Result<ExitCode, String> {
+fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
     install_panic_hook();
-    let paths = corpus::entries_under(dir).map_err(|error| error.to_string())?;
+    let paths = corpus::entries_under(dir).map_err(|error| CliError::Input(error.to_string()))?;
+    let width = paths
+        .iter()
+        .map(|path| path.display().to_string().len())
+        .max()
+        .unwrap_or(5);
     println!(
-        "{:<64} {:<10} {:<30} verdict",
+        "{:<width$} {:<10} {:<31} verdict",
         "entry", "status", "expected"
     );
     let (mut failed, mut corrupt) = (0, 0);
@@ -523,14 +548,14 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, String> {
         match Entry::read(path) {
             Err(error) => {
                 corrupt += 1;
-                println!("{shown:<64} {:<10} {:<30} CORRUPT: {error}", "?", "?");
+                println!("{shown:<width$} {:<10} {:<31} CORRUPT: {error}", "?", "?");
             }
             Ok(entry) => {
                 let replay = entry.replay(REPRO_ATTEMPTS);
                 let status = entry.status.as_str();
                 match entry.judge(&replay) {
                     Ok(()) => println!(
-                        "{shown:<64} {status:<10} {:<30} ok ({}/{} runs showed it)",
+                        "{shown:<width$} {status:<10} {:<31} ok ({}/{} runs showed it)",
                         entry.expectation(),
                         replay.hits,
                         replay.attempts
@@ -538,7 +563,7 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, String> {
                     Err(why) => {
                         failed += 1;
                         println!(
-                            "{shown:<64} {status:<10} {:<30} FAIL: {why}",
+                            "{shown:<width$} {status:<10} {:<31} FAIL: {why}",
                             entry.expectation()
                         );
                     }

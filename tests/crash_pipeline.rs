@@ -51,6 +51,7 @@ fn corrupt_truncated_and_missing_files_are_one_line_and_exit_two() {
             let output = salsa_fuzz(&args);
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "one line: {args:?}: {stderr}");
             assert_eq!(
                 stderr
                     .lines()
