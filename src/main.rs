@@ -323,6 +323,7 @@ fn peak_rss_mb() -> Option<u64> {
 
 /// A callgrind profile of `bench-mode sequential+oracle` spent 32% of its instructions in
 /// glibc's malloc and free (a fresh database per script allocates and frees a lot).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
