@@ -8,6 +8,8 @@
 //! - `salsa-fuzz minimize FILE [-o DIR]`: write the minimized entry (default `corpus/findings`).
 //! - `salsa-fuzz fmt FILE [--rust]`: print the script, or a Rust `#[test]` replaying it.
 //! - `salsa-fuzz corpus check [DIR]`: replay every entry (default `corpus`), print a table.
+//! - `salsa-fuzz corpus export DIR OUT [--target T]`: write every entry as the bytes fuzz
+//!   target `T` reads (default `edit_script`), to seed libFuzzer.
 //!
 //! Usage errors and missing or corrupt files print one line and exit 2; nothing is written.
 
@@ -23,7 +25,7 @@ use salsa_fuzz::script::EditScript;
 
 const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--seed N] [--sequential] [--no-oracle] \
                      [--no-final-check]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
-                     [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR]\n       \
+                     [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] | corpus export DIR OUT [--target T]\n       \
                      salsa-fuzz bench [--seconds N]";
 
 /// What went wrong, and so what to print: a usage error shows the usage; a bad input file is
@@ -53,7 +55,15 @@ fn main() -> ExitCode {
         Some("corpus") => match args.get(1..).unwrap_or_default() {
             [check] if check == "check" => corpus_check(Path::new("corpus")),
             [check, dir] if check == "check" => corpus_check(Path::new(dir)),
-            _ => Err(CliError::Usage("`corpus` takes `check [DIR]`".to_owned())),
+            [export, dir, out] if export == "export" => {
+                corpus_export(Path::new(dir), Path::new(out), "edit_script")
+            }
+            [export, dir, out, flag, target] if export == "export" && flag == "--target" => {
+                corpus_export(Path::new(dir), Path::new(out), target)
+            }
+            _ => Err(CliError::Usage(
+                "`corpus` takes `check [DIR]` or `export DIR OUT [--target T]`".to_owned(),
+            )),
         },
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
@@ -584,4 +594,53 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
     } else {
         0
     }))
+}
+
+/// Writes each entry under `dir` as input bytes for fuzz target `target`: the script's bytes
+/// for the edit-script targets, each distinct file text for `scopes_differential`.
+fn corpus_export(dir: &Path, out: &Path, target: &str) -> Result<ExitCode, CliError> {
+    let texts_only = match target {
+        "edit_script" | "edit_script_sequential" => false,
+        "scopes_differential" => true,
+        other => return Err(CliError::Usage(format!("unknown fuzz target `{other}`"))),
+    };
+    let paths = corpus::entries_under(dir).map_err(|error| CliError::Input(error.to_string()))?;
+    let mut written = 0;
+    for path in &paths {
+        let entry = Entry::read(path)
+            .map_err(|error| CliError::Input(format!("{}: {error}", path.display())))?;
+        let stem = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let inputs: Vec<Vec<u8>> = if texts_only {
+            let mut texts: Vec<String> = entry
+                .script
+                .initial
+                .iter()
+                .map(|(_, text)| text.render())
+                .collect();
+            texts.sort();
+            texts.dedup();
+            texts.into_iter().map(String::into_bytes).collect()
+        } else {
+            vec![entry.script.to_bytes()]
+        };
+        for (index, bytes) in inputs.iter().enumerate() {
+            let name = if index == 0 {
+                stem.clone()
+            } else {
+                format!("{stem}-{index}")
+            };
+            corpus::write_atomically(&out.join(name), bytes)
+                .map_err(|error| CliError::Input(error.to_string()))?;
+            written += 1;
+        }
+    }
+    println!(
+        "wrote {written} inputs for {target} from {} entries to {}",
+        paths.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
