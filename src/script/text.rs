@@ -253,10 +253,6 @@ impl Codec for Fragment {
     }
 }
 
-fn literal_alphabet() -> impl Iterator<Item = char> {
-    LITERAL_CHARS.chars()
-}
-
 /// Literal lengths: one byte below 255 is a short length (0 to 32, what random bytes mostly
 /// give), 255 announces a two-byte length (what minimized whole-file texts need).
 const LONG_LITERAL: u8 = 255;
@@ -267,32 +263,52 @@ fn decode_literal(reader: &mut Reader<'_>) -> Option<String> {
         LONG_LITERAL => usize::from(reader.u16()?) % (MAX_LITERAL_CHARS + 1),
         short => usize::from(short) % (SHORT_LITERAL_MAX + 1),
     };
-    let alphabet: Vec<char> = literal_alphabet().collect();
     let mut text = String::with_capacity(len);
     for _ in 0..len {
-        let Some(index) = reader.choose(alphabet.len()) else {
+        let Some(byte) = reader.byte() else {
             break;
         };
-        text.push(alphabet[index]);
+        text.push(literal_char(byte));
     }
     Some(text)
 }
 
-fn encode_literal(text: &str, writer: &mut Writer) {
-    let alphabet: Vec<char> = literal_alphabet().collect();
-    let indexes: Vec<usize> = text
+/// A literal's character for one byte: printable ASCII, newline and tab stand for themselves
+/// (so a dictionary of Python tokens inserts real Python into literals); any other byte picks
+/// from the alphabet.
+fn literal_char(byte: u8) -> char {
+    let c = char::from(byte);
+    if c == '\n' || c == '\t' || (' '..='~').contains(&c) {
+        return c;
+    }
+    LITERAL_CHARS
         .chars()
-        .filter_map(|c| alphabet.iter().position(|&a| a == c))
+        .nth(usize::from(byte) % LITERAL_CHARS.chars().count())
+        .unwrap_or(' ')
+}
+
+/// The byte [`literal_char`] maps back to `c`, if `c` is in the alphabet.
+fn literal_byte(c: char) -> Option<u8> {
+    if c == '\n' || c == '\t' || (' '..='~').contains(&c) {
+        return u8::try_from(c).ok();
+    }
+    (0x80..=0xFF).find(|&byte| literal_char(byte) == c)
+}
+
+fn encode_literal(text: &str, writer: &mut Writer) {
+    let bytes: Vec<u8> = text
+        .chars()
+        .filter_map(literal_byte)
         .take(MAX_LITERAL_CHARS)
         .collect();
-    if indexes.len() <= SHORT_LITERAL_MAX {
-        writer.choose(indexes.len());
+    if bytes.len() <= SHORT_LITERAL_MAX {
+        writer.choose(bytes.len());
     } else {
         writer.byte(LONG_LITERAL);
-        writer.u16(indexes.len() as u16);
+        writer.u16(bytes.len() as u16);
     }
-    for index in indexes {
-        writer.choose(index);
+    for byte in bytes {
+        writer.byte(byte);
     }
 }
 
@@ -345,5 +361,5 @@ impl Codec for Text {
 
 /// Whether every character of `text` can be held by a literal.
 pub fn is_literal_text(text: &str) -> bool {
-    text.chars().all(|c| literal_alphabet().any(|a| a == c))
+    text.chars().all(|c| literal_byte(c).is_some())
 }

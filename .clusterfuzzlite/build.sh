@@ -1,0 +1,3 @@
+#!/bin/bash -eu
+# One build script for OSS-Fuzz and ClusterFuzzLite.
+exec "$SRC/salsa-fuzz/oss-fuzz/build.sh"
