@@ -3,6 +3,7 @@
 # ClusterFuzzLite build.sh execs it): every fuzz target into $OUT with its seed corpus
 # (the committed corpus entries converted to the bytes the target reads), a dictionary of
 # Python tokens, and libFuzzer options.
+set -euo pipefail
 cd "$SRC/salsa-fuzz"
 
 # -O with debug assertions: salsa checks some invariants only with them.

@@ -125,6 +125,7 @@ impl std::fmt::Display for EntryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EntryError::Io(message) => write!(f, "{message}"),
+            EntryError::Syntax { line: 0, message } => write!(f, "{message}"),
             EntryError::Syntax { line, message } => write!(f, "line {line}: {message}"),
             EntryError::NewerFormat(version) => write!(
                 f,
@@ -249,6 +250,7 @@ impl Entry {
             return Err(syntax(1, "the header has no `format:` line".to_owned()));
         }
         entry.script = parse_script(&mut lines)?;
+        check_encodable(&entry.script)?;
         Ok(entry)
     }
 
@@ -377,7 +379,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), EntryError> {
         .unwrap_or_default();
     let temporary: PathBuf =
         path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    std::fs::write(&temporary, bytes).map_err(|error| io("write", error))?;
+    if let Err(error) = std::fs::write(&temporary, bytes) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io("write", error));
+    }
     std::fs::rename(&temporary, path).map_err(|error| {
         let _ = std::fs::remove_file(&temporary);
         io("rename into", error)
@@ -489,6 +494,60 @@ pub fn query_to_text(query: &Query) -> String {
     }
 }
 
+/// Rejects a script the byte encoding cannot hold, so that `corpus export` never seeds
+/// libFuzzer with a different script than the entry says.
+fn check_encodable(script: &EditScript) -> Result<(), EntryError> {
+    use crate::script::{
+        MAX_BATCH, MAX_INITIAL_FILES, MAX_LITERAL_CHARS, MAX_STEPS, is_literal_text,
+    };
+    let problem = if !(1..=4).contains(&script.threads) {
+        Some(format!("threads must be 1 to 4, not {}", script.threads))
+    } else if script.initial.len() > MAX_INITIAL_FILES {
+        Some(format!("at most {MAX_INITIAL_FILES} `file` lines"))
+    } else if script.steps.len() > MAX_STEPS {
+        Some(format!("at most {MAX_STEPS} steps"))
+    } else if script.steps.iter().any(|step| matches!(step, Step::SpawnBatch(queries) if queries.is_empty() || queries.len() > MAX_BATCH)) {
+        Some(format!("a `spawn` holds 1 to {MAX_BATCH} queries"))
+    } else if script.steps.iter().any(|step| matches!(step, Step::SetLruCapacity(capacity) if *capacity > 4)) {
+        Some("`lru-capacity` is 0 to 4".to_owned())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Err(syntax(0, problem));
+    }
+    let texts =
+        script
+            .initial
+            .iter()
+            .map(|(_, text)| text.render())
+            .chain(script.steps.iter().filter_map(|step| match step {
+                Step::Edit(
+                    _,
+                    Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
+                )
+                | Step::AddFile(_, text) => Some(text.render()),
+                _ => None,
+            }));
+    for text in texts {
+        if !is_literal_text(&text) || text.chars().count() > MAX_LITERAL_CHARS {
+            return Err(syntax(
+                0,
+                format!(
+                    "text {text:?} has characters outside printable ASCII, newline, tab and `é`, or more than {MAX_LITERAL_CHARS}"
+                ),
+            ));
+        }
+    }
+    if EditScript::from_bytes(&script.to_bytes()) != *script {
+        return Err(syntax(
+            0,
+            "the script does not survive the byte encoding".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 type Lines<'a, I> = std::iter::Peekable<&'a mut I>;
 
 fn parse_script<'t>(
@@ -514,7 +573,7 @@ fn parse_script<'t>(
                 let threads: u8 = rest
                     .parse()
                     .map_err(|_| syntax(number, format!("bad thread count `{rest}`")))?;
-                script.threads = threads.clamp(1, 4);
+                script.threads = threads;
                 continue;
             }
             "file" => {
@@ -774,6 +833,14 @@ mod tests {
             Err(EntryError::NewerFormat(7))
         );
         assert!(Entry::parse("garbage").is_err());
+        // Scripts the byte encoding cannot hold are refused, so exports never change a script.
+        for bad in ["lru-capacity 9", "add a.py \"tab\\u{7}\"", "threads 0"] {
+            let text = text.replace("join", bad);
+            assert!(
+                matches!(Entry::parse(&text), Err(EntryError::Syntax { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -367,7 +367,12 @@ fn parse_fmt(args: &[String]) -> Result<(PathBuf, bool), String> {
 fn load(path: &Path) -> Result<Entry, CliError> {
     let bytes = std::fs::read(path)
         .map_err(|error| CliError::Input(format!("cannot read {}: {error}", path.display())))?;
-    if Entry::is_entry(&bytes) {
+    // A `.sfz` file, or text that starts like one, is an entry (a damaged one is an error, not
+    // fuzzer bytes); anything else is a libFuzzer artifact.
+    let looks_like_entry = path.extension().is_some_and(|ext| ext == "sfz")
+        || Entry::is_entry(&bytes)
+        || bytes.starts_with(b"# salsa-fuzz");
+    if looks_like_entry {
         let text = String::from_utf8(bytes).map_err(|_| {
             CliError::Input(format!("{}: corrupt entry: not UTF-8", path.display()))
         })?;
@@ -597,7 +602,9 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
 }
 
 /// Writes each entry under `dir` as input bytes for fuzz target `target`: the script's bytes
-/// for the edit-script targets, each distinct file text for `scopes_differential`.
+/// for the edit-script targets, each distinct initial file text for `scopes_differential`.
+/// Every entry is read before anything is written; `known-open` and untriaged entries are left
+/// out (a seed must not crash). Files are named after the entry's path under `dir`.
 fn corpus_export(dir: &Path, out: &Path, target: &str) -> Result<ExitCode, CliError> {
     let texts_only = match target {
         "edit_script" | "edit_script_sequential" => false,
@@ -605,15 +612,16 @@ fn corpus_export(dir: &Path, out: &Path, target: &str) -> Result<ExitCode, CliEr
         other => return Err(CliError::Usage(format!("unknown fuzz target `{other}`"))),
     };
     let paths = corpus::entries_under(dir).map_err(|error| CliError::Input(error.to_string()))?;
-    let mut written = 0;
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
     for path in &paths {
         let entry = Entry::read(path)
             .map_err(|error| CliError::Input(format!("{}: {error}", path.display())))?;
-        let stem = path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let inputs: Vec<Vec<u8>> = if texts_only {
+        if matches!(entry.status, Status::KnownOpen | Status::New) {
+            continue;
+        }
+        let relative = path.strip_prefix(dir).unwrap_or(path).with_extension("");
+        let stem = relative.to_string_lossy().replace(['/', '\\'], "-");
+        if texts_only {
             let mut texts: Vec<String> = entry
                 .script
                 .initial
@@ -622,23 +630,20 @@ fn corpus_export(dir: &Path, out: &Path, target: &str) -> Result<ExitCode, CliEr
                 .collect();
             texts.sort();
             texts.dedup();
-            texts.into_iter().map(String::into_bytes).collect()
+            for (index, text) in texts.into_iter().enumerate() {
+                inputs.push((format!("{stem}-{index}"), text.into_bytes()));
+            }
         } else {
-            vec![entry.script.to_bytes()]
-        };
-        for (index, bytes) in inputs.iter().enumerate() {
-            let name = if index == 0 {
-                stem.clone()
-            } else {
-                format!("{stem}-{index}")
-            };
-            corpus::write_atomically(&out.join(name), bytes)
-                .map_err(|error| CliError::Input(error.to_string()))?;
-            written += 1;
+            inputs.push((stem, entry.script.to_bytes()));
         }
     }
+    for (name, bytes) in &inputs {
+        corpus::write_atomically(&out.join(name), bytes)
+            .map_err(|error| CliError::Input(error.to_string()))?;
+    }
     println!(
-        "wrote {written} inputs for {target} from {} entries to {}",
+        "wrote {} inputs for {target} from {} entries to {}",
+        inputs.len(),
         paths.len(),
         out.display()
     );

@@ -114,6 +114,7 @@ pub fn minimize(
     }
     let mut best = script.clone();
     loop {
+        let start = best.clone();
         let before = size(&best);
         best = drop_steps(&mut search, best);
         best = drop_initial_files(&mut search, best);
@@ -122,7 +123,12 @@ pub fn minimize(
         best = lower_threads(&mut search, best);
         best = whole_texts(&mut search, best);
         best = shrink_texts(&mut search, best);
+        // `whole_texts` can make a script bigger (an insert becomes the whole text) so that
+        // edits become droppable; a round that ends bigger than it started is undone.
         if size(&best) >= before || search.checks >= search.max_checks {
+            if size(&best) > before {
+                best = start;
+            }
             break;
         }
     }

@@ -2,9 +2,11 @@
 //! through the crate's public API, step by step, in the shape of salsa's own regression tests
 //! (`tests/tracked_struct_recreate_new_revision.rs`). Paste it under `tests/`.
 //!
-//! Edits appear as the whole text they produce (`db.write_file`), queries are checked against
-//! the model as the executor checks them, background batches run on cloned handles on threads
-//! (or inline, for entries that reproduce sequentially) and are joined before the end.
+//! Edits appear as the whole text they produce (`db.write_file`), foreground queries and
+//! whole-project checks are compared with the model, background batches run on cloned handles
+//! on threads (or inline, for entries that reproduce sequentially) and are joined before the
+//! end. Background answers are not compared: a background-mismatch finding replays as a panic
+//! only if it panics; use `repro` for those.
 
 use std::fmt::Write as _;
 
@@ -61,7 +63,8 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
             }
             Step::Query(query) => line(&mut body, format!("check(&db, {});", query_code(query))),
             Step::SpawnBatch(queries) => write_batch(&mut body, queries, entry.sequential),
-            Step::Join => line(&mut body, "join(&mut batches);".to_owned()),
+            Step::Join if !entry.sequential => line(&mut body, "join(&mut batches);".to_owned()),
+            Step::Join => line(&mut body, "// join: batches ran inline".to_owned()),
             Step::Cancel => line(&mut body, "db.trigger_cancellation();".to_owned()),
             Step::SyntheticWrite(high) => {
                 let durability = if *high { "HIGH" } else { "LOW" };

@@ -1,8 +1,9 @@
 //! The byte encoding of scripts: how fuzzer bytes become a script, and back.
 //!
 //! Every choice reads whole bytes (a variant is one byte modulo the number of variants, an
-//! offset two bytes), so that [`Writer`] can write any script as bytes that decode to exactly
-//! that script: corpus entries and minimized findings feed libFuzzer as its seeds. Decoding
+//! offset two bytes), so that [`Writer`] can write any script decoding can produce (and any
+//! entry the corpus accepts) as bytes that decode to exactly that script: corpus entries and
+//! minimized findings feed libFuzzer as its seeds. Decoding
 //! never fails: when the input runs out, a value is cut short (a text ends, the script ends).
 
 /// Reads choices from fuzzer bytes.

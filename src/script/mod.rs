@@ -30,7 +30,7 @@ pub const PATHS: &[&str] = &[
 /// interleavings while keeping a run near a millisecond.
 pub const MAX_STEPS: usize = 64;
 
-/// Caps the files created before the first step: every path a script can use.
+/// Caps the files created before the first step; later steps can add the others.
 pub const MAX_INITIAL_FILES: usize = 4;
 
 /// Caps the queries of one background batch: enough to race several files.
