@@ -180,20 +180,23 @@ pub fn python_bytes(script: &EditScript) -> usize {
     initial + steps
 }
 
-/// Classic ddmin over the steps: remove chunks, halving the chunk size down to single steps.
-fn drop_steps(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+/// Classic ddmin: removes chunks of `items`, halving the chunk size down to single items,
+/// keeping a removal whenever `reproduces` accepts what is left.
+fn ddmin<T: Clone>(mut items: Vec<T>, mut reproduces: impl FnMut(&[T]) -> bool) -> Vec<T> {
     let mut chunks = 2;
-    while !best.steps.is_empty() {
-        let len = best.steps.len();
-        let chunk = len.div_ceil(chunks);
+    while !items.is_empty() {
+        let chunk = items.len().div_ceil(chunks);
         let mut removed = false;
         let mut start = 0;
-        while start < best.steps.len() {
-            let end = (start + chunk).min(best.steps.len());
-            let mut candidate = best.clone();
-            candidate.steps.drain(start..end);
-            if search.reproduces(&candidate) {
-                best = candidate;
+        while start < items.len() {
+            let end = (start + chunk).min(items.len());
+            let candidate: Vec<T> = items[..start]
+                .iter()
+                .chain(&items[end..])
+                .cloned()
+                .collect();
+            if reproduces(&candidate) {
+                items = candidate;
                 removed = true;
             } else {
                 start = end;
@@ -204,9 +207,20 @@ fn drop_steps(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
         } else if chunk == 1 {
             break;
         } else {
-            chunks = (chunks * 2).min(best.steps.len().max(1));
+            chunks = (chunks * 2).min(items.len().max(1));
         }
     }
+    items
+}
+
+fn drop_steps(search: &mut Search<'_>, mut best: EditScript) -> EditScript {
+    best.steps = ddmin(best.steps.clone(), |steps| {
+        let candidate = EditScript {
+            steps: steps.to_vec(),
+            ..best.clone()
+        };
+        search.reproduces(&candidate)
+    });
     best
 }
 
@@ -375,38 +389,20 @@ fn shrink_text(
     let Some(text) = text_at(&mut best, site).map(|text| text.render()) else {
         return best;
     };
-    let mut pieces: Vec<String> = split(&text).into_iter().map(str::to_owned).collect();
-    let mut chunks = 2;
-    while !pieces.is_empty() {
-        let chunk = pieces.len().div_ceil(chunks);
-        let mut removed = false;
-        let mut start = 0;
-        while start < pieces.len() {
-            let end = (start + chunk).min(pieces.len());
-            let shorter: String = pieces[..start]
-                .iter()
-                .chain(&pieces[end..])
-                .map(String::as_str)
-                .collect();
-            let mut candidate = best.clone();
-            if let Some(text) = text_at(&mut candidate, site) {
-                *text = Text::literal(&shorter);
-            }
-            if search.reproduces(&candidate) {
-                best = candidate;
-                pieces.drain(start..end);
-                removed = true;
-            } else {
-                start = end;
-            }
+    let pieces: Vec<&str> = split(&text);
+    let count = pieces.len();
+    let kept = ddmin(pieces, |pieces| {
+        let mut candidate = best.clone();
+        if let Some(text) = text_at(&mut candidate, site) {
+            *text = Text::literal(&pieces.concat());
         }
-        if removed {
-            chunks = chunks.saturating_sub(1).max(2);
-        } else if chunk == 1 {
-            break;
-        } else {
-            chunks = (chunks * 2).min(pieces.len().max(1));
-        }
+        search.reproduces(&candidate)
+    });
+    if kept.len() < count
+        && let Some(text) = text_at(&mut best, site)
+    {
+        // Only a shorter text was ever accepted (by `reproduces` above).
+        *text = Text::literal(&kept.concat());
     }
     best
 }

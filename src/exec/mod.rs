@@ -402,18 +402,10 @@ impl<'o> Session<'o> {
         let created = query
             .file()
             .is_none_or(|slot| snapshot.created.contains(slot.path()));
-        let cache = &mut self.parse_cache;
-        let expected = match catch(|| ask_model(snapshot.model(cache), query, created)) {
-            Caught::Done(expected) => expected,
-            // The model is our code: its panics are harness bugs, never salsa's.
-            Caught::Panicked(report) => {
-                self.report(Culprit::Harness, FindingKind::Panic(report));
-                return;
-            }
-            Caught::Cancelled(cancelled) => {
-                self.report_unexpected_cancellation(cancelled);
-                return;
-            }
+        let Some(expected) =
+            self.run_model(|cache| ask_model(snapshot.model(cache), query, created))
+        else {
+            return;
         };
         self.stats.comparisons += 1;
         if got == expected {
@@ -447,17 +439,8 @@ impl<'o> Session<'o> {
             }
         };
         self.stats.comparisons += 1;
-        let cache = &mut self.parse_cache;
-        let expected = match catch(|| snapshot.model(cache).answers()) {
-            Caught::Done(expected) => expected,
-            Caught::Panicked(report) => {
-                self.report(Culprit::Harness, FindingKind::Panic(report));
-                return;
-            }
-            Caught::Cancelled(cancelled) => {
-                self.report_unexpected_cancellation(cancelled);
-                return;
-            }
+        let Some(expected) = self.run_model(|cache| snapshot.model(cache).answers()) else {
+            return;
         };
         let Some(difference) = got.first_difference(&expected) else {
             return;
@@ -468,6 +451,22 @@ impl<'o> Session<'o> {
             _ => Culprit::Harness,
         };
         self.report(culprit, FindingKind::AnswersDiffer(difference));
+    }
+
+    /// Runs the model (our code) under `catch`: its panics are harness findings, never salsa's.
+    fn run_model<T>(&mut self, work: impl FnOnce(&mut ParseCache) -> T) -> Option<T> {
+        let cache = &mut self.parse_cache;
+        match catch(|| work(cache)) {
+            Caught::Done(value) => Some(value),
+            Caught::Panicked(report) => {
+                self.report(Culprit::Harness, FindingKind::Panic(report));
+                None
+            }
+            Caught::Cancelled(cancelled) => {
+                self.report_unexpected_cancellation(cancelled);
+                None
+            }
+        }
     }
 
     fn report_panic(&mut self, report: PanicReport) {
