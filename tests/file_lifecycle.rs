@@ -7,6 +7,8 @@ use common::{assert_agrees_with_model, logged_db};
 use salsa_fuzz::db::{check_file, file_diagnostics, module_exports, parsed_module, semantic_index};
 use salsa_fuzz::semantic::DiagnosticKind;
 
+/// Salsa features: an input (`Project::files`) changing which files exist, re-verifying the
+/// interned-key query `resolve_module` and the accumulated diagnostics behind it.
 #[test]
 fn adding_and_removing_files_changes_resolution() {
     let mut db = logged_db(&[("main.py", "from lib import helper\nhelper()\n")]);
@@ -32,6 +34,8 @@ fn adding_and_removing_files_changes_resolution() {
     assert_agrees_with_model(&db);
 }
 
+/// Salsa features: input fields changed to mark removal; every query on the old handle
+/// (parse, tracked-struct creation, cycle head, accumulator) still answers.
 #[test]
 fn a_removed_files_handle_answers_every_query_without_panicking() {
     let mut db = logged_db(&[("gone.py", "from gone import *\ndef f():\n    return g\n")]);

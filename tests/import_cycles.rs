@@ -31,11 +31,13 @@ fn assert_converges(files: &[(&str, &str)], expected_everywhere: &[&str]) {
     assert_agrees_with_model(&db);
 }
 
+/// Salsa feature: fixpoint iteration on a self-cycle (`module_exports(a)` calls itself).
 #[test]
 fn a_module_that_star_imports_itself_converges() {
     assert_converges(&[("a.py", "from a import *\nx = 1\n")], &["x"]);
 }
 
+/// Salsa feature: fixpoint iteration over a cycle of two queries.
 #[test]
 fn a_two_module_cycle_converges() {
     assert_converges(
@@ -47,6 +49,7 @@ fn a_two_module_cycle_converges() {
     );
 }
 
+/// Salsa feature: fixpoint iteration over a cycle of three queries through relative imports.
 #[test]
 fn a_three_module_cycle_with_a_package_converges() {
     assert_converges(
@@ -59,6 +62,8 @@ fn a_three_module_cycle_with_a_package_converges() {
     );
 }
 
+/// Salsa features: fixpoint iteration re-run after an input inside the cycle changes, and a
+/// cycle that stops being one.
 #[test]
 fn editing_a_module_inside_a_cycle_reconverges() {
     let mut db = logged_db(&[

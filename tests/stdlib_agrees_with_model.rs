@@ -13,6 +13,8 @@ use std::process::Command;
 use salsa_fuzz::db::{FuzzDatabase, answers};
 use salsa_fuzz::model;
 
+/// Salsa features: a cold database (tracked functions and structs, interned keys, fixpoint
+/// cycles, accumulators) must equal the model on the whole CPython standard library.
 #[test]
 fn database_and_model_agree_on_every_stdlib_file() {
     let (root, source) = match stdlib_root() {
@@ -25,6 +27,7 @@ fn database_and_model_agree_on_every_stdlib_file() {
     on_a_big_stack(move || compare_all(&root, source, Grouping::ByTopLevelPackage));
 }
 
+/// Salsa features: as above, on the repository's own fixtures (always available).
 #[test]
 fn database_and_model_agree_on_the_fixtures() {
     on_a_big_stack(|| compare_all(&fixtures_root(), "tests/fixtures", Grouping::OneProject));
