@@ -56,6 +56,12 @@ pub trait Db: salsa::Database {
     /// The project input listing the live files.
     fn project(&self) -> Project;
 
+    /// The planted stale cache (feature `canary-stale` only): path -> (text length, table).
+    #[cfg(feature = "canary-stale")]
+    fn stale_cache(
+        &self,
+    ) -> &std::sync::Mutex<BTreeMap<String, (usize, Arc<crate::semantic::SymbolTable>)>>;
+
     /// The planted bug's state (feature `canary` only).
     #[cfg(feature = "canary")]
     fn canary(&self) -> &canary::CanaryState;
@@ -76,6 +82,8 @@ pub struct FuzzDatabase {
     events: Option<EventLog>,
     #[cfg(feature = "canary")]
     canary: Arc<canary::CanaryState>,
+    #[cfg(feature = "canary-stale")]
+    stale: Arc<std::sync::Mutex<BTreeMap<String, (usize, Arc<crate::semantic::SymbolTable>)>>>,
 }
 
 #[salsa::db]
@@ -93,6 +101,13 @@ impl Db for FuzzDatabase {
     #[cfg(feature = "canary")]
     fn canary(&self) -> &canary::CanaryState {
         &self.canary
+    }
+
+    #[cfg(feature = "canary-stale")]
+    fn stale_cache(
+        &self,
+    ) -> &std::sync::Mutex<BTreeMap<String, (usize, Arc<crate::semantic::SymbolTable>)>> {
+        &self.stale
     }
 }
 
@@ -125,6 +140,8 @@ impl FuzzDatabase {
             events,
             #[cfg(feature = "canary")]
             canary: Arc::default(),
+            #[cfg(feature = "canary-stale")]
+            stale: Arc::default(),
         };
         let project = Project::builder(Vec::new()).new(&db);
         db.project = Some(project);

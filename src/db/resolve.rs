@@ -59,9 +59,34 @@ pub fn resolve_import(db: &dyn Db, file: SourceFile, import: &ImportRef) -> Opti
 /// and the cross-file queries, which only care about module-level names.
 #[salsa::tracked(returns(ref))]
 pub fn module_table(db: &dyn Db, file: SourceFile) -> Arc<SymbolTable> {
-    match semantic_index(db, file).module_scope() {
+    let table = match semantic_index(db, file).module_scope() {
         Some(module) => Arc::clone(symbol_table(db, module)),
         None => Arc::default(),
+    };
+    #[cfg(feature = "canary-stale")]
+    let table = stale_canary(db, file, table);
+    table
+}
+
+/// The planted stale answer (feature `canary-stale`): an untracked cache that hands back the
+/// table computed for an earlier text of the same length. Deliberately wrong.
+#[cfg(feature = "canary-stale")]
+fn stale_canary(db: &dyn Db, file: SourceFile, table: Arc<SymbolTable>) -> Arc<SymbolTable> {
+    let len = if file.exists(db) {
+        file.text(db).len()
+    } else {
+        0
+    };
+    let mut cache = db
+        .stale_cache()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match cache.get(file.path(db)) {
+        Some((cached_len, cached)) if *cached_len == len => Arc::clone(cached),
+        _ => {
+            cache.insert(file.path(db).clone(), (len, Arc::clone(&table)));
+            table
+        }
     }
 }
 
