@@ -50,6 +50,11 @@ pub use resolve::{
 
 use crate::model::SourceInput;
 
+/// The planted stale cache of the `canary-stale` feature: path -> (text length, table).
+#[cfg(feature = "canary-stale")]
+pub type StaleCache =
+    std::sync::Mutex<BTreeMap<String, (usize, Arc<crate::semantic::SymbolTable>)>>;
+
 /// What every query can ask of the database besides its inputs.
 #[salsa::db]
 pub trait Db: salsa::Database {
@@ -58,9 +63,7 @@ pub trait Db: salsa::Database {
 
     /// The planted stale cache (feature `canary-stale` only): path -> (text length, table).
     #[cfg(feature = "canary-stale")]
-    fn stale_cache(
-        &self,
-    ) -> &std::sync::Mutex<BTreeMap<String, (usize, Arc<crate::semantic::SymbolTable>)>>;
+    fn stale_cache(&self) -> &StaleCache;
 
     /// The planted bug's state (feature `canary` only).
     #[cfg(feature = "canary")]
@@ -83,7 +86,7 @@ pub struct FuzzDatabase {
     #[cfg(feature = "canary")]
     canary: Arc<canary::CanaryState>,
     #[cfg(feature = "canary-stale")]
-    stale: Arc<std::sync::Mutex<BTreeMap<String, (usize, Arc<crate::semantic::SymbolTable>)>>>,
+    stale: Arc<StaleCache>,
 }
 
 #[salsa::db]
@@ -104,9 +107,7 @@ impl Db for FuzzDatabase {
     }
 
     #[cfg(feature = "canary-stale")]
-    fn stale_cache(
-        &self,
-    ) -> &std::sync::Mutex<BTreeMap<String, (usize, Arc<crate::semantic::SymbolTable>)>> {
+    fn stale_cache(&self) -> &StaleCache {
         &self.stale
     }
 }
