@@ -83,7 +83,8 @@ impl SeededInputs {
         SeededInputs { state: seed }
     }
 
-    fn next_u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -96,5 +97,16 @@ impl SeededInputs {
     pub fn next_input(&mut self) -> Vec<u8> {
         let len = 64 + (self.next_u64() % 960) as usize;
         (0..len).map(|_| self.next_u64() as u8).collect()
+    }
+}
+
+impl SeededInputs {
+    /// A number below `bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        if bound == 0 {
+            0
+        } else {
+            (self.next_u64() % bound as u64) as usize
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The `salsa-fuzz` command line: a thin layer over the library.
 //!
-//! - `salsa-fuzz run [--time 60s] [--seed S] [--sequential] [--no-oracle]`: generate seeded
-//!   scripts and run them until the time is up, with a status line; exit 1 on a finding.
+//! - `salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [--corpus DIR] [--max-threads T]
+//!   [--sequential] [--json]`: a fuzzing campaign of `--jobs` worker processes (see
+//!   `salsa_fuzz::campaign`); exit 0 without findings, 1 with, 2 on usage or I/O errors.
 //! - `salsa-fuzz bench [--seconds N]`: runs/s and peak memory per mode, one line each.
 //! - `salsa-fuzz repro FILE`: print the script of an entry or libFuzzer artifact, run it, print
 //!   the signature; exit 1 if it reproduces, 0 if not.
@@ -17,14 +18,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use salsa_fuzz::campaign::{self, CampaignOptions, Summary, worker::WorkerConfig};
 use salsa_fuzz::corpus::{self, Entry, Status};
 use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
 use salsa_fuzz::fuzz::SeededInputs;
 use salsa_fuzz::minimize::{self, MinimizeOptions};
 use salsa_fuzz::script::EditScript;
 
-const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--seed N] [--sequential] [--no-oracle] \
-                     [--no-final-check]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
+const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [--corpus DIR] \
+                     [--max-threads T] [--findings DIR] [--sequential] [--json]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
                      [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] | corpus export DIR OUT [--target T]\n       \
                      salsa-fuzz bench [--seconds N]";
 
@@ -38,7 +43,14 @@ enum CliError {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("run") => parse_run(&args[1..]).map(run).map_err(CliError::Usage),
+        Some("run") => parse_run(&args[1..]).map_err(CliError::Usage).and_then(run),
+        Some("worker") => parse_worker(&args[1..])
+            .map_err(CliError::Usage)
+            .and_then(|config| {
+                campaign::worker::run_worker(&config)
+                    .map(|()| ExitCode::SUCCESS)
+                    .map_err(|error| CliError::Input(format!("worker {}: {error}", config.index)))
+            }),
         Some("bench") => parse_bench(&args[1..]).map(bench).map_err(CliError::Usage),
         Some("bench-mode") => parse_bench_mode(&args[1..])
             .map(bench_mode)
@@ -82,25 +94,51 @@ fn main() -> ExitCode {
 }
 
 struct RunArgs {
-    time: Duration,
-    seed: u64,
-    options: ExecOptions,
+    campaign: CampaignOptions,
+    json: bool,
 }
 
 fn parse_run(args: &[String]) -> Result<RunArgs, String> {
+    let jobs = std::thread::available_parallelism().map_or(1, usize::from);
     let mut parsed = RunArgs {
-        time: Duration::from_secs(60),
-        seed: 0,
-        options: ExecOptions::default(),
+        campaign: CampaignOptions {
+            time: Duration::from_secs(60),
+            jobs,
+            seed: 0,
+            corpus: PathBuf::from("corpus/working"),
+            start_corpus: vec![
+                PathBuf::from("corpus/seeds"),
+                PathBuf::from("corpus/regressions"),
+            ],
+            findings: PathBuf::from("corpus/findings"),
+            max_threads: 4,
+            sequential: false,
+            hang_limit: Duration::from_secs(20),
+        },
+        json: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
+        let campaign = &mut parsed.campaign;
         match arg.as_str() {
-            "--time" => parsed.time = parse_duration(value(&mut args, "--time")?)?,
-            "--seed" => parsed.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
-            "--sequential" => parsed.options.sequential = true,
-            "--no-oracle" => parsed.options.oracle = false,
-            "--no-final-check" => parsed.options.final_check = false,
+            "--time" => campaign.time = parse_duration(value(&mut args, "--time")?)?,
+            "--seed" => campaign.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
+            "--jobs" => {
+                campaign.jobs =
+                    parse_number(value(&mut args, "--jobs")?, "--jobs")?.clamp(1, 64) as usize;
+            }
+            "--corpus" => campaign.corpus = PathBuf::from(value(&mut args, "--corpus")?),
+            "--findings" => campaign.findings = PathBuf::from(value(&mut args, "--findings")?),
+            "--max-threads" => {
+                campaign.max_threads =
+                    parse_number(value(&mut args, "--max-threads")?, "--max-threads")?.clamp(1, 4)
+                        as u8;
+            }
+            "--hang-limit" => {
+                campaign.hang_limit = parse_duration(value(&mut args, "--hang-limit")?)?
+            }
+            "--sequential" => campaign.sequential = true,
+            "--json" => parsed.json = true,
             other => return Err(format!("unknown flag `{other}` for `run`")),
         }
     }
@@ -139,53 +177,182 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
-fn run(args: RunArgs) -> ExitCode {
-    install_panic_hook();
-    let mode = if args.options.sequential {
-        "sequential"
+fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+    let options = &args.campaign;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        // Workers share the terminal's process group and stop on Ctrl-C by themselves.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let mode = if options.sequential {
+        "batches inline"
     } else {
-        "threads"
+        "background threads"
     };
-    let oracle = if args.options.oracle { "on" } else { "off" };
-    println!(
-        "salsa-fuzz run: seed {}, {mode}, oracle {oracle}, for {:?}",
-        args.seed, args.time
+    eprintln!(
+        "salsa-fuzz run: {} workers, seed {}, {mode}, for {:?}; working corpus {}, findings {}",
+        options.jobs,
+        options.seed,
+        options.time,
+        options.corpus.display(),
+        options.findings.display()
     );
-    let mut inputs = SeededInputs::new(args.seed);
-    let start = Instant::now();
-    let mut last_status = Instant::now();
-    let (mut runs, mut cancelled, mut compared) = (0u64, 0usize, 0usize);
-    while start.elapsed() < args.time {
-        let data = inputs.next_input();
-        let script = EditScript::from_bytes(&data);
-        let outcome = exec::execute(&script, &args.options);
-        runs += 1;
-        cancelled += outcome.stats.background_cancelled;
-        compared += outcome.stats.comparisons;
-        if let Some(finding) = outcome.findings.first() {
-            println!(
-                "\nFINDING after {runs} runs (seed {}, input {}):\n{finding}",
-                args.seed,
-                runs - 1
-            );
-            println!("script: {script:#?}");
-            return ExitCode::from(1);
-        }
-        if last_status.elapsed() >= Duration::from_secs(1) {
-            last_status = Instant::now();
-            let elapsed = start.elapsed().as_secs_f64();
-            println!(
-                "[{elapsed:>5.0}s] runs {runs:>8}  runs/s {:>7.0}  findings 0  cancelled batches {cancelled:>7}  answers checked {compared:>9}",
-                runs as f64 / elapsed
-            );
+    let summary = campaign::run_campaign(options, &stop, |summary| {
+        let seconds = summary.elapsed.as_secs_f64().max(0.001);
+        eprintln!(
+            "[{seconds:>5.0}s] runs {:>9}  runs/s {:>6.0}  findings {}  unique {}  corpus {:>5}  cancelled {:>8}  checked {:>10}",
+            summary.runs,
+            summary.runs as f64 / seconds,
+            summary.findings.iter().map(|finding| finding.count).sum::<usize>(),
+            summary.findings.len(),
+            summary.corpus,
+            summary.cancelled,
+            summary.checked,
+        );
+    })
+    .map_err(|error| CliError::Input(format!("the campaign failed: {error}")))?;
+    if args.json {
+        println!("{}", summary_json(&summary));
+    } else {
+        print_summary(&summary, options);
+    }
+    Ok(ExitCode::from(if summary.findings.is_empty() {
+        0
+    } else {
+        1
+    }))
+}
+
+fn print_summary(summary: &Summary, options: &CampaignOptions) {
+    let seconds = summary.elapsed.as_secs_f64().max(0.001);
+    let rate = summary.runs as f64 / seconds;
+    let mb = |kib: u64| kib / 1024;
+    println!("campaign summary");
+    println!("  elapsed             {seconds:.0} s");
+    println!(
+        "  workers             {} ({} restarted)",
+        summary.jobs, summary.restarts
+    );
+    println!(
+        "  runs                {} ({rate:.0} runs/s, {:.0} per worker)",
+        summary.runs,
+        rate / summary.jobs as f64
+    );
+    println!("  batches cancelled   {}", summary.cancelled);
+    println!("  answers checked     {}", summary.checked);
+    println!(
+        "  working corpus      {} inputs in {}",
+        summary.corpus,
+        options.corpus.display()
+    );
+    println!(
+        "  worker 0 RSS        {} MB at its first report, {} MB at the end",
+        mb(summary.worker_rss_kib.0),
+        mb(summary.worker_rss_kib.1)
+    );
+    println!("  findings            {} unique", summary.findings.len());
+    for finding in &summary.findings {
+        let entry = finding
+            .entry
+            .as_ref()
+            .map_or("(not minimized)".to_owned(), |path| {
+                path.display().to_string()
+            });
+        println!(
+            "    {}x  {}\n        -> {entry}",
+            finding.count, finding.signature
+        );
+    }
+}
+
+fn summary_json(summary: &Summary) -> String {
+    let findings: Vec<String> = summary
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{{\"signature\":{},\"count\":{},\"entry\":{}}}",
+                json_string(&finding.signature),
+                finding.count,
+                finding
+                    .entry
+                    .as_ref()
+                    .map_or("null".to_owned(), |path| json_string(
+                        &path.display().to_string()
+                    ))
+            )
+        })
+        .collect();
+    format!(
+        "{{\"elapsed_s\":{:.1},\"jobs\":{},\"runs\":{},\"runs_per_s\":{:.1},\"cancelled\":{},\"checked\":{},\"corpus\":{},\"restarts\":{},\"worker_rss_kib\":[{},{}],\"findings\":[{}]}}",
+        summary.elapsed.as_secs_f64(),
+        summary.jobs,
+        summary.runs,
+        summary.runs as f64 / summary.elapsed.as_secs_f64().max(0.001),
+        summary.cancelled,
+        summary.checked,
+        summary.corpus,
+        summary.restarts,
+        summary.worker_rss_kib.0,
+        summary.worker_rss_kib.1,
+        findings.join(",")
+    )
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
         }
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    println!(
-        "done: {runs} runs in {elapsed:.0}s ({:.0} runs/s), no finding; {cancelled} background batches cancelled, {compared} answers checked against the model",
-        runs as f64 / elapsed
-    );
-    ExitCode::SUCCESS
+    out.push('"');
+    out
+}
+
+fn parse_worker(args: &[String]) -> Result<WorkerConfig, String> {
+    let mut config = WorkerConfig {
+        index: 0,
+        seed: 0,
+        sequential: false,
+        max_threads: 4,
+        start_corpus: Vec::new(),
+        working_corpus: PathBuf::from("corpus/working"),
+        work_dir: PathBuf::from("corpus/working/.work/worker-0"),
+        hang_limit: Duration::from_secs(20),
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--index" => {
+                config.index = parse_number(value(&mut args, "--index")?, "--index")? as usize
+            }
+            "--seed" => config.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
+            "--max-threads" => {
+                config.max_threads =
+                    parse_number(value(&mut args, "--max-threads")?, "--max-threads")?.clamp(1, 4)
+                        as u8
+            }
+            "--hang-limit-ms" => {
+                config.hang_limit = Duration::from_millis(parse_number(
+                    value(&mut args, "--hang-limit-ms")?,
+                    "--hang-limit-ms",
+                )?)
+            }
+            "--corpus" => config.working_corpus = PathBuf::from(value(&mut args, "--corpus")?),
+            "--work" => config.work_dir = PathBuf::from(value(&mut args, "--work")?),
+            "--start" => config
+                .start_corpus
+                .push(PathBuf::from(value(&mut args, "--start")?)),
+            "--sequential" => config.sequential = true,
+            other => return Err(format!("unknown flag `{other}` for `worker`")),
+        }
+    }
+    Ok(config)
 }
 
 /// Benchmark modes: (name, sequential, oracle, final whole-project check).

@@ -101,7 +101,17 @@ pub fn minimize(
 ) -> Option<Minimized> {
     // Prefer the deterministic mode: if the finding shows with batches inline, minimize there.
     let sequential = reproduction_rate(script, signature, true, 2) > 0;
-    let attempts = if sequential { 1 } else { options.attempts };
+    // A racy finding gets as many attempts per check as its measured rate needs to show about
+    // three times, at least K and at most 8K (a rare race is worth the wait).
+    let attempts = if sequential {
+        1
+    } else {
+        let probe = 4 * options.attempts;
+        match reproduction_rate(script, signature, false, probe) {
+            0 => return None,
+            hits => (3 * probe / hits).clamp(options.attempts, 8 * options.attempts),
+        }
+    };
     let mut search = Search {
         signature,
         sequential,

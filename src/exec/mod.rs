@@ -22,7 +22,7 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::Watch;
 
-use crate::db::{FuzzDatabase, answers};
+use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::model::{Model, ParseCache, SourceInput};
 use crate::oracle::{
     Culprit, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
@@ -42,6 +42,9 @@ pub struct ExecOptions {
     pub final_check: bool,
     /// Abort with a hang report when one step takes longer than this (`None`: no watchdog).
     pub hang_limit: Option<Duration>,
+    /// Record salsa's events and return them as [`Outcome::features`]: the campaign's cheap
+    /// semantic feedback (which queries executed, were reused, blocked, iterated, discarded).
+    pub feedback: bool,
 }
 
 impl Default for ExecOptions {
@@ -51,6 +54,7 @@ impl Default for ExecOptions {
             oracle: true,
             final_check: true,
             hang_limit: Some(Duration::from_secs(20)),
+            feedback: false,
         }
     }
 }
@@ -79,6 +83,9 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// What ran.
     pub stats: Stats,
+    /// With [`ExecOptions::feedback`]: the distinct (event kind, query) pairs salsa reported,
+    /// as sorted hashes.
+    pub features: Vec<u64>,
 }
 
 /// Names of step kinds, for the watchdog's report.
@@ -123,9 +130,11 @@ pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
     if session.findings.is_empty() && options.oracle && options.final_check {
         session.check_all();
     }
+    let features = session.features();
     Outcome {
         findings: session.findings,
         stats: session.stats,
+        features,
     }
 }
 
@@ -179,7 +188,11 @@ impl<'o> Session<'o> {
         };
         let mut session = Session {
             options,
-            db: FuzzDatabase::new(),
+            db: if options.feedback {
+                FuzzDatabase::with_event_log(EventLog::new())
+            } else {
+                FuzzDatabase::new()
+            },
             mirror: Mirror::default(),
             snapshots: Vec::new(),
             parse_cache: ParseCache::default(),
@@ -192,6 +205,40 @@ impl<'o> Session<'o> {
         };
         session.snapshot();
         session
+    }
+
+    /// The distinct (event kind, ingredient) pairs of the run, plus how many background
+    /// batches were cancelled (bucketed), as sorted hashes.
+    fn features(&self) -> Vec<u64> {
+        let Some(log) = self.db.event_log() else {
+            return Vec::new();
+        };
+        let mut features: BTreeSet<u64> = log
+            .take()
+            .into_iter()
+            .map(|event| {
+                let (kind, key) = match event {
+                    LoggedEvent::WillExecute(key) => (1, Some(key)),
+                    LoggedEvent::DidValidateMemoizedValue(key) => (2, Some(key)),
+                    LoggedEvent::WillBlockOn(key) => (3, Some(key)),
+                    LoggedEvent::WillIterateCycle(key) => (4, Some(key)),
+                    LoggedEvent::DidSetCancellationFlag => (5, None),
+                    LoggedEvent::DidDiscard(key) => (6, Some(key)),
+                    LoggedEvent::DidReuseInternedValue(key) => (7, Some(key)),
+                    LoggedEvent::Other => (8, None),
+                };
+                // `IngredientIndex` exposes no number; hash it (FNV-1a, stable in a process).
+                let ingredient = key.map_or(u64::MAX, |key| {
+                    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+                    std::hash::Hash::hash(&key.ingredient_index(), &mut hasher);
+                    std::hash::Hasher::finish(&hasher)
+                });
+                (kind << 56) ^ (ingredient & ((1 << 56) - 1))
+            })
+            .collect();
+        let cancelled = self.stats.background_cancelled;
+        features.insert((9 << 56) | u64::from(usize::BITS - cancelled.leading_zeros()));
+        features.into_iter().collect()
     }
 
     fn version(&self) -> usize {
@@ -481,6 +528,21 @@ impl<'o> Session<'o> {
                 culprit,
                 kind,
             });
+        }
+    }
+}
+
+/// FNV-1a: a deterministic hasher for feedback features.
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
         }
     }
 }

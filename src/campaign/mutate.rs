@@ -1,0 +1,96 @@
+//! Script-level mutations for the campaign: splice the steps of two scripts, replace a text,
+//! duplicate a step, retarget a step to another file. They keep scripts within the caps, so
+//! every mutant can be written as an entry and encoded as bytes.
+
+use crate::fuzz::SeededInputs;
+use crate::script::{Codec, Edit, EditScript, FileSlot, MAX_STEPS, PATHS, Reader, Step, Text};
+
+/// A mutant of `script`, possibly spliced with `other`.
+pub fn mutate(rng: &mut SeededInputs, script: &EditScript, other: &EditScript) -> EditScript {
+    let mut mutant = script.clone();
+    match rng.below(4) {
+        0 => {
+            let keep = rng.below(mutant.steps.len() + 1);
+            let from = rng.below(other.steps.len() + 1);
+            mutant.steps.truncate(keep);
+            mutant.steps.extend(other.steps[from..].iter().cloned());
+        }
+        1 => replace_text(rng, &mut mutant),
+        2 if !mutant.steps.is_empty() => {
+            let index = rng.below(mutant.steps.len());
+            let step = mutant.steps[index].clone();
+            mutant.steps.insert(rng.below(mutant.steps.len() + 1), step);
+        }
+        _ => retarget(rng, &mut mutant),
+    }
+    mutant.steps.truncate(MAX_STEPS);
+    mutant
+}
+
+fn fresh_text(rng: &mut SeededInputs) -> Text {
+    let bytes: Vec<u8> = (0..64).map(|_| rng.next_u64() as u8).collect();
+    Text::decode(&mut Reader::new(&bytes)).unwrap_or_default()
+}
+
+fn replace_text(rng: &mut SeededInputs, script: &mut EditScript) {
+    let text = fresh_text(rng);
+    let sites = script.initial.len() + script.steps.len();
+    let site = rng.below(sites.max(1));
+    if let Some((_, old)) = script.initial.get_mut(site) {
+        *old = text;
+        return;
+    }
+    match script
+        .steps
+        .get_mut(site.saturating_sub(script.initial.len()))
+    {
+        Some(Step::AddFile(_, old))
+        | Some(Step::Edit(
+            _,
+            Edit::Insert { text: old, .. }
+            | Edit::Replace { text: old, .. }
+            | Edit::ReplaceAll(old),
+        )) => {
+            *old = text;
+        }
+        _ => script.steps.push(Step::Edit(
+            FileSlot(rng.below(PATHS.len()) as u8),
+            Edit::ReplaceAll(text),
+        )),
+    }
+}
+
+fn retarget(rng: &mut SeededInputs, script: &mut EditScript) {
+    if script.steps.is_empty() {
+        return;
+    }
+    let slot = FileSlot(rng.below(PATHS.len()) as u8);
+    let index = rng.below(script.steps.len());
+    match &mut script.steps[index] {
+        Step::Edit(old, _)
+        | Step::AddFile(old, _)
+        | Step::RemoveFile(old)
+        | Step::SetLibrary(old, _) => *old = slot,
+        Step::Query(query) => retarget_query(query, slot),
+        Step::SpawnBatch(queries) => {
+            let position = rng.below(queries.len());
+            if let Some(query) = queries.get_mut(position) {
+                retarget_query(query, slot);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn retarget_query(query: &mut crate::script::Query, slot: FileSlot) {
+    use crate::script::Query;
+    match query {
+        Query::Parse(old)
+        | Query::Scopes(old)
+        | Query::SymbolTable(old, _)
+        | Query::ResolveNames(old, _)
+        | Query::Exports(old)
+        | Query::Diagnostics(old) => *old = slot,
+        Query::ResolveModule(_) => {}
+    }
+}

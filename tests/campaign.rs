@@ -1,0 +1,137 @@
+//! `salsa-fuzz run`: a campaign of worker processes survives a worker that aborts or hangs,
+//! keeps the input that killed it as a finding, and reports a summary (as JSON with `--json`).
+//! The test-only hooks `SALSA_FUZZ_TEST_ABORT_AT` / `SALSA_FUZZ_TEST_HANG_AT` make the first
+//! life of worker 0 abort or hang before its N-th run.
+#![cfg(not(feature = "canary"))]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn campaign(name: &str, env: &[(&str, &str)], extra: &[&str]) -> (Output, PathBuf) {
+    let dir =
+        std::env::temp_dir().join(format!("salsa-fuzz-campaign-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let corpus = dir.join("working");
+    let findings = dir.join("findings");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"));
+    command
+        .args(["run", "--jobs", "2", "--json", "--corpus"])
+        .arg(&corpus)
+        .arg("--findings")
+        .arg(&findings)
+        .args(extra)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    (command.output().expect("the campaign runs"), findings)
+}
+
+fn json(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_clean_campaign_exits_zero_with_a_json_summary() {
+    let (output, _) = campaign("clean", &[], &["--time", "3s"]);
+    let summary = json(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{summary}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        summary.starts_with('{') && summary.ends_with('}'),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("\"restarts\":0") && summary.contains("\"findings\":[]"),
+        "{summary}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("runs/s"), "a status line: {stderr}");
+}
+
+#[test]
+fn an_aborting_worker_is_restarted_and_its_input_kept() {
+    let (output, findings) = campaign(
+        "abort",
+        &[("SALSA_FUZZ_TEST_ABORT_AT", "20")],
+        &["--time", "4s"],
+    );
+    let summary = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{summary}");
+    assert!(summary.contains("\"restarts\":1"), "{summary}");
+    assert!(summary.contains("Crash: worker died: SIGABRT"), "{summary}");
+    let kept = std::fs::read_dir(&findings)
+        .map(|dir| dir.count())
+        .unwrap_or(0);
+    assert_eq!(
+        kept, 1,
+        "the input that killed the worker is an entry: {summary}"
+    );
+}
+
+#[test]
+fn a_hanging_worker_is_reported_by_the_watchdog_and_restarted() {
+    let (output, _) = campaign(
+        "hang",
+        &[("SALSA_FUZZ_TEST_HANG_AT", "20")],
+        &["--time", "6s", "--hang-limit", "1s"],
+    );
+    let summary = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{summary}");
+    assert!(summary.contains("\"restarts\":1"), "{summary}");
+    assert!(
+        summary.contains("Crash: hang (watchdog): SIGABRT"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn bad_flags_are_one_line_and_exit_two() {
+    let (output, _) = campaign("flags", &[], &["--jobs", "many"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_worker_killed_with_sigkill_is_restarted() {
+    let dir = std::env::temp_dir().join(format!("salsa-fuzz-campaign-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let corpus = dir.join("working");
+    let child = Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"))
+        .args(["run", "--jobs", "2", "--json", "--time", "5s", "--corpus"])
+        .arg(&corpus)
+        .arg("--findings")
+        .arg(dir.join("findings"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the campaign starts");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let marker = corpus.display().to_string();
+    let worker = std::fs::read_dir("/proc")
+        .expect("procfs")
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(" worker ") && cmdline.contains(&marker)
+        })
+        .expect("a worker is running");
+    let killed = Command::new("kill")
+        .args(["-9", &worker.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("the campaign ends");
+    let summary = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{summary}");
+    assert!(
+        summary.contains("\"restarts\":1") && summary.contains("SIGKILL"),
+        "{summary}"
+    );
+}
