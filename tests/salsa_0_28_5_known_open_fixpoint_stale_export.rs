@@ -1,0 +1,75 @@
+//! A stale answer in salsa 0.28.5 that the campaign found (`salsa-fuzz run`, 10 minutes, one
+//! worker, seed 99) and minimized to `corpus/regressions/0002-…` (known-open), reduced here
+//! to salsa alone: three modules whose star imports form nested cycles (a -> b -> {m, a},
+//! m -> b), exports computed by fixpoint iteration as a union. After `a` gains a name, asking
+//! `a`, `b`, `m` in that order gives `m` its old, empty exports, while `a` and `b` are right;
+//! the least fixpoint, and a fresh database, give `["x"]` for all three.
+//!
+//! Known open: the test asserts the wrong answer, so it fails the day salsa fixes the bug;
+//! then flip it to assert `["x"]` three times and mark the corpus entry `fixed`.
+
+use salsa::Setter;
+
+#[salsa::input]
+struct Registry {
+    #[returns(ref)]
+    modules: Vec<(String, Module)>,
+}
+
+#[salsa::input]
+struct Module {
+    #[returns(ref)]
+    own: Vec<String>,
+    #[returns(ref)]
+    star_imports: Vec<String>,
+    registry: Option<Registry>,
+}
+
+#[salsa::tracked(returns(ref), cycle_initial = initial)]
+fn exports(db: &dyn salsa::Database, module: Module) -> Vec<String> {
+    let mut names: std::collections::BTreeSet<String> = module.own(db).iter().cloned().collect();
+    let registry = module.registry(db).unwrap();
+    for target in module.star_imports(db) {
+        if let Some(target) = registry
+            .modules(db)
+            .iter()
+            .find(|(n, _)| n == target)
+            .map(|(_, m)| *m)
+        {
+            names.extend(exports(db, target).iter().cloned());
+        }
+    }
+    names.into_iter().collect()
+}
+
+fn initial(_db: &dyn salsa::Database, _id: salsa::Id, _module: Module) -> Vec<String> {
+    Vec::new()
+}
+
+/// Salsa features: fixpoint iteration over nested cycles, re-verified after an input edit.
+#[test]
+fn known_open_stale_export_after_edit_in_nested_cycles() {
+    let mut db = salsa::DatabaseImpl::new();
+    let m = Module::new(&db, vec![], vec!["b".into()], None);
+    let a = Module::new(&db, vec![], vec!["b".into()], None);
+    let b = Module::new(&db, vec![], vec!["m".into(), "a".into()], None);
+    let registry = Registry::new(&db, vec![("a".into(), a), ("b".into(), b), ("m".into(), m)]);
+    for module in [m, a, b] {
+        module.set_registry(&mut db).to(Some(registry));
+    }
+    for module in [a, b, m] {
+        exports(&db, module);
+    }
+    a.set_own(&mut db).to(vec!["x".to_owned()]);
+    let got: Vec<Vec<String>> = [a, b, m]
+        .iter()
+        .map(|&module| exports(&db, module).clone())
+        .collect();
+    let x = vec!["x".to_owned()];
+    // What salsa should answer: `vec![x.clone(); 3]`. What 0.28.5 answers:
+    assert_eq!(
+        got,
+        vec![x.clone(), x, Vec::new()],
+        "salsa fixed it: flip this test"
+    );
+}
