@@ -362,6 +362,13 @@ pub fn entries_under(dir: &Path) -> Result<Vec<PathBuf>, EntryError> {
     Ok(found)
 }
 
+/// FNV-1a of `bytes`: stable across builds and platforms, for naming files by content.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), EntryError> {
     let io = |what: &str, error: std::io::Error| {

@@ -679,12 +679,7 @@ fn slug(signature: &str) -> String {
         .take(8)
         .collect::<Vec<_>>()
         .join("-");
-    // FNV-1a: stable across builds and platforms.
-    let hash = signature
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
-        });
+    let hash = corpus::content_hash(signature.as_bytes());
     format!("{words}-{:08x}", hash as u32)
 }
 

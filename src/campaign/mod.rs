@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 pub use mutate::mutate;
 
-use crate::corpus::{Entry, Status};
+use crate::corpus::{self, Entry, Status};
 use crate::script::EditScript;
 
 /// How a campaign runs.
@@ -189,7 +189,7 @@ pub fn run_campaign(
                     );
                     let path = options.findings.join(format!(
                         "crash-{:08x}.sfz",
-                        fnv(signature.as_bytes()) as u32
+                        corpus::content_hash(signature.as_bytes()) as u32
                     ));
                     if Entry::parse(&entry.to_text()).is_ok() && entry.write(&path).is_ok() {
                         summary.findings[index].entry = Some(path);
@@ -427,10 +427,4 @@ fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3)
-    })
 }

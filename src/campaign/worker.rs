@@ -98,7 +98,7 @@ pub fn run_worker(config: &WorkerConfig) -> std::io::Result<()> {
             if signatures.insert(signature.clone()) {
                 let path = config
                     .work_dir
-                    .join(format!("finding-{:016x}.bin", fnv(&bytes)));
+                    .join(format!("finding-{:016x}.bin", corpus::content_hash(&bytes)));
                 corpus::write_atomically(&path, &bytes).map_err(std::io::Error::other)?;
                 writeln!(stdout.lock(), "finding {signature}\t{}", path.display())?;
             }
@@ -139,7 +139,7 @@ fn keep(config: &WorkerConfig, script: &EditScript, bytes: &[u8]) {
     let entry = Entry::new(literal(script), Status::Seed, String::new());
     let path = config
         .working_corpus
-        .join(format!("{:016x}.sfz", fnv(bytes)));
+        .join(format!("{:016x}.sfz", corpus::content_hash(bytes)));
     if !path.exists() && Entry::parse(&entry.to_text()).is_ok() {
         let _ = entry.write(&path);
     }
@@ -150,12 +150,6 @@ fn literal(script: &EditScript) -> EditScript {
     Entry::parse(&Entry::new(script.clone(), Status::Seed, String::new()).to_text())
         .map(|entry| entry.script)
         .unwrap_or_else(|_| script.clone())
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3)
-    })
 }
 
 /// Test-only hooks, read from the environment: `SALSA_FUZZ_TEST_ABORT_AT=N` aborts worker 0
