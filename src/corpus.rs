@@ -410,8 +410,11 @@ fn today() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
-    let days = (seconds / 86_400) as i64;
-    // Howard Hinnant's civil_from_days.
+    civil_date((seconds / 86_400) as i64)
+}
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -523,20 +526,7 @@ fn check_encodable(script: &EditScript) -> Result<(), EntryError> {
     if let Some(problem) = problem {
         return Err(syntax(0, problem));
     }
-    let texts =
-        script
-            .initial
-            .iter()
-            .map(|(_, text)| text.render())
-            .chain(script.steps.iter().filter_map(|step| match step {
-                Step::Edit(
-                    _,
-                    Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
-                )
-                | Step::AddFile(_, text) => Some(text.render()),
-                _ => None,
-            }));
-    for text in texts {
+    for text in script.texts().map(Text::render) {
         if !is_literal_text(&text) || text.chars().count() > MAX_LITERAL_CHARS {
             return Err(syntax(
                 0,
@@ -852,6 +842,9 @@ mod tests {
 
     #[test]
     fn dates_are_civil() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_782), "2026-11-25");
         assert_eq!(today().len(), 10);
     }
 }

@@ -19,6 +19,14 @@ pub enum Target {
 }
 
 impl Target {
+    /// The target called `name` (its cargo-fuzz name), if any.
+    pub fn named(name: &str) -> Option<Target> {
+        Target::ALL
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(target, _)| *target)
+    }
+
     /// Every target, with its cargo-fuzz name.
     pub const ALL: [(Target, &'static str); 3] = [
         (Target::EditScript, "edit_script"),

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use salsa_fuzz::campaign::{self, CampaignOptions, Summary, worker::WorkerConfig};
 use salsa_fuzz::corpus::{self, Entry, Status};
 use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
-use salsa_fuzz::fuzz::SeededInputs;
+use salsa_fuzz::fuzz::{SeededInputs, Target};
 use salsa_fuzz::minimize::{self, MinimizeOptions};
 use salsa_fuzz::script::EditScript;
 
@@ -662,18 +662,22 @@ fn minimize(path: &Path, out: &Path) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A file name for a signature: its words, then a hash so different signatures never collide.
-fn slug(signature: &str) -> String {
-    let words: String = signature
-        .chars()
+/// `text` in lowercase ASCII letters and digits, every other character replaced by `separator`.
+fn name_chars(text: &str, separator: char) -> String {
+    text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_lowercase()
             } else {
-                '-'
+                separator
             }
         })
-        .collect::<String>()
+        .collect()
+}
+
+/// A file name for a signature: its words, then a hash so different signatures never collide.
+fn slug(signature: &str) -> String {
+    let words: String = name_chars(signature, '-')
         .split('-')
         .filter(|word| !word.is_empty())
         .take(8)
@@ -690,16 +694,7 @@ fn fmt(path: &Path, rust: bool) -> Result<ExitCode, CliError> {
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let name: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let name = name_chars(&stem, '_');
         let name = format!("replays_{}", name.trim_matches('_'));
         print!("{}", salsa_fuzz::reproducer::rust_test(&entry, &name));
     } else {
@@ -768,10 +763,10 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
 /// Every entry is read before anything is written; `known-open` and untriaged entries are left
 /// out (a seed must not crash). Files are named after the entry's path under `dir`.
 fn corpus_export(dir: &Path, out: &Path, target: &str) -> Result<ExitCode, CliError> {
-    let texts_only = match target {
-        "edit_script" | "edit_script_sequential" => false,
-        "scopes_differential" => true,
-        other => return Err(CliError::Usage(format!("unknown fuzz target `{other}`"))),
+    let texts_only = match Target::named(target) {
+        Some(Target::ScopesDifferential) => true,
+        Some(Target::EditScript | Target::EditScriptSequential) => false,
+        None => return Err(CliError::Usage(format!("unknown fuzz target `{target}`"))),
     };
     let paths = corpus::entries_under(dir).map_err(|error| CliError::Input(error.to_string()))?;
     let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();

@@ -170,24 +170,7 @@ pub fn size(script: &EditScript) -> usize {
 
 /// The bytes of Python a script holds (initial texts and the texts its edits insert).
 pub fn python_bytes(script: &EditScript) -> usize {
-    let initial: usize = script
-        .initial
-        .iter()
-        .map(|(_, text)| text.render().len())
-        .sum();
-    let steps: usize = script
-        .steps
-        .iter()
-        .map(|step| match step {
-            Step::Edit(
-                _,
-                Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
-            )
-            | Step::AddFile(_, text) => text.render().len(),
-            _ => 0,
-        })
-        .sum();
-    initial + steps
+    script.texts().map(|text| text.render().len()).sum()
 }
 
 /// Classic ddmin: removes chunks of `items`, halving the chunk size down to single items,
@@ -353,29 +336,16 @@ enum TextSite {
 
 fn text_sites(script: &EditScript) -> Vec<TextSite> {
     let initial = (0..script.initial.len()).map(TextSite::Initial);
-    let steps = script
-        .steps
-        .iter()
-        .enumerate()
-        .filter_map(|(index, step)| match step {
-            Step::Edit(_, Edit::Insert { .. } | Edit::Replace { .. } | Edit::ReplaceAll(_))
-            | Step::AddFile(..) => Some(TextSite::Step(index)),
-            _ => None,
-        });
+    let steps = (0..script.steps.len())
+        .filter(|&index| script.steps[index].text().is_some())
+        .map(TextSite::Step);
     initial.chain(steps).collect()
 }
 
 fn text_at(script: &mut EditScript, site: TextSite) -> Option<&mut Text> {
     match site {
         TextSite::Initial(index) => script.initial.get_mut(index).map(|(_, text)| text),
-        TextSite::Step(index) => match script.steps.get_mut(index)? {
-            Step::Edit(
-                _,
-                Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
-            )
-            | Step::AddFile(_, text) => Some(text),
-            _ => None,
-        },
+        TextSite::Step(index) => script.steps.get_mut(index)?.text_mut(),
     }
 }
 

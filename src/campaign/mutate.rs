@@ -40,20 +40,12 @@ fn replace_text(rng: &mut SeededInputs, script: &mut EditScript) {
         *old = text;
         return;
     }
-    match script
+    let step = script
         .steps
-        .get_mut(site.saturating_sub(script.initial.len()))
-    {
-        Some(Step::AddFile(_, old))
-        | Some(Step::Edit(
-            _,
-            Edit::Insert { text: old, .. }
-            | Edit::Replace { text: old, .. }
-            | Edit::ReplaceAll(old),
-        )) => {
-            *old = text;
-        }
-        _ => script.steps.push(Step::Edit(
+        .get_mut(site.saturating_sub(script.initial.len()));
+    match step.and_then(Step::text_mut) {
+        Some(old) => *old = text,
+        None => script.steps.push(Step::Edit(
             FileSlot(rng.below(PATHS.len()) as u8),
             Edit::ReplaceAll(text),
         )),

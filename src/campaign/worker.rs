@@ -136,20 +136,14 @@ fn load_corpus(config: &WorkerConfig) -> Vec<EditScript> {
 /// Writes an input that reached new behaviour to the working corpus, named by its hash so
 /// workers never clash.
 fn keep(config: &WorkerConfig, script: &EditScript, bytes: &[u8]) {
-    let entry = Entry::new(literal(script), Status::Seed, String::new());
+    // `to_text` renders texts, so the entry holds them as literals, as every entry does.
+    let entry = Entry::new(script.clone(), Status::Seed, String::new());
     let path = config
         .working_corpus
         .join(format!("{:016x}.sfz", corpus::content_hash(bytes)));
     if !path.exists() && Entry::parse(&entry.to_text()).is_ok() {
         let _ = entry.write(&path);
     }
-}
-
-/// The script with its texts rendered, as an entry stores them.
-fn literal(script: &EditScript) -> EditScript {
-    Entry::parse(&Entry::new(script.clone(), Status::Seed, String::new()).to_text())
-        .map(|entry| entry.script)
-        .unwrap_or_else(|_| script.clone())
 }
 
 /// Test-only hooks, read from the environment: `SALSA_FUZZ_TEST_ABORT_AT=N` aborts worker 0

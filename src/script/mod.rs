@@ -192,6 +192,30 @@ impl Step {
         }
     }
 
+    /// The text the step types, if it types one (an insert, a replace, an added file).
+    pub fn text(&self) -> Option<&Text> {
+        match self {
+            Step::Edit(
+                _,
+                Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
+            )
+            | Step::AddFile(_, text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// [`Step::text`], to change it.
+    pub fn text_mut(&mut self) -> Option<&mut Text> {
+        match self {
+            Step::Edit(
+                _,
+                Edit::Insert { text, .. } | Edit::Replace { text, .. } | Edit::ReplaceAll(text),
+            )
+            | Step::AddFile(_, text) => Some(text),
+            _ => None,
+        }
+    }
+
     /// Whether the step writes to the database (cancelling background work).
     pub fn is_write(&self) -> bool {
         !matches!(
@@ -422,6 +446,12 @@ pub struct EditScript {
 }
 
 impl EditScript {
+    /// Every text the script types: the initial files', then the steps' ([`Step::text`]).
+    pub fn texts(&self) -> impl Iterator<Item = &Text> {
+        let initial = self.initial.iter().map(|(_, text)| text);
+        initial.chain(self.steps.iter().filter_map(Step::text))
+    }
+
     /// Decodes a script from fuzzer bytes; never fails (an empty input is an empty script).
     pub fn from_bytes(data: &[u8]) -> EditScript {
         let mut reader = Reader::new(data);
