@@ -35,7 +35,7 @@ use crate::script::{Edit, EditScript, FileSlot, MODULES, ModuleRef, PATHS, Query
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The salsa version the suite is built against (from `Cargo.toml`).
-pub const SALSA_VERSION: &str = "0.28.5";
+pub const SALSA_VERSION: &str = crate::db::compat::SALSA;
 
 /// The parser version the suite is built against (from `Cargo.toml`).
 pub const PARSER_VERSION: &str = "0.0.10";

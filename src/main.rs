@@ -8,7 +8,10 @@
 //!   the signature; exit 1 if it reproduces, 0 if not.
 //! - `salsa-fuzz minimize FILE [-o DIR]`: write the minimized entry (default `corpus/findings`).
 //! - `salsa-fuzz fmt FILE [--rust]`: print the script, or a Rust `#[test]` replaying it.
-//! - `salsa-fuzz corpus check [DIR]`: replay every entry (default `corpus`), print a table.
+//! - `salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH]`: replay every entry (default
+//!   `corpus`), print a table; with `--salsa`, first build the suite against that salsa.
+//! - `salsa-fuzz salsa VERSION|PATH CARGO-ARGS...`: run any cargo command (tests, `run`, `cargo
+//!   fuzz`) against another salsa; see `salsa_fuzz::matrix`.
 //! - `salsa-fuzz corpus export DIR OUT [--target T]`: write every entry as the bytes fuzz
 //!   target `T` reads (default `edit_script`), to seed libFuzzer.
 //!
@@ -25,13 +28,15 @@ use salsa_fuzz::campaign::{self, CampaignOptions, Summary, worker::WorkerConfig}
 use salsa_fuzz::corpus::{self, Entry, Status};
 use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
 use salsa_fuzz::fuzz::{SeededInputs, Target};
+use salsa_fuzz::matrix;
 use salsa_fuzz::minimize::{self, MinimizeOptions};
 use salsa_fuzz::script::EditScript;
 
 const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [--corpus DIR] \
                      [--max-threads T] [--findings DIR] [--sequential] [--json]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
-                     [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] | corpus export DIR OUT [--target T]\n       \
-                     salsa-fuzz bench [--seconds N]";
+                     [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH] | corpus export DIR OUT [--target T]\n       \
+                     salsa-fuzz bench [--seconds N]\n       \
+                     salsa-fuzz salsa VERSION|PATH CARGO-ARGS... (e.g. `salsa 0.27.0 test`)";
 
 /// What went wrong, and so what to print: a usage error shows the usage; a bad input file is
 /// one line naming it.
@@ -64,7 +69,11 @@ fn main() -> ExitCode {
         Some("fmt") => parse_fmt(&args[1..])
             .map_err(CliError::Usage)
             .and_then(|(path, rust)| fmt(&path, rust)),
+        Some("salsa") => salsa_command(&args[1..]),
         Some("corpus") => match args.get(1..).unwrap_or_default() {
+            [check, rest @ ..] if check == "check" && rest.iter().any(|arg| arg == "--salsa") => {
+                corpus_check_against(rest)
+            }
             [check] if check == "check" => corpus_check(Path::new("corpus")),
             [check, dir] if check == "check" => corpus_check(Path::new(dir)),
             [export, dir, out] if export == "export" => {
@@ -74,7 +83,7 @@ fn main() -> ExitCode {
                 corpus_export(Path::new(dir), Path::new(out), target)
             }
             _ => Err(CliError::Usage(
-                "`corpus` takes `check [DIR]` or `export DIR OUT [--target T]`".to_owned(),
+                "`corpus` takes `check [DIR] [--salsa VERSION|PATH]` or `export DIR OUT [--target T]`".to_owned(),
             )),
         },
         Some("--help" | "-h" | "help") => {
@@ -711,6 +720,7 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
         .map(|path| path.display().to_string().len())
         .max()
         .unwrap_or(5);
+    println!("replayed against salsa {}", corpus::SALSA_VERSION);
     println!(
         "{:<width$} {:<10} {:<31} verdict",
         "entry", "status", "expected"
@@ -756,6 +766,66 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
     } else {
         0
     }))
+}
+
+/// `salsa-fuzz salsa SPEC CARGO-ARGS...`: runs cargo against another salsa (see
+/// `salsa_fuzz::matrix`), with cargo's exit status.
+fn salsa_command(args: &[String]) -> Result<ExitCode, CliError> {
+    let [spec, cargo_args @ ..] = args else {
+        return Err(CliError::Usage(
+            "`salsa` takes VERSION|PATH and a cargo command line".to_owned(),
+        ));
+    };
+    let spec = matrix::SalsaSpec::parse(spec).map_err(CliError::Usage)?;
+    if let Some(warning) = spec.warning() {
+        eprintln!("salsa-fuzz: {warning}");
+    }
+    let root = matrix::checkout_root().map_err(CliError::Input)?;
+    let generated = matrix::generate(&root, &spec).map_err(CliError::Input)?;
+    let mut command = matrix::cargo_command(&generated, cargo_args).map_err(CliError::Usage)?;
+    eprintln!(
+        "salsa-fuzz: salsa {} via {}",
+        spec.key(),
+        generated.manifest().display()
+    );
+    let status = command
+        .status()
+        .map_err(|error| CliError::Input(format!("could not run cargo: {error}")))?;
+    Ok(exit_code_of(status))
+}
+
+fn exit_code_of(status: std::process::ExitStatus) -> ExitCode {
+    ExitCode::from(status.code().map_or(2, |code| u8::try_from(code).unwrap_or(2)))
+}
+
+/// `corpus check [DIR] --salsa SPEC`: builds this suite against that salsa and replays the
+/// corpus there, so an upgrade's fixes and regressions show as verdicts.
+fn corpus_check_against(args: &[String]) -> Result<ExitCode, CliError> {
+    let mut spec = None;
+    let mut dir = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--salsa" {
+            spec = Some(value(&mut args, "--salsa").map_err(CliError::Usage)?);
+        } else if dir.is_none() && !arg.starts_with('-') {
+            dir = Some(arg.clone());
+        } else {
+            return Err(CliError::Usage(format!("unexpected `{arg}` for `corpus check`")));
+        }
+    }
+    let spec = matrix::SalsaSpec::parse(spec.unwrap_or_default()).map_err(CliError::Usage)?;
+    let dir = PathBuf::from(dir.unwrap_or_else(|| "corpus".to_owned()));
+    // Fail on a missing directory before spending minutes on a build.
+    corpus::entries_under(&dir).map_err(|error| CliError::Input(error.to_string()))?;
+    let root = matrix::checkout_root().map_err(CliError::Input)?;
+    eprintln!("salsa-fuzz: building against salsa {} ...", spec.key());
+    let binary = matrix::build_release_binary(&root, &spec).map_err(CliError::Input)?;
+    let status = std::process::Command::new(binary)
+        .args(["corpus", "check"])
+        .arg(&dir)
+        .status()
+        .map_err(|error| CliError::Input(format!("could not run the built suite: {error}")))?;
+    Ok(exit_code_of(status))
 }
 
 /// Writes each entry under `dir` as input bytes for fuzz target `target`: the script's bytes

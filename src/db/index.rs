@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::semantic::{self, FileIndex, FileScopeId, ScopeKind, SymbolTable};
 
-use super::{Db, SourceFile, parsed_module};
+use super::{Db, SourceFile, compat, parsed_module};
 
 /// A scope, as a salsa handle valid for one revision.
 ///
@@ -40,7 +40,7 @@ pub struct ScopeId<'db> {
 }
 
 /// The semantic index of one file: the pure [`FileIndex`] plus a salsa handle per scope.
-#[derive(Debug, PartialEq, Eq, salsa::SalsaValue)]
+#[derive(Debug, PartialEq, Eq, compat::SalsaValue)]
 pub struct SemanticIndex<'db> {
     /// The scopes' handles, indexed by [`FileScopeId`].
     pub scopes: Vec<ScopeId<'db>>,

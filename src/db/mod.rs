@@ -14,6 +14,7 @@ mod answers;
 #[cfg(feature = "canary")]
 mod canary;
 mod check;
+pub mod compat;
 mod events;
 #[expect(
     missing_docs,

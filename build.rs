@@ -1,0 +1,145 @@
+//! Tells the crate which salsa it is built against, so that `src/db/compat.rs` can bridge the
+//! API differences between salsa 0.26 and 0.28 and findings can name the salsa they were found
+//! against.
+//!
+//! The answer comes from the `salsa` line of this package's manifest: `salsa = "=X.Y.Z"` (the
+//! pin, or a version that `salsa-fuzz salsa` wrote into a generated manifest) or
+//! `salsa = { path = "…" }` (a local checkout, whose own manifest gives the version).
+//!
+//! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` and the environment variable
+//! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`).
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let manifest = manifest_dir.join("Cargo.toml");
+    println!("cargo::rerun-if-changed={}", manifest.display());
+    println!("cargo::rustc-check-cfg=cfg(salsa_api, values(\"0.26\", \"0.27\", \"0.28\"))");
+
+    let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
+    let dependency = salsa_dependency(&text)
+        .unwrap_or_else(|| panic!("no `salsa = …` line in {}", manifest.display()));
+    let (version, described) = match dependency {
+        SalsaDependency::Version(version) => (version.clone(), version),
+        SalsaDependency::Path(path) => {
+            let path = manifest_dir.join(path);
+            let salsa_manifest = path.join("Cargo.toml");
+            println!("cargo::rerun-if-changed={}", salsa_manifest.display());
+            let salsa_text = std::fs::read_to_string(&salsa_manifest)
+                .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
+            let version = package_version(&salsa_text).unwrap_or_else(|| {
+                panic!("no package version in {}", salsa_manifest.display())
+            });
+            let git = git_revision(&path)
+                .map(|revision| format!(", git {revision}"))
+                .unwrap_or_default();
+            let described = format!("{version} (path {}{git})", path.display());
+            (version, described)
+        }
+    };
+    println!("cargo::rustc-env=SALSA_FUZZ_SALSA={described}");
+    println!("cargo::rustc-cfg=salsa_api=\"{}\"", api_level(&version));
+}
+
+enum SalsaDependency {
+    Version(String),
+    Path(String),
+}
+
+/// The `salsa = …` dependency line: `salsa = "=0.28.5"` or `salsa = { path = "…" }`.
+fn salsa_dependency(manifest: &str) -> Option<SalsaDependency> {
+    let line = manifest
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("salsa ") || line.starts_with("salsa="))?;
+    let value = line.split_once('=')?.1.trim();
+    if value.starts_with('{') {
+        if let Some(path) = quoted_after(value, "path") {
+            return Some(SalsaDependency::Path(path));
+        }
+        return quoted_after(value, "version")
+            .map(|version| SalsaDependency::Version(version.trim_start_matches('=').to_owned()));
+    }
+    let version = value.trim_matches('"').trim_start_matches('=');
+    Some(SalsaDependency::Version(version.to_owned()))
+}
+
+/// The quoted string after `key =` in an inline table.
+fn quoted_after(table: &str, key: &str) -> Option<String> {
+    let start = table.find(&format!("{key} ="))? + key.len() + 2;
+    let rest = table[start..].trim_start();
+    let rest = rest.strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+/// The `version = "…"` of the `[package]` section, or of `[workspace.package]` when the package
+/// inherits it.
+fn package_version(manifest: &str) -> Option<String> {
+    let mut section = "";
+    let mut package = None;
+    let mut workspace = None;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        if let Some(value) = line.strip_prefix("version") {
+            let value = value.trim_start();
+            let Some(value) = value.strip_prefix('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"').to_owned();
+            match section {
+                "[package]" => package = Some(value),
+                "[workspace.package]" => workspace = Some(value),
+                _ => {}
+            }
+        }
+    }
+    match package {
+        Some(version) if !version.contains("workspace") => Some(version),
+        _ => workspace,
+    }
+}
+
+/// The API level `src/db/compat.rs` selects: 0.26.x, 0.27.x, or 0.28 and later.
+fn api_level(version: &str) -> &'static str {
+    let mut parts = version.split('.').map(|part| part.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    match (major, minor) {
+        (0, ..=26) => "0.26",
+        (0, 27) => "0.27",
+        _ => "0.28",
+    }
+}
+
+/// The checkout's commit, read from `.git` without running git (short, 12 hex digits).
+fn git_revision(checkout: &Path) -> Option<String> {
+    let git = checkout.join(".git");
+    let head_file = git.join("HEAD");
+    let head = std::fs::read_to_string(&head_file).ok()?;
+    println!("cargo::rerun-if-changed={}", head_file.display());
+    let head = head.trim();
+    let full = match head.strip_prefix("ref: ") {
+        Some(reference) => {
+            let ref_file = git.join(reference);
+            println!("cargo::rerun-if-changed={}", ref_file.display());
+            match std::fs::read_to_string(&ref_file) {
+                Ok(text) => text.trim().to_owned(),
+                Err(_) => packed_ref(&git, reference)?,
+            }
+        }
+        None => head.to_owned(),
+    };
+    Some(full.chars().take(12).collect())
+}
+
+fn packed_ref(git: &Path, reference: &str) -> Option<String> {
+    let packed = std::fs::read_to_string(git.join("packed-refs")).ok()?;
+    packed.lines().find_map(|line| {
+        let (hash, name) = line.split_once(' ')?;
+        (name == reference).then(|| hash.to_owned())
+    })
+}

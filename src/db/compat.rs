@@ -1,0 +1,34 @@
+//! Every difference between the salsa APIs this suite runs against (0.26.0 to 0.28.5 and local
+//! checkouts) lives here, selected by `cfg(salsa_api = …)` from `build.rs`. The rest of the
+//! crate names salsa's items through this module where they differ, so a new salsa version is
+//! one edit away.
+//!
+//! | item | 0.26, 0.27 | 0.28 |
+//! | --- | --- | --- |
+//! | derive for values holding `'db` handles | `salsa::Update` | `salsa::SalsaValue` |
+//! | a `'static` value without `PartialEq` returned by a query | needs `salsa::Update` | accepted |
+
+#[cfg(not(salsa_api = "0.28"))]
+use super::ParsedModule;
+
+/// The salsa this crate was built against, as `build.rs` found it: `0.28.5`, or
+/// `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)` for a local checkout.
+pub const SALSA: &str = env!("SALSA_FUZZ_SALSA");
+
+/// The derive that lets a query return a value holding `'db` handles.
+#[cfg(salsa_api = "0.28")]
+pub use salsa::SalsaValue;
+/// The derive that lets a query return a value holding `'db` handles.
+#[cfg(not(salsa_api = "0.28"))]
+pub use salsa::Update as SalsaValue;
+
+// SAFETY: a `ParsedModule` holds no database handles, so it can outlive any revision; and
+// `maybe_update` reports every replacement as a change, which is what `no_eq` asks for anyway.
+#[cfg(not(salsa_api = "0.28"))]
+unsafe impl salsa::Update for ParsedModule {
+    unsafe fn maybe_update(old_pointer: *mut Self, new_value: Self) -> bool {
+        // SAFETY: salsa passes a valid, exclusively borrowed pointer to the old value.
+        unsafe { *old_pointer = new_value };
+        true
+    }
+}

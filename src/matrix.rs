@@ -1,0 +1,314 @@
+//! Points the whole suite at another salsa without editing a file: a crates.io release
+//! (0.26.0 to 0.28.5 are tested) or a local checkout.
+//!
+//! `salsa-fuzz salsa <VERSION|PATH> <cargo arguments…>` writes a generated copy of this
+//! package's manifest under `target/salsa-matrix/<key>/` whose only change is the salsa
+//! dependency (and, for a release, its two macro crates pinned to the same version, which salsa
+//! itself requires only with `^`), links `src/`, `tests/`, `corpus/`, `build.rs` and the fuzz
+//! targets back to this checkout, copies the lock files so every other dependency stays at our
+//! pins, and runs cargo on the generated manifest (`--manifest-path`, or `--fuzz-dir` for
+//! `cargo fuzz`). `build.rs` reads the salsa line of whichever manifest it is built from, so
+//! `src/db/compat.rs` picks the matching API and findings name that salsa.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The oldest and newest crates.io releases the suite is tested against.
+pub const TESTED: (&str, &str) = ("0.26.0", "0.28.5");
+
+/// Which salsa to build against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SalsaSpec {
+    /// A crates.io release, `X.Y.Z`.
+    Release(String),
+    /// A local checkout of salsa's repository (its root manifest is the `salsa` package).
+    Path(PathBuf),
+}
+
+impl SalsaSpec {
+    /// `0.27.0` is a release; anything else must be a directory holding salsa's manifest.
+    pub fn parse(text: &str) -> Result<SalsaSpec, String> {
+        if is_version(text) {
+            return Ok(SalsaSpec::Release(text.to_owned()));
+        }
+        let path = Path::new(text);
+        if !path.exists() {
+            return Err(format!(
+                "`{text}` is neither a salsa version (X.Y.Z) nor an existing directory"
+            ));
+        }
+        let path = path
+            .canonicalize()
+            .map_err(|error| format!("{text}: {error}"))?;
+        let manifest = path.join("Cargo.toml");
+        let text_of = std::fs::read_to_string(&manifest)
+            .map_err(|error| format!("{}: {error}", manifest.display()))?;
+        if !text_of.lines().any(|line| {
+            let line = line.trim().replace(' ', "");
+            line == "name=\"salsa\""
+        }) {
+            return Err(format!(
+                "{} is not salsa's manifest (no `name = \"salsa\"`)",
+                manifest.display()
+            ));
+        }
+        Ok(SalsaSpec::Path(path))
+    }
+
+    /// The directory name under `target/salsa-matrix/`.
+    pub fn key(&self) -> String {
+        match self {
+            SalsaSpec::Release(version) => version.clone(),
+            SalsaSpec::Path(path) => format!(
+                "path-{:016x}",
+                crate::corpus::content_hash(path.to_string_lossy().as_bytes())
+            ),
+        }
+    }
+
+    /// The dependency lines that replace `salsa = "=…"` in the generated manifest.
+    fn dependency_lines(&self) -> String {
+        match self {
+            SalsaSpec::Release(version) => format!(
+                "salsa = \"={version}\"\nsalsa-macros = \"={version}\"\nsalsa-macro-rules = \"={version}\"\n"
+            ),
+            SalsaSpec::Path(path) => {
+                format!("salsa = {{ path = {} }}\n", toml_string(&path.to_string_lossy()))
+            }
+        }
+    }
+
+    /// A release outside the tested range still builds if its API matches one we know; say so.
+    pub fn warning(&self) -> Option<String> {
+        let SalsaSpec::Release(version) = self else {
+            return None;
+        };
+        let parsed = parse_version(version)?;
+        let (oldest, newest) = TESTED;
+        let in_range = parsed >= parse_version(oldest)? && parsed <= parse_version(newest)?;
+        (!in_range).then(|| {
+            format!("salsa {version} is outside the tested range {oldest} to {newest}; building anyway")
+        })
+    }
+}
+
+fn is_version(text: &str) -> bool {
+    parse_version(text).is_some()
+}
+
+/// `X.Y.Z` as numbers.
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = text.split('.');
+    let version = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    );
+    parts.next().is_none().then_some(version)
+}
+
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The generated package for one salsa.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// The package directory (`target/salsa-matrix/<key>`).
+    pub dir: PathBuf,
+}
+
+impl Generated {
+    /// The generated manifest.
+    pub fn manifest(&self) -> PathBuf {
+        self.dir.join("Cargo.toml")
+    }
+
+    /// The generated cargo-fuzz directory.
+    pub fn fuzz_dir(&self) -> PathBuf {
+        self.dir.join("fuzz")
+    }
+
+    /// Where `cargo build --release` puts the `salsa-fuzz` binary.
+    pub fn release_binary(&self) -> PathBuf {
+        self.dir.join("target/release/salsa-fuzz")
+    }
+}
+
+/// Writes (or refreshes) the generated package for `spec` under `root/target/salsa-matrix/`,
+/// where `root` is this checkout.
+pub fn generate(root: &Path, spec: &SalsaSpec) -> Result<Generated, String> {
+    let manifest_path = root.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .map_err(|error| format!("{}: {error}", manifest_path.display()))?;
+    let mut replaced = false;
+    let mut generated = String::from(
+        "# Generated by `salsa-fuzz salsa`; edits are overwritten. The checkout's manifest with\n\
+         # one change: the salsa dependency.\n",
+    );
+    for line in manifest.lines() {
+        if !replaced && line.trim_start().starts_with("salsa = ") {
+            generated.push_str(&spec.dependency_lines());
+            replaced = true;
+        } else {
+            generated.push_str(line);
+            generated.push('\n');
+        }
+    }
+    if !replaced {
+        return Err(format!(
+            "{} has no `salsa = …` line to replace",
+            manifest_path.display()
+        ));
+    }
+    generated.push_str("\n# Its own workspace, apart from the checkout's.\n[workspace]\n");
+
+    let dir = root.join("target/salsa-matrix").join(spec.key());
+    let fuzz = dir.join("fuzz");
+    std::fs::create_dir_all(&fuzz).map_err(|error| format!("{}: {error}", fuzz.display()))?;
+    write_if_changed(&dir.join("Cargo.toml"), &generated)?;
+    for name in ["src", "tests", "corpus", "build.rs", "README.md"] {
+        link(&root.join(name), &dir.join(name))?;
+    }
+    copy(&root.join("Cargo.lock"), &dir.join("Cargo.lock"))?;
+
+    // The fuzz crate's manifest names `path = ".."`, which is now the generated package.
+    let fuzz_manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml"))
+        .map_err(|error| format!("fuzz/Cargo.toml: {error}"))?;
+    write_if_changed(&fuzz.join("Cargo.toml"), &fuzz_manifest)?;
+    for name in ["fuzz_targets", "dict", "options"] {
+        link(&root.join("fuzz").join(name), &fuzz.join(name))?;
+    }
+    copy(&root.join("fuzz/Cargo.lock"), &fuzz.join("Cargo.lock"))?;
+    Ok(Generated { dir })
+}
+
+/// Rewrites `path` only when its content differs, so cargo's fingerprints stay fresh.
+fn write_if_changed(path: &Path, content: &str) -> Result<(), String> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return Ok(());
+    }
+    crate::corpus::write_atomically(path, content.as_bytes())
+        .map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    let content =
+        std::fs::read_to_string(from).map_err(|error| format!("{}: {error}", from.display()))?;
+    write_if_changed(to, &content)
+}
+
+fn link(target: &Path, link: &Path) -> Result<(), String> {
+    if std::fs::read_link(link).is_ok_and(|existing| existing == target) {
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(link);
+    std::os::unix::fs::symlink(target, link)
+        .map_err(|error| format!("{} -> {}: {error}", link.display(), target.display()))
+}
+
+/// The cargo command line that runs `args` (a cargo command line without `cargo`) against the
+/// generated package: `--manifest-path` after the subcommand, or `--fuzz-dir` after
+/// `fuzz <subcommand>`. A leading `+toolchain` stays first.
+pub fn cargo_command(generated: &Generated, args: &[String]) -> Result<Command, String> {
+    let mut args = args.to_vec();
+    let mut command = Command::new("cargo");
+    if args.first().is_some_and(|first| first.starts_with('+')) {
+        command.arg(args.remove(0));
+    }
+    let Some(subcommand) = args.first().cloned() else {
+        return Err("no cargo command given (e.g. `test`, `run --release -- run`, `fuzz run edit_script`)".to_owned());
+    };
+    if subcommand == "fuzz" {
+        let Some(fuzz_command) = args.get(1).cloned() else {
+            return Err("`fuzz` needs a cargo-fuzz command (e.g. `fuzz run edit_script`)".to_owned());
+        };
+        command.args(["fuzz", &fuzz_command, "--fuzz-dir"]);
+        command.arg(generated.fuzz_dir());
+        command.args(&args[2..]);
+    } else {
+        command.arg(&subcommand).arg("--manifest-path").arg(generated.manifest());
+        command.args(&args[1..]);
+    }
+    Ok(command)
+}
+
+/// Builds the release `salsa-fuzz` binary against `spec` and returns its path.
+pub fn build_release_binary(root: &Path, spec: &SalsaSpec) -> Result<PathBuf, String> {
+    let generated = generate(root, spec)?;
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--bin", "salsa-fuzz", "--manifest-path"])
+        .arg(generated.manifest())
+        .status()
+        .map_err(|error| format!("could not run cargo: {error}"))?;
+    if !status.success() {
+        return Err(format!("building against salsa {} failed ({status})", spec.key()));
+    }
+    Ok(generated.release_binary())
+}
+
+/// This checkout's root: the directory holding the `salsa-fuzz` manifest, found from the
+/// current directory upwards.
+pub fn checkout_root() -> Result<PathBuf, String> {
+    let start = std::env::current_dir().map_err(|error| format!("current directory: {error}"))?;
+    let mut dir: &Path = &start;
+    loop {
+        let manifest = dir.join("Cargo.toml");
+        if std::fs::read_to_string(&manifest)
+            .is_ok_and(|text| text.contains("name = \"salsa-fuzz\""))
+            && !manifest_is_generated(&manifest)
+        {
+            return Ok(dir.to_path_buf());
+        }
+        dir = dir.parent().ok_or_else(|| {
+            format!(
+                "no salsa-fuzz checkout at or above {} (run this from the repository)",
+                start.display()
+            )
+        })?;
+    }
+}
+
+fn manifest_is_generated(manifest: &Path) -> bool {
+    std::fs::read_to_string(manifest).is_ok_and(|text| text.starts_with("# Generated by `salsa-fuzz salsa`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_paths_are_told_apart() {
+        assert_eq!(
+            SalsaSpec::parse("0.27.0"),
+            Ok(SalsaSpec::Release("0.27.0".to_owned()))
+        );
+        let error = SalsaSpec::parse("0.27").unwrap_err();
+        assert!(error.contains("neither a salsa version"), "{error}");
+        let error = SalsaSpec::parse(env!("CARGO_MANIFEST_DIR")).unwrap_err();
+        assert!(error.contains("is not salsa's manifest"), "{error}");
+        assert!(SalsaSpec::Release("0.25.0".to_owned()).warning().is_some());
+        assert!(SalsaSpec::Release("0.27.2".to_owned()).warning().is_none());
+    }
+
+    #[test]
+    fn cargo_arguments_go_to_the_generated_package() {
+        let generated = Generated {
+            dir: PathBuf::from("/g"),
+        };
+        let args = |list: &[&str]| list.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>();
+        let render = |command: Command| {
+            command
+                .get_args()
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let test = cargo_command(&generated, &args(&["test", "--release"])).unwrap();
+        assert_eq!(render(test), "test --manifest-path /g/Cargo.toml --release");
+        let fuzz =
+            cargo_command(&generated, &args(&["+nightly", "fuzz", "run", "edit_script"])).unwrap();
+        assert_eq!(render(fuzz), "+nightly fuzz run --fuzz-dir /g/fuzz edit_script");
+        assert!(cargo_command(&generated, &[]).is_err());
+    }
+}
