@@ -68,11 +68,11 @@ fn scopes_differential(data: &[u8]) -> Outcome {
     db.load(std::slice::from_ref(&input));
     let expected = model::compute(std::slice::from_ref(&input));
     let mut outcome = Outcome::default();
-    if let Some(difference) = answers(&db).first_difference(&expected) {
+    if let Some((part, difference)) = answers(&db).first_difference(&expected) {
         outcome.findings.push(Finding {
             step: 0,
             culprit: Culprit::Harness,
-            kind: FindingKind::AnswersDiffer(difference),
+            kind: FindingKind::AnswersDiffer { part, difference },
         });
     }
     outcome

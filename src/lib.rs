@@ -16,6 +16,7 @@ pub mod corpus;
 pub mod db;
 pub mod exec;
 pub mod fuzz;
+pub mod known_bugs;
 pub mod matrix;
 pub mod minimize;
 pub mod model;

@@ -366,18 +366,18 @@ impl ImportEnv for ModelImportEnv<'_> {
 }
 
 impl Answers {
-    /// The first difference between two sets of answers, described in one or two lines
-    /// (`None` when equal): what an oracle report and a failing test should show, instead of
-    /// two full dumps.
-    pub fn first_difference(&self, other: &Answers) -> Option<String> {
+    /// The first difference between two sets of answers (`None` when equal): which kind of
+    /// answer (`files`, `scopes`, `symbols`, `resolutions`, `exports`, `diagnostics`), and a
+    /// description in one or two lines, which is what an oracle report and a failing test should
+    /// show instead of two full dumps.
+    pub fn first_difference(&self, other: &Answers) -> Option<(&'static str, String)> {
         let paths = |answers: &Answers| -> Vec<String> {
             answers.files.iter().map(|file| file.path.clone()).collect()
         };
         if paths(self) != paths(other) {
-            return Some(format!(
-                "files differ: {:?} vs {:?}",
-                paths(self),
-                paths(other)
+            return Some((
+                "files",
+                format!("files differ: {:?} vs {:?}", paths(self), paths(other)),
             ));
         }
         self.files
@@ -388,36 +388,51 @@ impl Answers {
 }
 
 impl FileAnswers {
-    fn first_difference(&self, other: &FileAnswers) -> Option<String> {
+    fn first_difference(&self, other: &FileAnswers) -> Option<(&'static str, String)> {
         let path = &self.path;
         if self.is_library != other.is_library {
-            return Some(format!(
-                "{path}: is_library {} vs {}",
-                self.is_library, other.is_library
+            return Some((
+                "files",
+                format!(
+                    "{path}: is_library {} vs {}",
+                    self.is_library, other.is_library
+                ),
             ));
         }
         if self.scopes.len() != other.scopes.len() {
-            return Some(format!(
-                "{path}: {} scopes vs {}",
-                self.scopes.len(),
-                other.scopes.len()
+            return Some((
+                "scopes",
+                format!(
+                    "{path}: {} scopes vs {}",
+                    self.scopes.len(),
+                    other.scopes.len()
+                ),
             ));
         }
         for (position, (left, right)) in self.scopes.iter().zip(&other.scopes).enumerate() {
             if left != right {
-                return Some(format!(
+                let part = if (left.kind, &left.name, left.parent, left.range)
+                    != (right.kind, &right.name, right.parent, right.range)
+                {
+                    "scopes"
+                } else if left.symbols != right.symbols {
+                    "symbols"
+                } else {
+                    "resolutions"
+                };
+                return Some((part, format!(
                     "{path}: scope {position} ({:?} {}) differs:\n  {}\n  {}",
                     left.kind,
                     left.name,
                     left.describe_difference(right).0,
                     left.describe_difference(right).1
-                ));
+                )));
             }
         }
         if self.exports != other.exports {
-            return Some(format!(
-                "{path}: exports {:?} vs {:?}",
-                self.exports, other.exports
+            return Some((
+                "exports",
+                format!("{path}: exports {:?} vs {:?}", self.exports, other.exports),
             ));
         }
         if self.diagnostics != other.diagnostics {
@@ -427,10 +442,13 @@ impl FileAnswers {
                     .map(|diagnostic| format!("{:?}: {}", diagnostic.kind, diagnostic.message))
                     .collect()
             };
-            return Some(format!(
-                "{path}: diagnostics differ; only left: {:?}; only right: {:?}",
-                only(&self.diagnostics, &other.diagnostics),
-                only(&other.diagnostics, &self.diagnostics)
+            return Some((
+                "diagnostics",
+                format!(
+                    "{path}: diagnostics differ; only left: {:?}; only right: {:?}",
+                    only(&self.diagnostics, &other.diagnostics),
+                    only(&other.diagnostics, &self.diagnostics)
+                ),
             ));
         }
         None

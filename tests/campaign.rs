@@ -7,6 +7,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use salsa_fuzz::known_bugs;
+
 fn campaign(name: &str, env: &[(&str, &str)], extra: &[&str]) -> (Output, PathBuf) {
     let dir =
         std::env::temp_dir().join(format!("salsa-fuzz-campaign-{name}-{}", std::process::id()));
@@ -31,23 +33,56 @@ fn json(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// The summary's finding signatures that are neither a worker crash (the tests cause those) nor
+/// explained by a known bug of the salsa under test (on the newest salsa: none is).
+fn unexplained_findings(summary: &str) -> Vec<String> {
+    let mut signatures = Vec::new();
+    let mut rest = summary;
+    while let Some(start) = rest.find("\"signature\":\"") {
+        rest = &rest[start + "\"signature\":\"".len()..];
+        let mut signature = String::new();
+        let mut chars = rest.char_indices();
+        while let Some((index, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, escaped)) = chars.next() {
+                        signature.push(escaped);
+                    }
+                }
+                '"' => {
+                    rest = &rest[index..];
+                    break;
+                }
+                c => signature.push(c),
+            }
+        }
+        signatures.push(signature);
+    }
+    signatures
+        .into_iter()
+        .filter(|signature| {
+            !signature.starts_with("Crash:") && !known_bugs::is_known_here(signature)
+        })
+        .collect()
+}
+
 #[test]
 fn a_clean_campaign_exits_zero_with_a_json_summary() {
     let (output, _) = campaign("clean", &[], &["--time", "3s"]);
     let summary = json(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{summary}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     assert!(
         summary.starts_with('{') && summary.ends_with('}'),
         "{summary}"
     );
-    assert!(
-        summary.contains("\"restarts\":0") && summary.contains("\"findings\":[]"),
-        "{summary}"
+    assert!(summary.contains("\"restarts\":0"), "{summary}");
+    assert_eq!(unexplained_findings(&summary), Vec::<String>::new());
+    // Exit 0 without findings; an older salsa's known bugs make it 1.
+    let expected = if summary.contains("\"findings\":[]") { 0 } else { 1 };
+    assert_eq!(
+        output.status.code(),
+        Some(expected),
+        "{summary}\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("runs/s"), "a status line: {stderr}");
@@ -64,8 +99,13 @@ fn an_aborting_worker_is_restarted_and_its_input_kept() {
     assert_eq!(output.status.code(), Some(1), "{summary}");
     assert!(summary.contains("\"restarts\":1"), "{summary}");
     assert!(summary.contains("Crash: worker died: SIGABRT"), "{summary}");
+    assert_eq!(unexplained_findings(&summary), Vec::<String>::new());
     let kept = std::fs::read_dir(&findings)
-        .map(|dir| dir.count())
+        .map(|dir| {
+            dir.flatten()
+                .filter(|entry| entry.file_name().to_string_lossy().starts_with("crash-"))
+                .count()
+        })
         .unwrap_or(0);
     assert_eq!(
         kept, 1,

@@ -57,7 +57,7 @@ fn compare_all(root: &Path, source: &str, grouping: Grouping) {
         db.load(inputs);
         let got = answers(&db);
         let want = model::compute(inputs);
-        if let Some(difference) = got.first_difference(&want) {
+        if let Some((_, difference)) = got.first_difference(&want) {
             panic!("database (left) and model (right) disagree in project {group}: {difference}");
         }
         let (f, sc, sy) = want.totals();

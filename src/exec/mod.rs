@@ -489,7 +489,7 @@ impl<'o> Session<'o> {
         let Some(expected) = self.run_model(|cache| snapshot.model(cache).answers()) else {
             return;
         };
-        let Some(difference) = got.first_difference(&expected) else {
+        let Some((part, difference)) = got.first_difference(&expected) else {
             return;
         };
         let fresh = catch(|| answers(&fresh_database(&snapshot)));
@@ -497,7 +497,7 @@ impl<'o> Session<'o> {
             Caught::Done(fresh) if fresh == expected => Culprit::Salsa,
             _ => Culprit::Harness,
         };
-        self.report(culprit, FindingKind::AnswersDiffer(difference));
+        self.report(culprit, FindingKind::AnswersDiffer { part, difference });
     }
 
     /// Runs the model (our code) under `catch`: its panics are harness findings, never salsa's.

@@ -62,7 +62,14 @@ pub enum FindingKind {
         expected: String,
     },
     /// The whole-project comparison of a `CheckAll` step (or the script's end) differs.
-    AnswersDiffer(String),
+    AnswersDiffer {
+        /// Which kind of answer differs first: `files`, `scopes`, `symbols`, `resolutions`,
+        /// `exports` or `diagnostics` (part of the signature: a lost diagnostic and a stale
+        /// export are different bugs).
+        part: &'static str,
+        /// The first difference, described.
+        difference: String,
+    },
     /// A background batch did not report within the watchdog's bound.
     Hang(String),
 }
@@ -114,7 +121,9 @@ impl Finding {
                 };
                 format!("{side} answer of {} differs from the model", query.name())
             }
-            FindingKind::AnswersDiffer(_) => "project answers differ from the model".to_owned(),
+            FindingKind::AnswersDiffer { part, .. } => {
+                format!("project answers differ from the model ({part})")
+            }
             FindingKind::Hang(_) => "hang".to_owned(),
         };
         format!("{:?}: {what}", self.culprit)
@@ -151,7 +160,7 @@ impl fmt::Display for Finding {
                 writeln!(f, "  database: {got}")?;
                 writeln!(f, "  model:    {expected}")
             }
-            FindingKind::AnswersDiffer(difference) => writeln!(f, "  {difference}"),
+            FindingKind::AnswersDiffer { difference, .. } => writeln!(f, "  {difference}"),
             FindingKind::Hang(what) => writeln!(f, "  {what}"),
         }
     }

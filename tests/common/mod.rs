@@ -22,7 +22,7 @@ pub fn assert_agrees_with_model(db: &FuzzDatabase) -> Vec<(String, salsa::Id)> {
     let got = answers(db);
     let executed = db.take_executed();
     let want = model::compute(&db.inputs());
-    if let Some(difference) = got.first_difference(&want) {
+    if let Some((_, difference)) = got.first_difference(&want) {
         panic!("database (left) and model (right) disagree: {difference}");
     }
     executed

@@ -1,0 +1,211 @@
+//! Salsa's known bugs, as the suite sees them: which releases have each one, and which finding
+//! signatures it shows up as. Two users: the known-bug benchmark (`salsa-fuzz known-bugs`),
+//! which measures how fast the suite finds each one against the last release that has it and
+//! checks that the fix release does not show it; and the tests, which on an older salsa accept
+//! the findings its known bugs explain, and nothing else.
+//!
+//! A signature class is a coarse filter: a lost diagnostic in 0.26.2 could be #1099 or #1155.
+//! The benchmark settles such cases by replaying the minimized finding against the fix releases.
+
+use crate::matrix::parse_version;
+
+/// One known salsa bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownBug {
+    /// The salsa pull request that fixed it (or the suite's own id for an open one).
+    pub id: &'static str,
+    /// What goes wrong.
+    pub title: &'static str,
+    /// The first release in the tested range that has it.
+    pub first_buggy: &'static str,
+    /// The last published release that has it: the one the benchmark runs against.
+    pub last_buggy: &'static str,
+    /// The first release with the fix (`None`: open in the newest release).
+    pub fixed_in: Option<&'static str>,
+    /// The signatures it shows up as.
+    pub class: BugClass,
+}
+
+/// How a bug shows in the suite's findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BugClass {
+    /// Diagnostics (accumulated values) missing or stale, and nothing else wrong first.
+    LostAccumulated,
+    /// A main-thread query throws `Cancelled::PropagatedPanic` though nothing panicked.
+    PropagatedPanicAfterCancellation,
+    /// A retried fixpoint head finds no provisional memo.
+    MissingProvisionalMemo,
+    /// Two views of one cycle head at different iterations.
+    CycleHeadIterationMerge,
+    /// Interned slots corrupted by an unwind during reuse.
+    InternedSlotCorrupted,
+    /// Star-import exports stale after an edit (the suite's own find, open).
+    StaleFixpointExports,
+}
+
+impl BugClass {
+    /// Whether a finding signature is of this class.
+    pub fn matches(self, signature: &str) -> bool {
+        match self {
+            BugClass::LostAccumulated => {
+                signature.starts_with("Salsa: ")
+                    && (signature.contains("(diagnostics)")
+                        || signature.contains("answer of check_file differs")
+                        || signature.contains("answer of diagnostics differs"))
+            }
+            BugClass::PropagatedPanicAfterCancellation => {
+                signature.contains("unexpected cancellation on the main thread")
+                    && signature.contains("propagated panic")
+            }
+            BugClass::MissingProvisionalMemo => {
+                signature.contains("should have inserted a provisional memo")
+            }
+            BugClass::CycleHeadIterationMerge => {
+                signature.contains("merge cycle heads") && signature.contains("different iteration")
+            }
+            BugClass::InternedSlotCorrupted => {
+                signature.contains("interned value in LRU so must be in key_map")
+                    || (signature.starts_with("Salsa: panic") && signature.contains("interned.rs"))
+            }
+            BugClass::StaleFixpointExports => {
+                signature.starts_with("Salsa: ")
+                    && (signature.contains("(exports)")
+                        || signature.contains("answer of exports differs"))
+            }
+        }
+    }
+}
+
+/// The bugs, oldest fix first.
+pub const KNOWN_BUGS: &[KnownBug] = &[
+    KnownBug {
+        id: "salsa#1099",
+        title: "accumulated values lost when a reused tracked function is deep-verified",
+        first_buggy: "0.26.0",
+        last_buggy: "0.26.2",
+        fixed_in: Some("0.27.0"),
+        class: BugClass::LostAccumulated,
+    },
+    KnownBug {
+        id: "salsa#1100",
+        title: "a same-revision cancellation poisons fixpoint cycle heads (PropagatedPanic)",
+        first_buggy: "0.26.0",
+        last_buggy: "0.26.2",
+        fixed_in: Some("0.27.0"),
+        class: BugClass::PropagatedPanicAfterCancellation,
+    },
+    KnownBug {
+        id: "salsa#1155",
+        title: "accumulated values lost when a reused tracked function is shallow-verified",
+        first_buggy: "0.26.0",
+        last_buggy: "0.27.0",
+        fixed_in: Some("0.27.1"),
+        class: BugClass::LostAccumulated,
+    },
+    KnownBug {
+        id: "salsa#1160",
+        title: "interned slot reuse is not unwind-safe (\"interned value in LRU so must be in key_map\")",
+        first_buggy: "0.26.0",
+        last_buggy: "0.27.0",
+        fixed_in: Some("0.27.1"),
+        class: BugClass::InternedSlotCorrupted,
+    },
+    KnownBug {
+        id: "salsa#1238",
+        title: "retry after a same-revision cancellation starts from an abandoned memo",
+        first_buggy: "0.27.0",
+        last_buggy: "0.27.2",
+        fixed_in: Some("0.28.0"),
+        class: BugClass::MissingProvisionalMemo,
+    },
+    KnownBug {
+        id: "salsa#1263",
+        title: "\"Can't merge cycle heads ... with different iterations\" after a panic in a cycle",
+        first_buggy: "0.26.0",
+        last_buggy: "0.28.1",
+        fixed_in: Some("0.28.2"),
+        class: BugClass::CycleHeadIterationMerge,
+    },
+    KnownBug {
+        id: "open-0002",
+        title: "nested star-import cycles: an export stays stale after an edit (corpus/regressions/0002)",
+        first_buggy: "0.26.0",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::StaleFixpointExports,
+    },
+];
+
+/// The first salsa release that has no bug open: a version string compares as `X.Y.Z`;
+/// a local checkout's version (`0.28.5 (path …)`) compares by its leading version.
+fn version_of(salsa: &str) -> Option<(u32, u32, u32)> {
+    parse_version(salsa.split_whitespace().next().unwrap_or(salsa))
+}
+
+impl KnownBug {
+    /// Whether `salsa` (as recorded in an entry, or [`crate::corpus::SALSA_VERSION`]) has it.
+    /// Unknown version strings have none.
+    pub fn affects(&self, salsa: &str) -> bool {
+        let Some(version) = version_of(salsa) else {
+            return false;
+        };
+        let first = parse_version(self.first_buggy).unwrap_or((0, 0, 0));
+        let fixed = self
+            .fixed_in
+            .and_then(parse_version)
+            .unwrap_or((u32::MAX, 0, 0));
+        version >= first && version < fixed
+    }
+}
+
+/// The known bugs of `salsa` that could explain a finding with this signature.
+pub fn explaining(signature: &str, salsa: &str) -> Vec<&'static KnownBug> {
+    KNOWN_BUGS
+        .iter()
+        .filter(|bug| bug.affects(salsa) && bug.class.matches(signature))
+        .collect()
+}
+
+/// Whether a finding on the salsa this crate is built against is explained by a known bug.
+/// Tests that expect a clean run on the newest salsa accept these on older ones.
+pub fn is_known_here(signature: &str) -> bool {
+    !explaining(signature, crate::corpus::SALSA_VERSION).is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn releases_are_placed_on_the_right_side_of_each_fix() {
+        let bug = KNOWN_BUGS.iter().find(|bug| bug.id == "salsa#1155").unwrap();
+        assert!(bug.affects("0.26.2") && bug.affects("0.27.0"));
+        assert!(!bug.affects("0.27.1") && !bug.affects("0.28.5"));
+        assert!(bug.affects("0.27.0 (path /src/salsa, git 0123456789ab)"));
+        assert!(!bug.affects("main"));
+        for bug in KNOWN_BUGS {
+            assert!(bug.affects(bug.last_buggy), "{}", bug.id);
+            assert!(bug.affects(bug.first_buggy), "{}", bug.id);
+            if let Some(fixed) = bug.fixed_in {
+                assert!(!bug.affects(fixed), "{}", bug.id);
+            }
+        }
+    }
+
+    #[test]
+    fn signatures_are_explained_only_by_bugs_of_that_release() {
+        let lost = "Salsa: project answers differ from the model (diagnostics)";
+        let ids = |salsa| {
+            explaining(lost, salsa)
+                .iter()
+                .map(|bug| bug.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids("0.26.2"), ["salsa#1099", "salsa#1155"]);
+        assert_eq!(ids("0.27.0"), ["salsa#1155"]);
+        assert!(ids("0.27.1").is_empty());
+        let merge = "Salsa: panic `assertion `left == right` failed: Can't merge cycle heads Id with different iterations` at /x/salsa-0.28.1/src/cycle.rs:344 []";
+        assert_eq!(explaining(merge, "0.28.1").len(), 1);
+        assert!(explaining(merge, "0.28.2").is_empty());
+    }
+}
