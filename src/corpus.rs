@@ -29,7 +29,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::script::{Edit, EditScript, FileSlot, MODULES, ModuleRef, PATHS, Query, Step, Text};
+use crate::script::{
+    Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_FAULT_NTH, MODULES, ModuleRef, PATHS, Query, Step,
+    Text,
+};
 
 /// The format this build writes, and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -487,6 +490,13 @@ fn write_step(out: &mut String, step: &Step) {
         ),
         Step::TriggerLruEviction => writeln!(out, "lru-evict"),
         Step::CheckAll => writeln!(out, "check-all"),
+        Step::Fault(fault) => writeln!(
+            out,
+            "fault {} at {} {}",
+            if fault.cancel { "cancel" } else { "panic" },
+            fault.point.name(),
+            fault.nth
+        ),
     };
 }
 
@@ -619,6 +629,27 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, EntryError>
         "synthetic-write" => Step::SyntheticWrite(parse_choice(number, rest, "high", "low")?),
         "lru-evict" => Step::TriggerLruEviction,
         "check-all" => Step::CheckAll,
+        "fault" => {
+            let mut words = rest.split(' ');
+            let cancel = parse_choice(number, words.next().unwrap_or(""), "cancel", "panic")?;
+            if words.next() != Some("at") {
+                return Err(syntax(
+                    number,
+                    "expected `fault panic|cancel at POINT N`".to_owned(),
+                ));
+            }
+            let name = words.next().unwrap_or("");
+            let point = FaultPoint::named(name)
+                .ok_or_else(|| syntax(number, format!("unknown fault point `{name}`")))?;
+            let nth: u8 = parse_number(number, words.next().unwrap_or(""))?;
+            if !(1..=MAX_FAULT_NTH).contains(&nth) {
+                return Err(syntax(
+                    number,
+                    format!("fault count {nth} is outside 1..={MAX_FAULT_NTH}"),
+                ));
+            }
+            Step::Fault(Fault { point, nth, cancel })
+        }
         _ => return Err(syntax(number, format!("unknown step `{word}`"))),
     })
 }

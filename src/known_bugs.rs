@@ -158,6 +158,15 @@ impl KnownBug {
     }
 }
 
+/// The fixed bugs whose last buggy release is `salsa`: what the benchmark's run against that
+/// release looks for.
+pub fn benchmark_targets(salsa: &str) -> impl Iterator<Item = &'static KnownBug> + use<'_> {
+    let version = version_of(salsa);
+    KNOWN_BUGS.iter().filter(move |bug| {
+        bug.fixed_in.is_some() && version.is_some() && parse_version(bug.last_buggy) == version
+    })
+}
+
 /// The known bugs of `salsa` that could explain a finding with this signature.
 pub fn explaining(signature: &str, salsa: &str) -> Vec<&'static KnownBug> {
     KNOWN_BUGS

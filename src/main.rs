@@ -33,7 +33,7 @@ use salsa_fuzz::minimize::{self, MinimizeOptions};
 use salsa_fuzz::script::EditScript;
 
 const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [--corpus DIR] \
-                     [--max-threads T] [--findings DIR] [--sequential] [--json]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
+                     [--max-threads T] [--findings DIR] [--seeds DIR]... [--sequential] [--until-known-bugs] [--json]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
                      [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH] | corpus export DIR OUT [--target T]\n       \
                      salsa-fuzz bench [--seconds N]\n       \
                      salsa-fuzz salsa VERSION|PATH CARGO-ARGS... (e.g. `salsa 0.27.0 test`)";
@@ -123,9 +123,11 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
             max_threads: 4,
             sequential: false,
             hang_limit: Duration::from_secs(20),
+            until_known: false,
         },
         json: false,
     };
+    let mut seeds_given = false;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let campaign = &mut parsed.campaign;
@@ -148,6 +150,16 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
             }
             "--sequential" => campaign.sequential = true,
             "--json" => parsed.json = true,
+            "--until-known-bugs" => campaign.until_known = true,
+            "--seeds" => {
+                if !seeds_given {
+                    campaign.start_corpus.clear();
+                    seeds_given = true;
+                }
+                campaign
+                    .start_corpus
+                    .push(PathBuf::from(value(&mut args, "--seeds")?));
+            }
             other => return Err(format!("unknown flag `{other}` for `run`")),
         }
     }
@@ -281,9 +293,10 @@ fn summary_json(summary: &Summary) -> String {
         .iter()
         .map(|finding| {
             format!(
-                "{{\"signature\":{},\"count\":{},\"entry\":{}}}",
+                "{{\"signature\":{},\"count\":{},\"first_s\":{:.1},\"entry\":{}}}",
                 json_string(&finding.signature),
                 finding.count,
+                finding.first_s,
                 finding
                     .entry
                     .as_ref()
@@ -581,6 +594,18 @@ fn repro(path: &Path) -> Result<ExitCode, CliError> {
     print!("{}", corpus::script_to_text(&entry.script));
     let Some((signature, sequential)) = find_signature(&entry) else {
         println!("no finding (threads x{REPRO_ATTEMPTS}, then inline)");
+        let inline = ExecOptions {
+            sequential: true,
+            ..ExecOptions::default()
+        };
+        let stats = exec::execute(&entry.script, &inline).stats;
+        println!(
+            "inline run: {} steps, {} skipped, {} comparisons, {} faults fired",
+            stats.steps_by_kind.iter().sum::<usize>(),
+            stats.steps_skipped,
+            stats.comparisons,
+            stats.faults_fired
+        );
         return Ok(ExitCode::SUCCESS);
     };
     let entry = Entry {

@@ -18,6 +18,11 @@ use crate::script::{FileSlot, Query, Step};
 pub fn rust_test(entry: &Entry, name: &str) -> String {
     let mut body = String::new();
     let mut mirror = Mirror::default();
+    let faults = entry
+        .script
+        .steps
+        .iter()
+        .any(|step| matches!(step, Step::Fault(_)));
     let line = |body: &mut String, code: String| {
         let _ = writeln!(body, "    {code}");
     };
@@ -75,6 +80,13 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
             }
             Step::TriggerLruEviction => line(&mut body, "db.trigger_lru_eviction();".to_owned()),
             Step::CheckAll => line(&mut body, "check_all(&db);".to_owned()),
+            Step::Fault(fault) => line(
+                &mut body,
+                format!(
+                    "db.arm_fault(Fault {{ point: FaultPoint::{:?}, nth: {}, cancel: {} }});",
+                    fault.point, fault.nth, fault.cancel
+                ),
+            ),
         }
     }
     let threaded_batches = !entry.sequential
@@ -86,7 +98,30 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
     if threaded_batches {
         line(&mut body, "join(&mut batches);".to_owned());
     }
+    if faults {
+        line(&mut body, "db.disarm_faults();".to_owned());
+        line(&mut body, "db.synthetic_write(salsa::Durability::LOW);".to_owned());
+    }
     line(&mut body, "check_all(&db);".to_owned());
+    if faults {
+        // Injected unwinds are expected: every check survives them.
+        body = body
+            .lines()
+            .map(|line| {
+                let wrapped = if line.contains("check(&db, ") {
+                    line.replace("check(&db, ", "survive(&mut db, |db| check(db, ")
+                } else if line.contains("ask_database(&db, ") {
+                    line.replace("ask_database(&db, ", "survive_in_batch(|| ask_database(&db, ")
+                } else {
+                    return format!(
+                        "{}\n",
+                        line.replace("check_all(&db);", "survive(&mut db, |db| check_all(db));")
+                    );
+                };
+                format!("{});\n", wrapped.trim_end_matches(';'))
+            })
+            .collect();
+    }
     let uses = |needle: &str| body.contains(needle);
     let mut header = String::new();
     let _ = writeln!(
@@ -109,7 +144,14 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
     if !salsa_items.is_empty() {
         let _ = writeln!(header, "use salsa::{{{}}};", salsa_items.join(", "));
     }
-    let _ = writeln!(header, "use salsa_fuzz::db::{{FuzzDatabase, answers}};");
+    if faults {
+        let _ = writeln!(
+            header,
+            "use salsa_fuzz::db::{{Fault, FaultPoint, FuzzDatabase, InjectedPanic, answers}};"
+        );
+    } else {
+        let _ = writeln!(header, "use salsa_fuzz::db::{{FuzzDatabase, answers}};");
+    }
     if uses("check(&db") {
         let _ = writeln!(
             header,
@@ -144,6 +186,9 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
         header.push_str(CHECK);
     }
     header.push_str(CHECK_ALL);
+    if faults {
+        header.push_str(SURVIVE);
+    }
     if threaded_batches {
         header.push_str(JOIN);
     }
@@ -152,7 +197,8 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
     } else {
         ""
     };
-    let db = if body.contains("db.write_file")
+    let db = if faults
+        || body.contains("db.write_file")
         || body.contains("db.remove")
         || body.contains("db.set_")
         || uses("db.trigger")
@@ -163,7 +209,12 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
         "let db"
     };
     format!(
-        "{header}\n#[test]\nfn {name}() {{\n    {db} = FuzzDatabase::new();\n{batches}{body}}}\n"
+        "{header}\n#[test]\nfn {name}() {{\n    {db} = {constructor};\n{batches}{body}}}\n",
+        constructor = if faults {
+            "FuzzDatabase::with_options(None, true)"
+        } else {
+            "FuzzDatabase::new()"
+        }
     )
 }
 
@@ -181,6 +232,35 @@ const CHECK_ALL: &str = r#"
 /// Every answer of the database must equal the model's.
 fn check_all(db: &FuzzDatabase) {
     assert_eq!(answers(db), model::compute(&db.inputs()));
+}
+"#;
+
+const SURVIVE: &str = r#"
+/// Runs a check; an injected fault, or the cancellation it causes, is expected (an injected
+/// cancellation is followed by the `trigger_cancellation` a real pending write would make).
+fn survive(db: &mut FuzzDatabase, check: impl FnOnce(&FuzzDatabase)) {
+    let fired = db.faults_fired();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(db)));
+    match result {
+        Ok(()) => {}
+        Err(payload) if payload.is::<InjectedPanic>() => {}
+        Err(payload) if payload.is::<salsa::Cancelled>() && db.faults_fired() > 0 => {
+            if db.faults_fired() != fired {
+                salsa::Database::trigger_cancellation(db);
+            }
+        }
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// A background query; an injected fault ends it, as a cancellation does.
+fn survive_in_batch<T>(query: impl FnOnce() -> T) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(query));
+    if let Err(payload) = result {
+        if !payload.is::<InjectedPanic>() {
+            std::panic::resume_unwind(payload);
+        }
+    }
 }
 "#;
 

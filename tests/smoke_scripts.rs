@@ -45,6 +45,7 @@ fn two_thousand_generated_scripts_run_clean_and_cover_every_step_kind() {
         total.background_completed += stats.background_completed;
         total.background_cancelled += stats.background_cancelled;
         total.comparisons += stats.comparisons;
+        total.faults_fired += stats.faults_fired;
     }
     println!("{total:#?}\nfindings explained by known bugs of salsa {SALSA_VERSION}: {known_findings}");
     for (kind, count) in total.steps_by_kind.iter().enumerate() {
@@ -59,4 +60,5 @@ fn two_thousand_generated_scripts_run_clean_and_cover_every_step_kind() {
         "no background batch was cancelled"
     );
     assert!(total.comparisons > 2000, "the oracle compared answers");
+    assert!(total.faults_fired > 0, "no injected fault fired");
 }

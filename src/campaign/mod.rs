@@ -45,6 +45,9 @@ pub struct CampaignOptions {
     pub sequential: bool,
     /// The watchdog's bound on one step.
     pub hang_limit: Duration,
+    /// Stop early once every known bug whose last release is the salsa under test has a
+    /// finding of its class (see [`crate::known_bugs`]): the known-bug benchmark's runs.
+    pub until_known: bool,
 }
 
 /// One finding of the campaign, by signature.
@@ -56,6 +59,8 @@ pub struct CampaignFinding {
     pub count: usize,
     /// The entry written for it, once minimized (or kept as is, for crashes).
     pub entry: Option<PathBuf>,
+    /// Seconds from the campaign's start to its first report.
+    pub first_s: f64,
 }
 
 /// What a campaign did.
@@ -158,8 +163,12 @@ pub fn run_campaign(
                 signature,
                 artifact,
             }) => {
+                summary.elapsed = start.elapsed();
                 if let Some(index) = record(&mut summary, &mut by_signature, &signature) {
                     minimize_queue.push_back((index, artifact));
+                    if options.until_known && every_target_found(&summary) {
+                        break;
+                    }
                 }
             }
             Ok(Report::Exited { worker, life, hang }) => {
@@ -176,6 +185,7 @@ pub fn run_campaign(
                     "worker died"
                 };
                 let signature = format!("Crash: {what}: {status}");
+                summary.elapsed = start.elapsed();
                 let input = worker::work_dir(&work, worker).join(format!("worker-{worker}.input"));
                 if let Some(index) = record(&mut summary, &mut by_signature, &signature)
                     && let Ok(bytes) = std::fs::read(&input)
@@ -254,8 +264,22 @@ fn record(
         signature: signature.to_owned(),
         count: 1,
         entry: None,
+        first_s: summary.elapsed.as_secs_f64(),
     });
     Some(summary.findings.len() - 1)
+}
+
+/// Whether every known bug whose last buggy release is the salsa under test has a finding of
+/// its class (false when there is no such bug).
+fn every_target_found(summary: &Summary) -> bool {
+    let targets: Vec<_> = crate::known_bugs::benchmark_targets(corpus::SALSA_VERSION).collect();
+    !targets.is_empty()
+        && targets.iter().all(|bug| {
+            summary
+                .findings
+                .iter()
+                .any(|finding| bug.class.matches(&finding.signature))
+        })
 }
 
 fn totals(summary: &mut Summary, workers: &[Worker], start: Instant) {

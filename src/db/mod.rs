@@ -16,6 +16,7 @@ mod canary;
 mod check;
 pub mod compat;
 mod events;
+mod faults;
 #[expect(
     missing_docs,
     reason = "salsa's macros generate undocumented constructors and accessors"
@@ -41,6 +42,7 @@ use salsa::{Durability, Setter};
 pub use answers::answers;
 pub use check::{Diagnostics, check_file, check_scope, check_syntax, file_diagnostics};
 pub use events::{EventLog, LoggedEvent};
+pub use faults::{Fault, FaultPoint, Faults, InjectedPanic};
 pub use index::{ScopeId, SemanticIndex, semantic_index, symbol_table};
 pub use inputs::{Project, SourceFile};
 pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};
@@ -84,6 +86,7 @@ pub struct FuzzDatabase {
     /// Read and written only through `&self`/`&mut self` methods, never by queries.
     files: Arc<BTreeMap<String, SourceFile>>,
     events: Option<EventLog>,
+    faults: Option<Arc<Faults>>,
     #[cfg(feature = "canary")]
     canary: Arc<canary::CanaryState>,
     #[cfg(feature = "canary-stale")]
@@ -122,24 +125,41 @@ impl Default for FuzzDatabase {
 impl FuzzDatabase {
     /// An empty project, without an event log.
     pub fn new() -> Self {
-        Self::build(None)
+        Self::build(None, false)
     }
 
     /// An empty project whose salsa events are recorded in `log` (see [`EventLog`]).
     pub fn with_event_log(log: EventLog) -> Self {
-        Self::build(Some(log))
+        Self::build(Some(log), false)
     }
 
-    fn build(events: Option<EventLog>) -> Self {
-        let callback = events.clone().map(|log| {
-            Box::new(move |event: salsa::Event| log.record(&event))
-                as Box<dyn Fn(salsa::Event) + Send + Sync>
+    /// An empty project, with an optional event log, and with fault injection
+    /// ([`Self::arm_fault`]) if `faults`; the calling thread is the one an injected
+    /// cancellation may fire on.
+    pub fn with_options(events: Option<EventLog>, faults: bool) -> Self {
+        Self::build(events, faults)
+    }
+
+    fn build(events: Option<EventLog>, faults: bool) -> Self {
+        let faults = faults.then(|| Arc::new(Faults::new(std::thread::current().id())));
+        let callback = (events.is_some() || faults.is_some()).then(|| {
+            let log = events.clone();
+            let faults = faults.clone();
+            Box::new(move |event: salsa::Event| {
+                if let Some(log) = &log {
+                    log.record(&event);
+                }
+                if let Some(faults) = &faults {
+                    faults.on_event(&event.kind);
+                }
+            }) as Box<dyn Fn(salsa::Event) + Send + Sync>
         });
         let mut db = FuzzDatabase {
             storage: salsa::Storage::new(callback),
             project: None,
             files: Arc::default(),
             events,
+            faults,
             #[cfg(feature = "canary")]
             canary: Arc::default(),
             #[cfg(feature = "canary-stale")]
@@ -161,6 +181,30 @@ impl FuzzDatabase {
         {
             NotTracked
         }
+    }
+
+    /// Arms `fault` on this database and its clones; returns `false` (and does nothing) on a
+    /// database built without fault injection.
+    pub fn arm_fault(&self, fault: Fault) -> bool {
+        match &self.faults {
+            Some(faults) => {
+                faults.arm(fault);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Disarms a fault not yet fired.
+    pub fn disarm_faults(&self) {
+        if let Some(faults) = &self.faults {
+            faults.disarm();
+        }
+    }
+
+    /// How many injected faults have fired (0 without fault injection).
+    pub fn faults_fired(&self) -> u32 {
+        self.faults.as_ref().map_or(0, |faults| faults.fired())
     }
 
     /// The event log, if this database records one.

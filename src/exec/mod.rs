@@ -74,6 +74,8 @@ pub struct Stats {
     pub background_cancelled: usize,
     /// Answers compared with the model.
     pub comparisons: usize,
+    /// Injected faults that fired.
+    pub faults_fired: usize,
 }
 
 /// The result of running one script.
@@ -102,6 +104,7 @@ const STEP_NAMES: [&str; STEP_KINDS] = [
     "synthetic write",
     "trigger LRU eviction",
     "check all",
+    "arm fault",
 ];
 
 /// Runs `script` on a fresh database.
@@ -128,9 +131,16 @@ pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
     }
     session.join();
     if session.findings.is_empty() && options.oracle && options.final_check {
+        session.db.disarm_faults();
+        if session.fault_in_revision() {
+            // This revision may legitimately answer `PropagatedPanic`; the next must be whole.
+            session.new_revision();
+            session.db.synthetic_write(Durability::LOW);
+        }
         session.check_all();
     }
     let features = session.features();
+    session.stats.faults_fired = session.db.faults_fired() as usize;
     Outcome {
         findings: session.findings,
         stats: session.stats,
@@ -153,13 +163,18 @@ impl Snapshot {
 
 enum BatchEnd {
     Completed,
-    Cancelled,
+    Cancelled(salsa::Cancelled),
     Panicked(PanicReport),
+    Injected,
 }
 
 struct BatchReport {
     version: usize,
     step: usize,
+    /// [`Session::cancels`] when the batch was spawned.
+    cancels: u64,
+    /// Faults fired when the batch was spawned.
+    faults: u32,
     answers: Vec<(Query, QueryAnswer)>,
     end: BatchEnd,
 }
@@ -177,6 +192,14 @@ struct Session<'o> {
     step: usize,
     findings: Vec<Finding>,
     stats: Stats,
+    /// Counts the steps that cancel background work (writes, `trigger_cancellation`, LRU
+    /// changes): a batch that ends cancelled while this did not move, and no fault fired in
+    /// the revision, was cancelled by nothing, and that is salsa's doing (salsa#1100's
+    /// `PropagatedPanic` after a same-revision cancellation).
+    cancels: u64,
+    /// Faults fired when the current revision started: a fault fired since makes a
+    /// `Cancelled::PropagatedPanic` in this revision expected.
+    faults_at_revision: u32,
 }
 
 impl<'o> Session<'o> {
@@ -188,11 +211,13 @@ impl<'o> Session<'o> {
         };
         let mut session = Session {
             options,
-            db: if options.feedback {
-                FuzzDatabase::with_event_log(EventLog::new())
-            } else {
-                FuzzDatabase::new()
-            },
+            db: FuzzDatabase::with_options(
+                options.feedback.then(EventLog::new),
+                script
+                    .steps
+                    .iter()
+                    .any(|step| matches!(step, Step::Fault(_))),
+            ),
             mirror: Mirror::default(),
             snapshots: Vec::new(),
             parse_cache: ParseCache::default(),
@@ -202,6 +227,8 @@ impl<'o> Session<'o> {
             step: 0,
             findings: Vec::new(),
             stats: Stats::default(),
+            cancels: 0,
+            faults_at_revision: 0,
         };
         session.snapshot();
         session
@@ -238,11 +265,28 @@ impl<'o> Session<'o> {
             .collect();
         let cancelled = self.stats.background_cancelled;
         features.insert((9 << 56) | u64::from(usize::BITS - cancelled.leading_zeros()));
+        features.insert((10 << 56) | u64::from(self.db.faults_fired().min(3)));
         features.into_iter().collect()
     }
 
     fn version(&self) -> usize {
         self.snapshots.len() - 1
+    }
+
+    /// Whether an injected fault fired in the current revision.
+    fn fault_in_revision(&self) -> bool {
+        self.db.faults_fired() != self.faults_at_revision
+    }
+
+    /// Before a step that cancels background work without a new revision.
+    fn cancelling(&mut self) {
+        self.cancels += 1;
+    }
+
+    /// Before a step that starts a new revision (and cancels background work).
+    fn new_revision(&mut self) {
+        self.cancels += 1;
+        self.faults_at_revision = self.db.faults_fired();
     }
 
     /// Records the current inputs as a new version.
@@ -264,6 +308,7 @@ impl<'o> Session<'o> {
             Step::RemoveFile(slot) => self.remove(*slot),
             Step::SetLibrary(slot, library) => self.set_library(*slot, *library),
             Step::SetLruCapacity(capacity) => {
+                self.cancelling();
                 self.db.set_parse_lru_capacity(usize::from(*capacity));
                 true
             }
@@ -280,6 +325,7 @@ impl<'o> Session<'o> {
                 true
             }
             Step::Cancel => {
+                self.cancelling();
                 self.db.trigger_cancellation();
                 true
             }
@@ -289,13 +335,16 @@ impl<'o> Session<'o> {
                 } else {
                     Durability::LOW
                 };
+                self.new_revision();
                 self.db.synthetic_write(durability);
                 true
             }
             Step::TriggerLruEviction => {
+                self.cancelling();
                 self.db.trigger_lru_eviction();
                 true
             }
+            Step::Fault(fault) => self.db.arm_fault(*fault),
             Step::CheckAll => {
                 if self.options.oracle {
                     self.check_all();
@@ -317,6 +366,7 @@ impl<'o> Session<'o> {
         let Some(text) = self.mirror.edit(slot, edit) else {
             return false;
         };
+        self.new_revision();
         self.db.write_file(slot.path(), &text);
         self.snapshot();
         true
@@ -324,6 +374,7 @@ impl<'o> Session<'o> {
 
     fn write_text(&mut self, slot: FileSlot, text: String) {
         let text = self.mirror.write(slot, text);
+        self.new_revision();
         self.db.write_file(slot.path(), &text);
         self.snapshot();
     }
@@ -332,6 +383,7 @@ impl<'o> Session<'o> {
         if !self.mirror.remove(slot) {
             return false;
         }
+        self.new_revision();
         self.db.remove_file(slot.path());
         self.snapshot();
         true
@@ -341,6 +393,7 @@ impl<'o> Session<'o> {
         if !self.mirror.set_library(slot, library) {
             return false;
         }
+        self.new_revision();
         self.db.set_library(slot.path(), library);
         self.snapshot();
         true
@@ -348,10 +401,25 @@ impl<'o> Session<'o> {
 
     fn foreground_query(&mut self, query: Query) {
         self.stats.foreground_queries += 1;
+        let fired = self.db.faults_fired();
         match catch(|| ask_database(&self.db, query)) {
             Caught::Done(answer) => self.compare(self.version(), query, answer, false),
-            Caught::Cancelled(cancelled) => self.report_unexpected_cancellation(cancelled),
+            Caught::Cancelled(cancelled) => self.main_thread_cancelled(cancelled, fired),
             Caught::Panicked(report) => self.report_panic(report),
+            Caught::Injected => {}
+        }
+    }
+
+    /// A main-thread query ended in `Cancelled`. Expected only after an injected fault: an
+    /// injected cancellation (fired while it ran, so `faults_fired` moved from `fired`), which
+    /// is followed by the `trigger_cancellation` a real pending write would have made, or a
+    /// `PropagatedPanic` from an injected panic earlier in this revision.
+    fn main_thread_cancelled(&mut self, cancelled: salsa::Cancelled, fired: u32) {
+        if self.db.faults_fired() != fired {
+            self.cancelling();
+            self.db.trigger_cancellation();
+        } else if !self.fault_in_revision() {
+            self.report_unexpected_cancellation(cancelled);
         }
     }
 
@@ -375,12 +443,30 @@ impl<'o> Session<'o> {
         self.report(Culprit::Salsa, FindingKind::Panic(report));
     }
 
+    /// A background batch ended in `Cancelled` though no step cancelled anything since it was
+    /// spawned and no fault fired in this revision.
+    fn report_unexpected_background_cancellation(&mut self, cancelled: salsa::Cancelled) {
+        let report = PanicReport {
+            message: format!(
+                "unexpected cancellation of a background batch (nothing cancelled it): {cancelled}"
+            ),
+            location: String::new(),
+            thread: "background".to_owned(),
+            query_stack: String::new(),
+            salsa_frames: Vec::new(),
+            backtrace: String::new(),
+        };
+        self.report(Culprit::Salsa, FindingKind::Panic(report));
+    }
+
     fn spawn_batch(&mut self, queries: &[Query]) {
         let job = BatchJob {
             db: self.db.clone(),
             queries: queries.to_vec(),
             version: self.version(),
             step: self.step,
+            cancels: self.cancels,
+            faults: self.db.faults_fired(),
         };
         match self.pool {
             None => {
@@ -429,8 +515,24 @@ impl<'o> Session<'o> {
             self.compare(report.version, query, answer, true);
         }
         match report.end {
-            BatchEnd::Completed => {}
-            BatchEnd::Cancelled => self.stats.background_cancelled += 1,
+            BatchEnd::Completed | BatchEnd::Injected => {}
+            BatchEnd::Cancelled(cancelled) => {
+                self.stats.background_cancelled += 1;
+                if self.db.faults_fired() != report.faults {
+                    // Possibly an injected cancellation of a batch run inline on this thread:
+                    // follow it as a real pending write would be followed.
+                    self.cancelling();
+                    self.db.trigger_cancellation();
+                } else if report.cancels == self.cancels
+                    && !self.fault_in_revision()
+                    && self.findings.is_empty()
+                {
+                    let step = self.step;
+                    self.step = report.step;
+                    self.report_unexpected_background_cancellation(cancelled);
+                    self.step = step;
+                }
+            }
             BatchEnd::Panicked(panic) if self.findings.is_empty() => {
                 let step = self.step;
                 self.step = report.step;
@@ -474,16 +576,18 @@ impl<'o> Session<'o> {
 
     fn check_all(&mut self) {
         let snapshot = Arc::clone(self.snapshots.last().expect("a snapshot per session"));
+        let fired = self.db.faults_fired();
         let got = match catch(|| answers(&self.db)) {
             Caught::Done(got) => got,
             Caught::Cancelled(cancelled) => {
-                self.report_unexpected_cancellation(cancelled);
+                self.main_thread_cancelled(cancelled, fired);
                 return;
             }
             Caught::Panicked(report) => {
                 self.report_panic(report);
                 return;
             }
+            Caught::Injected => return,
         };
         self.stats.comparisons += 1;
         let Some(expected) = self.run_model(|cache| snapshot.model(cache).answers()) else {
@@ -513,6 +617,7 @@ impl<'o> Session<'o> {
                 self.report_unexpected_cancellation(cancelled);
                 None
             }
+            Caught::Injected => None,
         }
     }
 
@@ -553,6 +658,8 @@ struct BatchJob {
     queries: Vec<Query>,
     version: usize,
     step: usize,
+    cancels: u64,
+    faults: u32,
 }
 
 impl BatchJob {
@@ -564,6 +671,8 @@ impl BatchJob {
             queries,
             version,
             step,
+            cancels,
+            faults,
         } = self;
         let in_flight = db.background_in_flight();
         let mut answers = Vec::with_capacity(queries.len());
@@ -578,12 +687,15 @@ impl BatchJob {
         drop(in_flight);
         let end = match outcome {
             Caught::Done(()) => BatchEnd::Completed,
-            Caught::Cancelled(_) => BatchEnd::Cancelled,
+            Caught::Cancelled(cancelled) => BatchEnd::Cancelled(cancelled),
             Caught::Panicked(report) => BatchEnd::Panicked(report),
+            Caught::Injected => BatchEnd::Injected,
         };
         BatchReport {
             version,
             step,
+            cancels,
+            faults,
             answers,
             end,
         }

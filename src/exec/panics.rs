@@ -61,6 +61,8 @@ pub enum Caught<T> {
     Cancelled(salsa::Cancelled),
     /// It panicked.
     Panicked(PanicReport),
+    /// An injected fault ([`crate::db::Fault`]) unwound it, as the script asked.
+    Injected,
 }
 
 /// Runs `work`, catching cancellation and panics.
@@ -68,6 +70,7 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Caught<T> {
     LAST_PANIC.with(|last| last.borrow_mut().take());
     match catch_unwind(AssertUnwindSafe(work)) {
         Ok(value) => Caught::Done(value),
+        Err(payload) if payload.is::<crate::db::InjectedPanic>() => Caught::Injected,
         Err(payload) => match payload.downcast::<salsa::Cancelled>() {
             Ok(cancelled) => Caught::Cancelled(*cancelled),
             Err(payload) => Caught::Panicked(

@@ -9,6 +9,7 @@ mod text;
 
 use arbitrary::{Arbitrary, Unstructured};
 
+pub use crate::db::{Fault, FaultPoint};
 pub use codec::{Codec, Reader, Writer};
 pub use text::{
     Fragment, MAX_FRAGMENTS, MAX_LITERAL_CHARS, MODULES, ModuleRef, NAMES, NameRef, Text,
@@ -35,6 +36,10 @@ pub const MAX_INITIAL_FILES: usize = 4;
 
 /// Caps the queries of one background batch: enough to race several files.
 pub const MAX_BATCH: usize = 8;
+
+/// The largest event count a fault waits for: enough to land deep inside a fixpoint iteration
+/// (every `fetch` is a cancellation check).
+pub const MAX_FAULT_NTH: u8 = 64;
 
 /// Caps a file's text, in bytes, after an edit: edits keep texts small so parsing stays cheap.
 pub const MAX_TEXT_BYTES: usize = 2048;
@@ -168,10 +173,12 @@ pub enum Step {
     TriggerLruEviction,
     /// Compare every answer of the database with the model.
     CheckAll,
+    /// Arm a fault: an unwind at the n-th matching salsa event (see [`crate::db::Fault`]).
+    Fault(Fault),
 }
 
 /// The kinds of step, for swarm testing.
-pub const STEP_KINDS: usize = 12;
+pub const STEP_KINDS: usize = 13;
 
 impl Step {
     /// The step's kind, an index below [`STEP_KINDS`].
@@ -189,6 +196,7 @@ impl Step {
             Step::SyntheticWrite(_) => 9,
             Step::TriggerLruEviction => 10,
             Step::CheckAll => 11,
+            Step::Fault(_) => 12,
         }
     }
 
@@ -341,7 +349,12 @@ impl Step {
             8 => Step::Cancel,
             9 => Step::SyntheticWrite(reader.byte()? & 1 == 1),
             10 => Step::TriggerLruEviction,
-            _ => Step::CheckAll,
+            11 => Step::CheckAll,
+            _ => Step::Fault(Fault {
+                point: FaultPoint::ALL[reader.choose(FaultPoint::ALL.len())?],
+                nth: reader.choose(usize::from(MAX_FAULT_NTH))? as u8 + 1,
+                cancel: reader.byte()? & 1 == 1,
+            }),
         })
     }
 
@@ -371,6 +384,15 @@ impl Step {
                 }
             }
             Step::SyntheticWrite(high) => writer.byte(u8::from(*high)),
+            Step::Fault(fault) => {
+                let point = FaultPoint::ALL
+                    .iter()
+                    .position(|point| *point == fault.point)
+                    .unwrap_or(0);
+                writer.choose(point);
+                writer.choose(usize::from(fault.nth.clamp(1, MAX_FAULT_NTH) - 1));
+                writer.byte(u8::from(fault.cancel));
+            }
             Step::Join | Step::Cancel | Step::TriggerLruEviction | Step::CheckAll => {}
         }
     }
@@ -389,7 +411,7 @@ impl Swarm {
     /// nothing.
     pub fn all() -> Swarm {
         Swarm {
-            weights: [6, 2, 1, 1, 1, 4, 3, 2, 1, 1, 1, 1],
+            weights: [6, 2, 1, 1, 1, 4, 3, 2, 1, 1, 1, 1, 1],
         }
     }
 

@@ -1,0 +1,173 @@
+//! Fault injection: an unwind at a chosen point inside salsa's own work, raised from the
+//! database's event callback. Salsa promises that a panicking query leaves the database usable
+//! (other threads see `Cancelled::PropagatedPanic`, and the next revision recomputes), and its
+//! fixed bugs show where that promise broke: a panic inside a fixpoint cycle while another
+//! thread iterates it (salsa#1263), an unwind while an interned slot is being reused
+//! (salsa#1160), a cancellation in the middle of a cycle head's first iteration (salsa#1238).
+//!
+//! Only points equivalent to something real are offered:
+//! - [`FaultPoint::CheckCancellation`]: where salsa checks for cancellation, before it runs or
+//!   verifies a query; a panic there is the calling query panicking at a call, and a
+//!   cancellation there is exactly what salsa itself throws when a write is pending.
+//! - [`FaultPoint::Execute`] and [`FaultPoint::IterateCycle`]: a query body, or a fixpoint
+//!   iteration, panicking as it starts.
+//! - [`FaultPoint::InternValue`] and [`FaultPoint::ReuseInternedValue`]: user code that salsa
+//!   calls while interning (`Hash`, `Lookup`, the event callback) unwinding.
+//!
+//! An injected panic unwinds with `resume_unwind(InjectedPanic)`: no panic hook runs, so
+//! libFuzzer's aborting hook does not turn it into a crash, and the executor tells it from a
+//! real panic by its payload. An injected cancellation is fired on the main thread only, and
+//! the executor follows it with `trigger_cancellation`, so salsa sees what a real pending write
+//! leaves behind (in 0.27+, a bumped cancellation count) before any other handle runs on.
+
+use std::sync::Mutex;
+use std::sync::PoisonError;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::thread::ThreadId;
+
+use salsa::EventKind;
+
+/// Where the fault fires: the salsa event that triggers it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FaultPoint {
+    /// `WillCheckCancellation`: every `fetch` and every verification of a memo.
+    CheckCancellation,
+    /// `WillExecute`: a query function about to run.
+    Execute,
+    /// `WillIterateCycle`: a fixpoint head about to run another iteration.
+    IterateCycle,
+    /// `DidInternValue`: a new interned value.
+    InternValue,
+    /// `DidReuseInternedValue`: an interned value taking over a collected slot.
+    ReuseInternedValue,
+}
+
+impl FaultPoint {
+    /// Every point, in codec order.
+    pub const ALL: [FaultPoint; 5] = [
+        FaultPoint::CheckCancellation,
+        FaultPoint::Execute,
+        FaultPoint::IterateCycle,
+        FaultPoint::InternValue,
+        FaultPoint::ReuseInternedValue,
+    ];
+
+    /// The name used in corpus entries.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultPoint::CheckCancellation => "check-cancellation",
+            FaultPoint::Execute => "execute",
+            FaultPoint::IterateCycle => "iterate-cycle",
+            FaultPoint::InternValue => "intern",
+            FaultPoint::ReuseInternedValue => "reuse-interned",
+        }
+    }
+
+    /// The point named `name` ([`FaultPoint::name`]).
+    pub fn named(name: &str) -> Option<FaultPoint> {
+        FaultPoint::ALL.into_iter().find(|point| point.name() == name)
+    }
+
+    fn matches(self, kind: &EventKind) -> bool {
+        matches!(
+            (self, kind),
+            (FaultPoint::CheckCancellation, EventKind::WillCheckCancellation)
+                | (FaultPoint::Execute, EventKind::WillExecute { .. })
+                | (FaultPoint::IterateCycle, EventKind::WillIterateCycle { .. })
+                | (FaultPoint::InternValue, EventKind::DidInternValue { .. })
+                | (
+                    FaultPoint::ReuseInternedValue,
+                    EventKind::DidReuseInternedValue { .. }
+                )
+        )
+    }
+}
+
+/// One armed fault: at the `nth` matching event, unwind.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Fault {
+    /// Which events count.
+    pub point: FaultPoint,
+    /// The count at which it fires, from 1.
+    pub nth: u8,
+    /// Unwind with `salsa::Cancelled::PendingWrite` (main thread only) instead of a panic.
+    pub cancel: bool,
+}
+
+/// The payload of an injected panic.
+#[derive(Debug)]
+pub struct InjectedPanic;
+
+/// The armed fault of a database and its clones, and how many have fired.
+#[derive(Debug)]
+pub struct Faults {
+    armed_flag: AtomicBool,
+    armed: Mutex<Option<(Fault, u8)>>,
+    fired: AtomicU32,
+    main: ThreadId,
+}
+
+impl Faults {
+    /// No fault armed; `main` is the thread an injected cancellation may fire on.
+    pub fn new(main: ThreadId) -> Faults {
+        Faults {
+            armed_flag: AtomicBool::new(false),
+            armed: Mutex::new(None),
+            fired: AtomicU32::new(0),
+            main,
+        }
+    }
+
+    /// Arms `fault`, replacing one not yet fired.
+    pub fn arm(&self, fault: Fault) {
+        *self.lock() = Some((fault, fault.nth.max(1)));
+        self.armed_flag.store(true, Ordering::SeqCst);
+    }
+
+    /// Disarms a fault not yet fired.
+    pub fn disarm(&self) {
+        *self.lock() = None;
+        self.armed_flag.store(false, Ordering::SeqCst);
+    }
+
+    /// How many faults have fired so far.
+    pub fn fired(&self) -> u32 {
+        self.fired.load(Ordering::SeqCst)
+    }
+
+    /// Called for every salsa event: counts matching events and unwinds at the armed one.
+    pub(super) fn on_event(&self, kind: &EventKind) {
+        if !self.armed_flag.load(Ordering::Relaxed) {
+            return;
+        }
+        let cancel = {
+            let mut armed = self.lock();
+            let Some((fault, remaining)) = armed.as_mut() else {
+                return;
+            };
+            if !fault.point.matches(kind) {
+                return;
+            }
+            let cancel = fault.cancel;
+            if cancel && std::thread::current().id() != self.main {
+                return;
+            }
+            *remaining -= 1;
+            if *remaining > 0 {
+                return;
+            }
+            *armed = None;
+            self.armed_flag.store(false, Ordering::SeqCst);
+            self.fired.fetch_add(1, Ordering::SeqCst);
+            cancel
+        };
+        if cancel {
+            std::panic::resume_unwind(Box::new(salsa::Cancelled::PendingWrite));
+        }
+        std::panic::resume_unwind(Box::new(InjectedPanic));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Fault, u8)>> {
+        self.armed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
