@@ -409,7 +409,7 @@ fn parse_rate(value: &str) -> Option<(u32, u32)> {
 }
 
 /// Today's date in UTC, `YYYY-MM-DD` (metadata only; never used in a decision).
-fn today() -> String {
+pub fn today() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());

@@ -11,6 +11,7 @@
 //! - [`oracle`]: deciding whether an outcome is a bug, and whose.
 #![deny(missing_docs)]
 
+pub mod benchmark;
 pub mod campaign;
 pub mod corpus;
 pub mod db;

@@ -10,6 +10,7 @@
 //! - `salsa-fuzz fmt FILE [--rust]`: print the script, or a Rust `#[test]` replaying it.
 //! - `salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH]`: replay every entry (default
 //!   `corpus`), print a table; with `--salsa`, first build the suite against that salsa.
+//! - `salsa-fuzz known-bugs [--time 600s]`: the known-bug benchmark (`salsa_fuzz::benchmark`).
 //! - `salsa-fuzz salsa VERSION|PATH CARGO-ARGS...`: run any cargo command (tests, `run`, `cargo
 //!   fuzz`) against another salsa; see `salsa_fuzz::matrix`.
 //! - `salsa-fuzz corpus export DIR OUT [--target T]`: write every entry as the bytes fuzz
@@ -28,14 +29,16 @@ use salsa_fuzz::campaign::{self, CampaignOptions, Summary, worker::WorkerConfig}
 use salsa_fuzz::corpus::{self, Entry, Status};
 use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
 use salsa_fuzz::fuzz::{SeededInputs, Target};
+use salsa_fuzz::benchmark::{self, BenchOptions};
 use salsa_fuzz::matrix;
 use salsa_fuzz::minimize::{self, MinimizeOptions};
 use salsa_fuzz::script::EditScript;
 
 const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [--corpus DIR] \
-                     [--max-threads T] [--findings DIR] [--seeds DIR]... [--sequential] [--until-known-bugs] [--json]\n       salsa-fuzz repro FILE\n       salsa-fuzz minimize FILE \
+                     [--max-threads T] [--findings DIR] [--seeds DIR]... [--sequential] [--until-known-bugs] [--json]\n       salsa-fuzz repro FILE [--any]\n       salsa-fuzz minimize FILE \
                      [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH] | corpus export DIR OUT [--target T]\n       \
                      salsa-fuzz bench [--seconds N]\n       \
+                     salsa-fuzz known-bugs [--time 600s] [--seed S] [--bug ID]... [--no-libfuzzer] [--out DIR] [--report FILE]\n       \
                      salsa-fuzz salsa VERSION|PATH CARGO-ARGS... (e.g. `salsa 0.27.0 test`)";
 
 /// What went wrong, and so what to print: a usage error shows the usage; a bad input file is
@@ -60,9 +63,12 @@ fn main() -> ExitCode {
         Some("bench-mode") => parse_bench_mode(&args[1..])
             .map(bench_mode)
             .map_err(CliError::Usage),
-        Some("repro") => one_file(&args[1..], "repro")
-            .map_err(CliError::Usage)
-            .and_then(|path| repro(&path)),
+        Some("repro") => match args.get(1..).unwrap_or_default() {
+            [path, any] if any == "--any" => repro_any(Path::new(path)),
+            rest => one_file(rest, "repro")
+                .map_err(CliError::Usage)
+                .and_then(|path| repro(&path)),
+        },
         Some("minimize") => parse_minimize(&args[1..])
             .map_err(CliError::Usage)
             .and_then(|(path, out)| minimize(&path, &out)),
@@ -70,6 +76,9 @@ fn main() -> ExitCode {
             .map_err(CliError::Usage)
             .and_then(|(path, rust)| fmt(&path, rust)),
         Some("salsa") => salsa_command(&args[1..]),
+        Some("known-bugs") => parse_known_bugs(&args[1..])
+            .map_err(CliError::Usage)
+            .and_then(known_bugs_benchmark),
         Some("corpus") => match args.get(1..).unwrap_or_default() {
             [check, rest @ ..] if check == "check" && rest.iter().any(|arg| arg == "--salsa") => {
                 corpus_check_against(rest)
@@ -587,6 +596,27 @@ fn find_signature(entry: &Entry) -> Option<(String, bool)> {
     minimize::signature_of(&entry.script, true).map(|signature| (signature, true))
 }
 
+/// `repro FILE --any`: runs the script (threads, then inline) whatever its recorded signature,
+/// and prints `observed: SIGNATURE` or `observed: none`; exit 1 if something was found. The
+/// known-bug benchmark asks a fix release this about a finding of the buggy one.
+fn repro_any(path: &Path) -> Result<ExitCode, CliError> {
+    install_panic_hook();
+    let entry = Entry {
+        signature: String::new(),
+        ..load(path)?
+    };
+    match find_signature(&entry) {
+        Some((signature, _)) => {
+            println!("observed: {signature}");
+            Ok(ExitCode::from(1))
+        }
+        None => {
+            println!("observed: none");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 fn repro(path: &Path) -> Result<ExitCode, CliError> {
     install_panic_hook();
     let entry = load(path)?;
@@ -791,6 +821,61 @@ fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
     } else {
         0
     }))
+}
+
+fn parse_known_bugs(args: &[String]) -> Result<(BenchOptions, Option<PathBuf>), String> {
+    let mut options = BenchOptions {
+        time: Duration::from_secs(600),
+        seed: 1,
+        bugs: Vec::new(),
+        libfuzzer: true,
+        out: PathBuf::from("target/known-bugs"),
+    };
+    let mut report = None;
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--time" => options.time = parse_duration(value(&mut args, "--time")?)?,
+            "--seed" => options.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
+            "--bug" => options.bugs.push(value(&mut args, "--bug")?.to_owned()),
+            "--no-libfuzzer" => options.libfuzzer = false,
+            "--out" => options.out = PathBuf::from(value(&mut args, "--out")?),
+            "--report" => report = Some(PathBuf::from(value(&mut args, "--report")?)),
+            other => return Err(format!("unknown flag `{other}` for `known-bugs`")),
+        }
+    }
+    for id in &options.bugs {
+        if !salsa_fuzz::known_bugs::KNOWN_BUGS
+            .iter()
+            .any(|bug| bug.id == id && bug.fixed_in.is_some())
+        {
+            return Err(format!("`{id}` is not a known fixed bug (e.g. salsa#1099)"));
+        }
+    }
+    Ok((options, report))
+}
+
+/// `salsa-fuzz known-bugs`: see `salsa_fuzz::benchmark`.
+fn known_bugs_benchmark(
+    (options, report): (BenchOptions, Option<PathBuf>),
+) -> Result<ExitCode, CliError> {
+    let started = Instant::now();
+    let table = benchmark::run(&options, &mut |line| eprintln!("known-bugs: {line}"))
+        .map_err(CliError::Input)?;
+    let stamp = format!(
+        "Measured {} (salsa-fuzz known-bugs --time {}s --seed {}), {} s in all.\n\n",
+        corpus::today(),
+        options.time.as_secs(),
+        options.seed,
+        started.elapsed().as_secs()
+    );
+    let text = format!("{stamp}{table}");
+    print!("{text}");
+    if let Some(path) = report {
+        corpus::write_atomically(&path, text.as_bytes())
+            .map_err(|error| CliError::Input(format!("{}: {error}", path.display())))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `salsa-fuzz salsa SPEC CARGO-ARGS...`: runs cargo against another salsa (see

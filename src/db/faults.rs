@@ -16,9 +16,12 @@
 //!
 //! An injected panic unwinds with `resume_unwind(InjectedPanic)`: no panic hook runs, so
 //! libFuzzer's aborting hook does not turn it into a crash, and the executor tells it from a
-//! real panic by its payload. An injected cancellation is fired on the main thread only, and
-//! the executor follows it with `trigger_cancellation`, so salsa sees what a real pending write
-//! leaves behind (in 0.27+, a bumped cancellation count) before any other handle runs on.
+//! real panic by its payload. An injected cancellation fires only on the main thread while no
+//! background batch is in flight ([`Faults::set_main_alone`]), and the executor follows it
+//! with `trigger_cancellation`: salsa then sees what a real pending write leaves behind (in
+//! 0.27+, a bumped cancellation count) before any other handle runs. With a batch in flight it
+//! would not be faithful: the batch would go on computing on the abandoned state with no
+//! cancellation flag to stop it, which a real write never allows.
 
 use std::sync::Mutex;
 use std::sync::PoisonError;
@@ -105,6 +108,7 @@ pub struct Faults {
     armed: Mutex<Option<(Fault, u8)>>,
     fired: AtomicU32,
     main: ThreadId,
+    main_alone: AtomicBool,
 }
 
 impl Faults {
@@ -115,7 +119,14 @@ impl Faults {
             armed: Mutex::new(None),
             fired: AtomicU32::new(0),
             main,
+            main_alone: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the main thread is the only one running queries: an injected cancellation
+    /// fires only then.
+    pub fn set_main_alone(&self, alone: bool) {
+        self.main_alone.store(alone, Ordering::SeqCst);
     }
 
     /// Arms `fault`, replacing one not yet fired.
@@ -149,7 +160,10 @@ impl Faults {
                 return;
             }
             let cancel = fault.cancel;
-            if cancel && std::thread::current().id() != self.main {
+            if cancel
+                && (std::thread::current().id() != self.main
+                    || !self.main_alone.load(Ordering::SeqCst))
+            {
                 return;
             }
             *remaining -= 1;

@@ -195,6 +195,14 @@ impl FuzzDatabase {
         }
     }
 
+    /// Tells fault injection whether the main thread is the only one running queries (see
+    /// [`Faults::set_main_alone`]).
+    pub fn set_main_alone(&self, alone: bool) {
+        if let Some(faults) = &self.faults {
+            faults.set_main_alone(alone);
+        }
+    }
+
     /// Disarms a fault not yet fired.
     pub fn disarm_faults(&self) {
         if let Some(faults) = &self.faults {

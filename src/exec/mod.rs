@@ -402,7 +402,10 @@ impl<'o> Session<'o> {
     fn foreground_query(&mut self, query: Query) {
         self.stats.foreground_queries += 1;
         let fired = self.db.faults_fired();
-        match catch(|| ask_database(&self.db, query)) {
+        self.db.set_main_alone(self.pending == 0);
+        let caught = catch(|| ask_database(&self.db, query));
+        self.db.set_main_alone(false);
+        match caught {
             Caught::Done(answer) => self.compare(self.version(), query, answer, false),
             Caught::Cancelled(cancelled) => self.main_thread_cancelled(cancelled, fired),
             Caught::Panicked(report) => self.report_panic(report),
@@ -470,7 +473,10 @@ impl<'o> Session<'o> {
         };
         match self.pool {
             None => {
+                // Inline: nothing else runs, so an injected cancellation may fire here.
+                self.db.set_main_alone(true);
                 let report = job.run();
+                self.db.set_main_alone(false);
                 self.receive(report);
             }
             Some(pool) => {
@@ -577,7 +583,10 @@ impl<'o> Session<'o> {
     fn check_all(&mut self) {
         let snapshot = Arc::clone(self.snapshots.last().expect("a snapshot per session"));
         let fired = self.db.faults_fired();
-        let got = match catch(|| answers(&self.db)) {
+        self.db.set_main_alone(self.pending == 0);
+        let caught = catch(|| answers(&self.db));
+        self.db.set_main_alone(false);
+        let got = match caught {
             Caught::Done(got) => got,
             Caught::Cancelled(cancelled) => {
                 self.main_thread_cancelled(cancelled, fired);

@@ -1,0 +1,605 @@
+//! `salsa-fuzz known-bugs`: the known-bug benchmark. For each fixed bug of
+//! [`crate::known_bugs::KNOWN_BUGS`], run the suite against the last release that has it and
+//! against the release that fixed it, each for a bounded time, and report how long the first
+//! finding of the bug's class took, its signature, and whether it is the bug: its minimized
+//! entry must not reproduce on the fix release, and the fix release's own run must show
+//! nothing of that class that no still-open bug explains.
+//!
+//! Every release is built through [`crate::matrix`] (`target/salsa-matrix/<version>/`). The
+//! stable runner is `salsa-fuzz run --jobs 1 --seeds corpus/seeds` (regressions left out: they
+//! would hand it the answer). Where `cargo +nightly fuzz` works, libFuzzer runs beside it on
+//! the other core against each buggy release (`edit_script`, seeded with the same seeds,
+//! `--sanitizer none`, debug assertions on) and stops at its first crash.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::known_bugs::{KNOWN_BUGS, KnownBug, explaining};
+use crate::matrix::{self, SalsaSpec, parse_version};
+
+/// How the benchmark runs.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Each run's bound.
+    pub time: Duration,
+    /// The campaign seed.
+    pub seed: u64,
+    /// Only these bugs (ids); all fixed ones when empty.
+    pub bugs: Vec<String>,
+    /// Run libFuzzer beside the stable runner (when `cargo +nightly fuzz` is there).
+    pub libfuzzer: bool,
+    /// Where runs keep their corpora, findings and logs.
+    pub out: PathBuf,
+}
+
+/// One finding of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunFinding {
+    /// Its signature.
+    pub signature: String,
+    /// Seconds from the run's start to its first report.
+    pub first_s: f64,
+    /// The minimized entry, if one was written.
+    pub entry: Option<PathBuf>,
+}
+
+/// What one run against one release found.
+#[derive(Clone, Debug)]
+struct Run {
+    version: String,
+    elapsed_s: f64,
+    runs: u64,
+    findings: Vec<RunFinding>,
+}
+
+/// libFuzzer's first crash against one release.
+#[derive(Clone, Debug)]
+struct FuzzRun {
+    seconds: f64,
+    signature: Option<String>,
+}
+
+/// The releases to run, ascending, each with whether it is some selected bug's last buggy
+/// release (such runs may stop once every target is found).
+fn releases(bugs: &[&KnownBug]) -> Vec<(String, bool)> {
+    let mut versions: Vec<(String, bool)> = Vec::new();
+    for bug in bugs {
+        for (version, buggy) in [(bug.last_buggy, true), (bug.fixed_in.unwrap_or(""), false)] {
+            if version.is_empty() {
+                continue;
+            }
+            match versions.iter_mut().find(|(known, _)| known == version) {
+                Some(entry) => entry.1 &= buggy,
+                None => versions.push((version.to_owned(), buggy)),
+            }
+        }
+    }
+    versions.sort_by_key(|(version, _)| parse_version(version));
+    versions
+}
+
+/// Runs the benchmark and returns the report (a Markdown table and the findings of each run).
+pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, String> {
+    let root = matrix::checkout_root()?;
+    let bugs: Vec<&KnownBug> = KNOWN_BUGS
+        .iter()
+        .filter(|bug| bug.fixed_in.is_some())
+        .filter(|bug| options.bugs.is_empty() || options.bugs.iter().any(|id| id == bug.id))
+        .collect();
+    if bugs.is_empty() {
+        return Err(format!("no known fixed bug among {:?}", options.bugs));
+    }
+    let releases = releases(&bugs);
+    std::fs::create_dir_all(&options.out)
+        .map_err(|error| format!("{}: {error}", options.out.display()))?;
+    let seeds_bytes = options.out.join("seed-bytes");
+    let mut binaries = Vec::new();
+    for (version, _) in &releases {
+        log(&format!("building against salsa {version} ..."));
+        let binary = matrix::build_release_binary(&root, &SalsaSpec::Release(version.clone()))?;
+        binaries.push(binary);
+    }
+    let nightly = options.libfuzzer && nightly_fuzz_available();
+    if options.libfuzzer && !nightly {
+        log("cargo +nightly fuzz is not available: libFuzzer runs skipped");
+    }
+    if nightly {
+        let status = Command::new(&binaries[0])
+            .args(["corpus", "export"])
+            .arg(root.join("corpus/seeds"))
+            .arg(&seeds_bytes)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|error| format!("corpus export: {error}"))?;
+        if !status.success() {
+            return Err("corpus export of the seeds failed".to_owned());
+        }
+    }
+
+    let mut runs: Vec<Run> = Vec::new();
+    let mut fuzz_runs: Vec<(String, FuzzRun)> = Vec::new();
+    for ((version, buggy_only), binary) in releases.iter().zip(&binaries) {
+        let dir = options.out.join(version);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+        let fuzzer = if nightly && bugs.iter().any(|bug| bug.last_buggy == version) {
+            Some(start_libfuzzer(&root, version, &dir, &seeds_bytes, options)?)
+        } else {
+            None
+        };
+        log(&format!(
+            "salsa {version}: stable runner for up to {}s{}{}",
+            options.time.as_secs(),
+            if *buggy_only {
+                ", stopping once its known bugs are found"
+            } else {
+                ""
+            },
+            if fuzzer.is_some() {
+                ", libFuzzer beside it"
+            } else {
+                ""
+            }
+        ));
+        let run = run_campaign(binary, &root, version, &dir, *buggy_only, options)?;
+        for finding in &run.findings {
+            log(&format!(
+                "  {:>6.1}s {}",
+                finding.first_s, finding.signature
+            ));
+        }
+        runs.push(run);
+        if let Some(fuzzer) = fuzzer {
+            let fuzz = finish_libfuzzer(fuzzer, binary, options)?;
+            log(&format!(
+                "  libFuzzer: {}",
+                fuzz.signature.as_deref().map_or_else(
+                    || format!("nothing in {:.0}s", fuzz.seconds),
+                    |signature| format!("{:.1}s {signature}", fuzz.seconds)
+                )
+            ));
+            fuzz_runs.push((version.clone(), fuzz));
+        }
+    }
+
+    let binary_of = |version: &str| {
+        releases
+            .iter()
+            .position(|(known, _)| known == version)
+            .map(|index| binaries[index].clone())
+    };
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "| bug | buggy release: stable runner, first finding of its class | signature | gone on the fix release? | libFuzzer, first crash | fix release: findings of this class |"
+    );
+    let _ = writeln!(table, "| --- | --- | --- | --- | --- | --- |");
+    let mut found = 0;
+    let mut false_reports = 0;
+    for bug in &bugs {
+        let fixed = bug.fixed_in.unwrap_or("?");
+        let buggy_run = runs.iter().find(|run| run.version == bug.last_buggy);
+        let candidates: Vec<&RunFinding> = buggy_run
+            .map(|run| {
+                run.findings
+                    .iter()
+                    .filter(|finding| bug.class.matches(&finding.signature))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The first candidate whose entry does not reproduce on the fix release is the bug.
+        let mut verdict = None;
+        for candidate in &candidates {
+            let gone = match (&candidate.entry, binary_of(fixed)) {
+                (Some(entry), Some(fix_binary)) => {
+                    let observed = observe(&fix_binary, entry)?;
+                    Some(
+                        observed
+                            .as_deref()
+                            .is_none_or(|signature| !bug.class.matches(signature)),
+                    )
+                }
+                _ => None,
+            };
+            if gone != Some(false) {
+                verdict = Some((candidate, gone));
+                break;
+            }
+        }
+        let fuzz = fuzz_runs
+            .iter()
+            .find(|(version, _)| version == bug.last_buggy)
+            .map(|(_, fuzz)| match &fuzz.signature {
+                Some(signature) if bug.class.matches(signature) => {
+                    format!("{:.1} s (this class)", fuzz.seconds)
+                }
+                Some(_) => format!("{:.1} s (another finding)", fuzz.seconds),
+                None => format!("none in {:.0} s", fuzz.seconds),
+            })
+            .unwrap_or_else(|| "not run".to_owned());
+        let fix_run = runs.iter().find(|run| run.version == fixed);
+        let fix_reports: Vec<&RunFinding> = fix_run
+            .map(|run| {
+                run.findings
+                    .iter()
+                    .filter(|finding| {
+                        bug.class.matches(&finding.signature)
+                            && explaining(&finding.signature, fixed).is_empty()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        false_reports += fix_reports.len();
+        let fix_column = match fix_run {
+            None => "not run".to_owned(),
+            Some(run) if fix_reports.is_empty() => {
+                format!("none in {:.0} s ({} scripts)", run.elapsed_s, run.runs)
+            }
+            Some(_) => format!(
+                "**{} unexplained**: {}",
+                fix_reports.len(),
+                fix_reports
+                    .iter()
+                    .map(|finding| finding.signature.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
+        let (first, signature, gone) = match verdict {
+            Some((finding, gone)) => {
+                found += 1;
+                (
+                    format!("{} **{:.1} s**", bug.last_buggy, finding.first_s),
+                    format!("`{}`", short(&finding.signature)),
+                    match gone {
+                        Some(true) => format!("yes: {fixed} does not reproduce it"),
+                        _ => "unconfirmed (no minimized entry)".to_owned(),
+                    },
+                )
+            }
+            None => (
+                format!(
+                    "{} not found in {:.0} s",
+                    bug.last_buggy,
+                    buggy_run.map_or(0.0, |run| run.elapsed_s)
+                ),
+                if candidates.is_empty() {
+                    "-".to_owned()
+                } else {
+                    format!("(class seen, but it reproduces on {fixed} too)")
+                },
+                "-".to_owned(),
+            ),
+        };
+        let _ = writeln!(
+            table,
+            "| {} {} | {first} | {signature} | {gone} | {fuzz} | {fixed}: {fix_column} |",
+            bug.id, bug.title
+        );
+    }
+    let _ = writeln!(
+        table,
+        "\n{found} of {} bugs found; {false_reports} findings of a fixed bug's class on its fix release that no open bug explains.",
+        bugs.len()
+    );
+    let _ = writeln!(table, "\nEvery finding, by release (stable runner):\n");
+    for run in &runs {
+        let _ = writeln!(
+            table,
+            "- salsa {}: {:.0} s, {} scripts{}",
+            run.version,
+            run.elapsed_s,
+            run.runs,
+            if run.findings.is_empty() {
+                ", no finding".to_owned()
+            } else {
+                String::new()
+            }
+        );
+        for finding in &run.findings {
+            let known: Vec<&str> = explaining(&finding.signature, &run.version)
+                .iter()
+                .map(|bug| bug.id)
+                .collect();
+            let _ = writeln!(
+                table,
+                "  - {:.1} s `{}` (known: {})",
+                finding.first_s,
+                short(&finding.signature),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+    }
+    Ok(table)
+}
+
+/// A signature without the registry path prefix of salsa's sources, for the table.
+fn short(signature: &str) -> String {
+    let mut out = signature.to_owned();
+    while let Some(start) = out.find("/root/.cargo/registry/src/") {
+        let rest = &out[start..];
+        let cut = rest.find("/salsa-").map_or(0, |index| index + 1);
+        out.replace_range(start..start + cut, "");
+    }
+    out.replace('|', "\\|")
+}
+
+fn run_campaign(
+    binary: &Path,
+    root: &Path,
+    version: &str,
+    dir: &Path,
+    until_known: bool,
+    options: &BenchOptions,
+) -> Result<Run, String> {
+    let mut command = Command::new(binary);
+    command
+        .args(["run", "--jobs", "1", "--json", "--time"])
+        .arg(format!("{}s", options.time.as_secs()))
+        .args(["--seed", &options.seed.to_string(), "--seeds"])
+        .arg(root.join("corpus/seeds"))
+        .arg("--corpus")
+        .arg(dir.join("working"))
+        .arg("--findings")
+        .arg(dir.join("findings"))
+        .current_dir(root)
+        .stderr(Stdio::null());
+    if until_known {
+        command.arg("--until-known-bugs");
+    }
+    let output = command
+        .output()
+        .map_err(|error| format!("salsa {version}: could not run the campaign: {error}"))?;
+    let json = String::from_utf8_lossy(&output.stdout);
+    let _ = std::fs::write(dir.join("summary.json"), json.as_bytes());
+    let number = |key: &str| -> f64 {
+        json.split(&format!("\"{key}\":"))
+            .nth(1)
+            .and_then(|rest| {
+                rest.split(|c: char| c == ',' || c == '}')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0.0)
+    };
+    Ok(Run {
+        version: version.to_owned(),
+        elapsed_s: number("elapsed_s"),
+        runs: number("runs") as u64,
+        findings: parse_findings(&json),
+    })
+}
+
+/// The findings of a campaign's `--json` summary.
+pub fn parse_findings(json: &str) -> Vec<RunFinding> {
+    let mut findings = Vec::new();
+    let mut rest = json;
+    while let Some(start) = rest.find("{\"signature\":") {
+        rest = &rest[start + "{\"signature\":".len()..];
+        let Some((signature, after)) = json_string(rest) else {
+            break;
+        };
+        rest = after;
+        let first_s = rest
+            .split("\"first_s\":")
+            .nth(1)
+            .and_then(|value| value.split(',').next()?.parse().ok())
+            .unwrap_or(0.0);
+        let entry = rest
+            .find("\"entry\":")
+            .map(|index| &rest[index + "\"entry\":".len()..])
+            .and_then(|value| json_string(value).map(|(path, _)| PathBuf::from(path)));
+        findings.push(RunFinding {
+            signature,
+            first_s,
+            entry,
+        });
+    }
+    findings
+}
+
+/// A JSON string at the start of `text`, unescaped, and what follows it.
+fn json_string(text: &str) -> Option<(String, &str)> {
+    let text = text.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = text.char_indices();
+    while let Some((index, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &text[index + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'u' => {
+                    let code: String = (0..4).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&code, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// What `binary repro ENTRY --any` observes (`None`: nothing).
+fn observe(binary: &Path, entry: &Path) -> Result<Option<String>, String> {
+    let output = Command::new(binary)
+        .arg("repro")
+        .arg(entry)
+        .arg("--any")
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|error| format!("repro: {error}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text
+        .lines()
+        .find_map(|line| line.strip_prefix("observed: "))
+        .filter(|signature| *signature != "none")
+        .map(str::to_owned))
+}
+
+fn nightly_fuzz_available() -> bool {
+    Command::new("cargo")
+        .args(["+nightly", "fuzz", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+struct LibFuzzer {
+    child: Child,
+    started: Instant,
+    artifacts: PathBuf,
+}
+
+fn start_libfuzzer(
+    root: &Path,
+    version: &str,
+    dir: &Path,
+    seeds: &Path,
+    options: &BenchOptions,
+) -> Result<LibFuzzer, String> {
+    let generated = matrix::generate(root, &SalsaSpec::Release(version.to_owned()))?;
+    let fuzz_args = |command: &str| -> Vec<String> {
+        vec![
+            "+nightly".to_owned(),
+            "fuzz".to_owned(),
+            command.to_owned(),
+            "--fuzz-dir".to_owned(),
+            generated.fuzz_dir().display().to_string(),
+            "-O".to_owned(),
+            "--debug-assertions".to_owned(),
+            "--sanitizer".to_owned(),
+            "none".to_owned(),
+            "edit_script".to_owned(),
+        ]
+    };
+    let status = Command::new("cargo")
+        .args(fuzz_args("build"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|error| format!("cargo fuzz build: {error}"))?;
+    if !status.success() {
+        return Err(format!("cargo fuzz build against salsa {version} failed"));
+    }
+    let corpus = dir.join("libfuzzer-corpus");
+    let artifacts = dir.join("libfuzzer-artifacts");
+    for path in [&corpus, &artifacts] {
+        std::fs::create_dir_all(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    }
+    let log = std::fs::File::create(dir.join("libfuzzer.log"))
+        .map_err(|error| format!("libfuzzer.log: {error}"))?;
+    let child = Command::new("cargo")
+        .args(fuzz_args("run"))
+        .arg("--")
+        .arg(&corpus)
+        .arg(seeds)
+        .arg(format!("-max_total_time={}", options.time.as_secs()))
+        .arg(format!("-seed={}", options.seed.max(1)))
+        .args(["-timeout=20", "-max_len=1024", "-print_final_stats=1"])
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|error| format!("cargo fuzz run: {error}"))?;
+    Ok(LibFuzzer {
+        child,
+        started: Instant::now(),
+        artifacts,
+    })
+}
+
+fn finish_libfuzzer(
+    mut fuzzer: LibFuzzer,
+    binary: &Path,
+    options: &BenchOptions,
+) -> Result<FuzzRun, String> {
+    // libFuzzer stops at its first crash or at -max_total_time; allow it a minute over.
+    let deadline = options.time + Duration::from_secs(60);
+    loop {
+        if fuzzer
+            .child
+            .try_wait()
+            .map_err(|error| format!("cargo fuzz run: {error}"))?
+            .is_some()
+        {
+            break;
+        }
+        if fuzzer.started.elapsed() > deadline {
+            let _ = fuzzer.child.kill();
+            let _ = fuzzer.child.wait();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let seconds = crash_time(&fuzzer).unwrap_or_else(|| fuzzer.started.elapsed().as_secs_f64());
+    let artifact = std::fs::read_dir(&fuzzer.artifacts)
+        .map_err(|error| format!("{}: {error}", fuzzer.artifacts.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| path.is_file());
+    let signature = match artifact {
+        Some(path) => observe(binary, &path)?.or_else(|| Some("crash (did not replay)".to_owned())),
+        None => None,
+    };
+    Ok(FuzzRun { seconds, signature })
+}
+
+/// The artifact's modification time relative to the fuzzer's start: when it crashed.
+fn crash_time(fuzzer: &LibFuzzer) -> Option<f64> {
+    let started_at = std::time::SystemTime::now()
+        .checked_sub(fuzzer.started.elapsed())?;
+    std::fs::read_dir(&fuzzer.artifacts)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| entry.metadata().ok()?.modified().ok())
+        .min()
+        .and_then(|written| written.duration_since(started_at).ok())
+        .map(|elapsed| elapsed.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_release_runs_once_and_fix_releases_run_in_full() {
+        let bugs: Vec<&KnownBug> = KNOWN_BUGS.iter().filter(|bug| bug.fixed_in.is_some()).collect();
+        let releases = releases(&bugs);
+        let names: Vec<&str> = releases.iter().map(|(version, _)| version.as_str()).collect();
+        assert_eq!(
+            names,
+            ["0.26.2", "0.27.0", "0.27.1", "0.27.2", "0.28.0", "0.28.1", "0.28.2"]
+        );
+        let buggy_only: Vec<&str> = releases
+            .iter()
+            .filter(|(_, buggy)| *buggy)
+            .map(|(version, _)| version.as_str())
+            .collect();
+        assert_eq!(buggy_only, ["0.26.2", "0.27.2", "0.28.1"]);
+    }
+
+    #[test]
+    fn campaign_summaries_parse() {
+        let json = r#"{"elapsed_s":3.1,"findings":[{"signature":"Salsa: panic `a \"b\"` at x","count":2,"first_s":1.5,"entry":"/t/f.sfz"},{"signature":"Crash: worker died: SIGABRT","count":1,"first_s":2.0,"entry":null}]}"#;
+        let findings = parse_findings(json);
+        assert_eq!(findings.len(), 2);
+        assert_eq!(findings[0].signature, "Salsa: panic `a \"b\"` at x");
+        assert_eq!(findings[0].first_s, 1.5);
+        assert_eq!(findings[0].entry, Some(PathBuf::from("/t/f.sfz")));
+        assert_eq!(findings[1].entry, None);
+        assert_eq!(
+            short("Salsa: panic `x` at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/salsa-0.28.1/src/cycle.rs:344 []"),
+            "Salsa: panic `x` at salsa-0.28.1/src/cycle.rs:344 []"
+        );
+    }
+}
