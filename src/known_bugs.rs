@@ -33,8 +33,10 @@ pub enum BugClass {
     LostAccumulated,
     /// A main-thread query throws `Cancelled::PropagatedPanic` though nothing panicked.
     PropagatedPanicAfterCancellation,
-    /// A retried fixpoint head finds no provisional memo.
-    MissingProvisionalMemo,
+    /// A fixpoint head retried after a same-revision cancellation builds on the abandoned
+    /// attempt's memo: no provisional memo where one must be, or an iteration stamp from the
+    /// old cancellation epoch (`cycle.rs` `store_iteration`'s assertion).
+    AbandonedCycleMemo,
     /// Two views of one cycle head at different iterations.
     CycleHeadIterationMerge,
     /// Interned slots corrupted by an unwind during reuse.
@@ -50,15 +52,16 @@ impl BugClass {
             BugClass::LostAccumulated => {
                 signature.starts_with("Salsa: ")
                     && (signature.contains("(diagnostics)")
-                        || signature.contains("answer of check_file differs")
-                        || signature.contains("answer of diagnostics differs"))
+                        || signature.contains("answer of check_file differs"))
             }
             BugClass::PropagatedPanicAfterCancellation => {
                 signature.contains("unexpected cancellation on the main thread")
                     && signature.contains("propagated panic")
             }
-            BugClass::MissingProvisionalMemo => {
+            BugClass::AbandonedCycleMemo => {
                 signature.contains("should have inserted a provisional memo")
+                    || (signature.contains("/src/cycle.rs:")
+                        && signature.contains("set_iteration_count"))
             }
             BugClass::CycleHeadIterationMerge => {
                 signature.contains("merge cycle heads") && signature.contains("different iteration")
@@ -70,7 +73,7 @@ impl BugClass {
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")
                     && (signature.contains("(exports)")
-                        || signature.contains("answer of exports differs"))
+                        || signature.contains("answer of module_exports differs"))
             }
         }
     }
@@ -116,7 +119,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         first_buggy: "0.27.0",
         last_buggy: "0.27.2",
         fixed_in: Some("0.28.0"),
-        class: BugClass::MissingProvisionalMemo,
+        class: BugClass::AbandonedCycleMemo,
     },
     KnownBug {
         id: "salsa#1263",
