@@ -32,6 +32,9 @@ pub struct BenchOptions {
     pub libfuzzer: bool,
     /// Where runs keep their corpora, findings and logs.
     pub out: PathBuf,
+    /// Reuse the runs already under `out` (a release with a `summary.json`, and its libFuzzer
+    /// log) instead of running them again: to re-run one release, or re-judge old runs.
+    pub reuse: bool,
 }
 
 /// One finding of one run.
@@ -122,6 +125,16 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
     let mut fuzz_runs: Vec<(String, FuzzRun)> = Vec::new();
     for ((version, buggy_only), binary) in releases.iter().zip(&binaries) {
         let dir = options.out.join(version);
+        if options.reuse
+            && let Some((run, fuzz)) = reuse_run(version, &dir, binary, nightly)?
+        {
+            log(&format!("salsa {version}: reusing the run in {}", dir.display()));
+            runs.push(run);
+            if let Some(fuzz) = fuzz {
+                fuzz_runs.push((version.clone(), fuzz));
+            }
+            continue;
+        }
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
         let fuzzer = if nightly && bugs.iter().any(|bug| bug.last_buggy == version) {
@@ -358,6 +371,54 @@ fn run_campaign(
         .map_err(|error| format!("salsa {version}: could not run the campaign: {error}"))?;
     let json = String::from_utf8_lossy(&output.stdout);
     let _ = std::fs::write(dir.join("summary.json"), json.as_bytes());
+    Ok(summary_run(version, &json))
+}
+
+/// The run kept in `dir` by an earlier benchmark, if there is one.
+fn reuse_run(
+    version: &str,
+    dir: &Path,
+    binary: &Path,
+    nightly: bool,
+) -> Result<Option<(Run, Option<FuzzRun>)>, String> {
+    let Ok(json) = std::fs::read_to_string(dir.join("summary.json")) else {
+        return Ok(None);
+    };
+    let run = summary_run(version, &json);
+    let log = std::fs::read_to_string(dir.join("libfuzzer.log")).ok();
+    let fuzz = match log {
+        Some(log) if nightly => {
+            let artifacts = dir.join("libfuzzer-artifacts");
+            let artifact = std::fs::read_dir(&artifacts)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path())
+                .find(|path| path.is_file());
+            let seconds = std::fs::read_to_string(dir.join("libfuzzer.seconds"))
+                .ok()
+                .and_then(|text| text.trim().parse().ok())
+                .unwrap_or_else(|| {
+                    // libFuzzer's own clock: the last "#N ... " line has no time; the final
+                    // stats line does.
+                    log.lines()
+                        .find_map(|line| line.strip_prefix("stat::total_time_s:"))
+                        .and_then(|value| value.trim().parse().ok())
+                        .unwrap_or(0.0)
+                });
+            let signature = match artifact {
+                Some(path) => observe(binary, &path)?
+                    .or_else(|| Some("crash (did not replay)".to_owned())),
+                None => None,
+            };
+            Some(FuzzRun { seconds, signature })
+        }
+        _ => None,
+    };
+    Ok(Some((run, fuzz)))
+}
+
+fn summary_run(version: &str, json: &str) -> Run {
     let number = |key: &str| -> f64 {
         json.split(&format!("\"{key}\":"))
             .nth(1)
@@ -369,12 +430,12 @@ fn run_campaign(
             })
             .unwrap_or(0.0)
     };
-    Ok(Run {
+    Run {
         version: version.to_owned(),
         elapsed_s: number("elapsed_s"),
         runs: number("runs") as u64,
-        findings: parse_findings(&json),
-    })
+        findings: parse_findings(json),
+    }
 }
 
 /// The findings of a campaign's `--json` summary.
@@ -542,6 +603,9 @@ fn finish_libfuzzer(
         std::thread::sleep(Duration::from_millis(200));
     }
     let seconds = crash_time(&fuzzer).unwrap_or_else(|| fuzzer.started.elapsed().as_secs_f64());
+    if let Some(dir) = fuzzer.artifacts.parent() {
+        let _ = std::fs::write(dir.join("libfuzzer.seconds"), format!("{seconds:.1}\n"));
+    }
     let artifact = std::fs::read_dir(&fuzzer.artifacts)
         .map_err(|error| format!("{}: {error}", fuzzer.artifacts.display()))?
         .flatten()

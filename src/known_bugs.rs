@@ -31,7 +31,8 @@ pub struct KnownBug {
 pub enum BugClass {
     /// Diagnostics (accumulated values) missing or stale, and nothing else wrong first.
     LostAccumulated,
-    /// A main-thread query throws `Cancelled::PropagatedPanic` though nothing panicked.
+    /// A query throws `Cancelled::PropagatedPanic` though nothing panicked and nothing
+    /// cancelled it (on the main thread, or in a background batch no write raced).
     PropagatedPanicAfterCancellation,
     /// A fixpoint head retried after a same-revision cancellation builds on the abandoned
     /// attempt's memo: no provisional memo where one must be, or an iteration stamp from the
@@ -55,7 +56,7 @@ impl BugClass {
                         || signature.contains("answer of check_file differs"))
             }
             BugClass::PropagatedPanicAfterCancellation => {
-                signature.contains("unexpected cancellation on the main thread")
+                signature.contains("unexpected cancellation")
                     && signature.contains("propagated panic")
             }
             BugClass::AbandonedCycleMemo => {

@@ -38,7 +38,7 @@ const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [-
                      [--max-threads T] [--findings DIR] [--seeds DIR]... [--sequential] [--until-known-bugs] [--json]\n       salsa-fuzz repro FILE [--any]\n       salsa-fuzz minimize FILE \
                      [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH] | corpus export DIR OUT [--target T]\n       \
                      salsa-fuzz bench [--seconds N]\n       \
-                     salsa-fuzz known-bugs [--time 600s] [--seed S] [--bug ID]... [--no-libfuzzer] [--out DIR] [--report FILE]\n       \
+                     salsa-fuzz known-bugs [--time 600s] [--seed S] [--bug ID]... [--no-libfuzzer] [--out DIR] [--reuse] [--report FILE]\n       \
                      salsa-fuzz salsa VERSION|PATH CARGO-ARGS... (e.g. `salsa 0.27.0 test`)";
 
 /// What went wrong, and so what to print: a usage error shows the usage; a bad input file is
@@ -830,6 +830,7 @@ fn parse_known_bugs(args: &[String]) -> Result<(BenchOptions, Option<PathBuf>), 
         bugs: Vec::new(),
         libfuzzer: true,
         out: PathBuf::from("target/known-bugs"),
+        reuse: false,
     };
     let mut report = None;
     let mut args = args.iter();
@@ -839,6 +840,7 @@ fn parse_known_bugs(args: &[String]) -> Result<(BenchOptions, Option<PathBuf>), 
             "--seed" => options.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
             "--bug" => options.bugs.push(value(&mut args, "--bug")?.to_owned()),
             "--no-libfuzzer" => options.libfuzzer = false,
+            "--reuse" => options.reuse = true,
             "--out" => options.out = PathBuf::from(value(&mut args, "--out")?),
             "--report" => report = Some(PathBuf::from(value(&mut args, "--report")?)),
             other => return Err(format!("unknown flag `{other}` for `known-bugs`")),
