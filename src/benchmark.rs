@@ -384,7 +384,16 @@ fn reuse_run(
     let Ok(json) = std::fs::read_to_string(dir.join("summary.json")) else {
         return Ok(None);
     };
-    let run = summary_run(version, &json);
+    let mut run = summary_run(version, &json);
+    // Judge by what this build of the suite says of each minimized finding: its signature can
+    // differ from the one recorded when the classification was older.
+    for finding in &mut run.findings {
+        if let Some(entry) = &finding.entry
+            && let Some(signature) = observe(binary, entry)?
+        {
+            finding.signature = signature;
+        }
+    }
     let log = std::fs::read_to_string(dir.join("libfuzzer.log")).ok();
     let fuzz = match log {
         Some(log) if nightly => {
@@ -489,7 +498,8 @@ fn json_string(text: &str) -> Option<(String, &str)> {
     None
 }
 
-/// What `binary repro ENTRY --any` observes (`None`: nothing).
+/// What `binary repro ENTRY --any` observes (`None`: nothing); a replay that kills the
+/// process (a segmentation fault, an abort) is `Crash: replay died: …`.
 fn observe(binary: &Path, entry: &Path) -> Result<Option<String>, String> {
     let output = Command::new(binary)
         .arg("repro")
@@ -498,6 +508,9 @@ fn observe(binary: &Path, entry: &Path) -> Result<Option<String>, String> {
         .stderr(Stdio::null())
         .output()
         .map_err(|error| format!("repro: {error}"))?;
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&output.status) {
+        return Ok(Some(format!("Crash: replay died: signal {signal}")));
+    }
     let text = String::from_utf8_lossy(&output.stdout);
     Ok(text
         .lines()

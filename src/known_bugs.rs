@@ -132,7 +132,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     },
     KnownBug {
         id: "open-0002",
-        title: "nested star-import cycles: an export stays stale after an edit (corpus/regressions/0002)",
+        title: "overlapping star-import cycles: an export stays stale after an edit (corpus/regressions/0002, 0003)",
         first_buggy: "0.26.0",
         last_buggy: "0.28.5",
         fixed_in: None,

@@ -380,10 +380,23 @@ impl Answers {
                 format!("files differ: {:?} vs {:?}", paths(self), paths(other)),
             ));
         }
+        // The most basic kind of difference anywhere in the project comes first: diagnostics
+        // are computed from exports and resolutions, so a stale export in one file that shows
+        // as a wrong diagnostic in an earlier file is reported as the export it is.
+        const ORDER: [&str; 6] = [
+            "files",
+            "scopes",
+            "symbols",
+            "resolutions",
+            "exports",
+            "diagnostics",
+        ];
+        let rank = |part: &str| ORDER.iter().position(|known| *known == part).unwrap_or(0);
         self.files
             .iter()
             .zip(&other.files)
-            .find_map(|(left, right)| left.first_difference(right))
+            .filter_map(|(left, right)| left.first_difference(right))
+            .min_by_key(|(part, _)| rank(part))
     }
 }
 

@@ -13,7 +13,7 @@ mod watchdog;
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use salsa::{Database, Durability};
@@ -483,7 +483,12 @@ impl<'o> Session<'o> {
                 let sender = self.reports.0.clone();
                 self.pending += 1;
                 pool.spawn(move || {
-                    let _ = sender.send(job.run());
+                    let report = if job.is_parallel() {
+                        job.run_parallel()
+                    } else {
+                        job.run()
+                    };
+                    let _ = sender.send(report);
                 });
             }
         }
@@ -672,6 +677,77 @@ struct BatchJob {
 }
 
 impl BatchJob {
+    /// A batch that starts with `check_file` is a workspace-diagnostics request: like ty's
+    /// `check`, it asks its queries in parallel, one clone per task, so several threads enter
+    /// the same import cycles at once (salsa's cross-thread cycle handling, salsa#1263's
+    /// ground). Only on a pool; inline, a batch is always sequential.
+    fn is_parallel(&self) -> bool {
+        self.queries.len() > 1 && matches!(self.queries[0], Query::Diagnostics(_))
+    }
+
+    /// Runs every query as its own task on the pool, each on its own clone; all clones are
+    /// dropped before the report is returned. The batch ends as its worst task: a panic, else
+    /// a cancellation, else an injected fault.
+    fn run_parallel(self) -> BatchReport {
+        let BatchJob {
+            db,
+            queries,
+            version,
+            step,
+            cancels,
+            faults,
+        } = self;
+        let in_flight = db.background_in_flight();
+        let outcomes: Vec<Mutex<Option<Caught<QueryAnswer>>>> =
+            queries.iter().map(|_| Mutex::new(None)).collect();
+        // Handles are not `Sync`: each task gets its clone by value.
+        let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
+        rayon::scope(|scope| {
+            for ((query, slot), db) in queries.iter().zip(&outcomes).zip(clones) {
+                scope.spawn(move |_| {
+                    watchdog::note_activity(step, query.name());
+                    let caught = catch(|| ask_database(&db, *query));
+                    watchdog::clear_activity();
+                    drop(db);
+                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(caught);
+                });
+            }
+        });
+        drop(db);
+        drop(in_flight);
+        let mut answers = Vec::with_capacity(queries.len());
+        let mut end = BatchEnd::Completed;
+        for (query, slot) in queries.iter().zip(outcomes) {
+            match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
+                Some(Caught::Done(answer)) => answers.push((*query, answer)),
+                Some(Caught::Panicked(report)) => {
+                    if !matches!(end, BatchEnd::Panicked(_)) {
+                        end = BatchEnd::Panicked(report);
+                    }
+                }
+                Some(Caught::Cancelled(cancelled)) => {
+                    if matches!(end, BatchEnd::Completed | BatchEnd::Injected) {
+                        end = BatchEnd::Cancelled(cancelled);
+                    }
+                }
+                Some(Caught::Injected) => {
+                    if matches!(end, BatchEnd::Completed) {
+                        end = BatchEnd::Injected;
+                    }
+                }
+                None => {}
+            }
+        }
+        BatchReport {
+            version,
+            step,
+            cancels,
+            faults,
+            answers,
+            end,
+        }
+    }
+
     /// Runs the queries until one is cancelled or panics; the clone is dropped before the
     /// report is returned, so a waiting write can proceed.
     fn run(self) -> BatchReport {
