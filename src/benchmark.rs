@@ -202,8 +202,10 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
                     .collect()
             })
             .unwrap_or_default();
-        // The first candidate whose entry does not reproduce on the fix release is the bug.
+        // The first candidate whose entry does not reproduce on the fix release is the bug;
+        // failing that, the first one without an entry to replay (unconfirmed).
         let mut verdict = None;
+        let mut unconfirmed = None;
         for candidate in &candidates {
             let gone = match (&candidate.entry, binary_of(fixed)) {
                 (Some(entry), Some(fix_binary)) => {
@@ -216,11 +218,25 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
                 }
                 _ => None,
             };
-            if gone != Some(false) {
-                verdict = Some((candidate, gone));
-                break;
+            match gone {
+                Some(true) => {
+                    verdict = Some((*candidate, gone));
+                    break;
+                }
+                None if unconfirmed.is_none() => unconfirmed = Some(*candidate),
+                _ => {}
             }
         }
+        let earlier_unconfirmed = match (verdict, unconfirmed) {
+            (Some((confirmed, _)), Some(earlier)) if earlier.first_s < confirmed.first_s => {
+                format!(
+                    " (one of its class at {:.1} s had no minimized entry)",
+                    earlier.first_s
+                )
+            }
+            _ => String::new(),
+        };
+        let verdict = verdict.or(unconfirmed.map(|candidate| (candidate, None)));
         let fuzz = fuzz_runs
             .iter()
             .find(|(version, _)| version == bug.last_buggy)
@@ -264,7 +280,10 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
             Some((finding, gone)) => {
                 found += 1;
                 (
-                    format!("{} **{:.1} s**", bug.last_buggy, finding.first_s),
+                    format!(
+                        "{} **{:.1} s**{earlier_unconfirmed}",
+                        bug.last_buggy, finding.first_s
+                    ),
                     format!("`{}`", short(&finding.signature)),
                     match gone {
                         Some(true) => format!("yes: {fixed} does not reproduce it"),
@@ -332,9 +351,13 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
     Ok(table)
 }
 
-/// A signature without the registry path prefix of salsa's sources, for the table.
+/// A signature without the registry path prefix of salsa's sources and without the salsa
+/// frames, for the table.
 fn short(signature: &str) -> String {
-    let mut out = signature.to_owned();
+    let mut out = match signature.rfind(" [") {
+        Some(frames) if signature.ends_with(']') => signature[..frames].to_owned(),
+        _ => signature.to_owned(),
+    };
     while let Some(start) = out.find("/root/.cargo/registry/src/") {
         let rest = &out[start..];
         let cut = rest.find("/salsa-").map_or(0, |index| index + 1);
@@ -385,11 +408,14 @@ fn reuse_run(
         return Ok(None);
     };
     let mut run = summary_run(version, &json);
-    // Judge by what this build of the suite says of each minimized finding: its signature can
-    // differ from the one recorded when the classification was older.
+    // A whole-project mismatch is named by its most basic differing part; an older build
+    // ranked parts per file. Judge those by what this build says of the minimized entry.
+    const MISMATCH: &str = "Salsa: project answers differ from the model";
     for finding in &mut run.findings {
-        if let Some(entry) = &finding.entry
+        if finding.signature.starts_with(MISMATCH)
+            && let Some(entry) = &finding.entry
             && let Some(signature) = observe(binary, entry)?
+            && signature.starts_with(MISMATCH)
         {
             finding.signature = signature;
         }
@@ -676,7 +702,7 @@ mod tests {
         assert_eq!(findings[1].entry, None);
         assert_eq!(
             short("Salsa: panic `x` at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/salsa-0.28.1/src/cycle.rs:344 []"),
-            "Salsa: panic `x` at salsa-0.28.1/src/cycle.rs:344 []"
+            "Salsa: panic `x` at salsa-0.28.1/src/cycle.rs:344"
         );
     }
 }

@@ -62,7 +62,7 @@ impl BugClass {
             BugClass::AbandonedCycleMemo => {
                 signature.contains("should have inserted a provisional memo")
                     || (signature.contains("/src/cycle.rs:")
-                        && signature.contains("set_iteration_count"))
+                        && signature.contains("assertion `left == right` failed` at"))
             }
             BugClass::CycleHeadIterationMerge => {
                 signature.contains("merge cycle heads") && signature.contains("different iteration")

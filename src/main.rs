@@ -864,13 +864,22 @@ fn known_bugs_benchmark(
     let started = Instant::now();
     let table = benchmark::run(&options, &mut |line| eprintln!("known-bugs: {line}"))
         .map_err(CliError::Input)?;
-    let stamp = format!(
-        "Measured {} (salsa-fuzz known-bugs --time {}s --seed {}), {} s in all.\n\n",
-        corpus::today(),
-        options.time.as_secs(),
-        options.seed,
-        started.elapsed().as_secs()
-    );
+    let stamp = if options.reuse {
+        format!(
+            "Judged {} from the runs kept in {} (salsa-fuzz known-bugs --reuse), {} s.\n\n",
+            corpus::today(),
+            options.out.display(),
+            started.elapsed().as_secs()
+        )
+    } else {
+        format!(
+            "Measured {} (salsa-fuzz known-bugs --time {}s --seed {}), {} s in all.\n\n",
+            corpus::today(),
+            options.time.as_secs(),
+            options.seed,
+            started.elapsed().as_secs()
+        )
+    };
     let text = format!("{stamp}{table}");
     print!("{text}");
     if let Some(path) = report {
