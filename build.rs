@@ -12,7 +12,8 @@
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let manifest_dir =
+        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let manifest = manifest_dir.join("Cargo.toml");
     println!("cargo::rerun-if-changed={}", manifest.display());
     println!("cargo::rustc-check-cfg=cfg(salsa_api, values(\"0.26\", \"0.27\", \"0.28\"))");
@@ -28,9 +29,8 @@ fn main() {
             println!("cargo::rerun-if-changed={}", salsa_manifest.display());
             let salsa_text = std::fs::read_to_string(&salsa_manifest)
                 .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
-            let version = package_version(&salsa_text).unwrap_or_else(|| {
-                panic!("no package version in {}", salsa_manifest.display())
-            });
+            let version = package_version(&salsa_text)
+                .unwrap_or_else(|| panic!("no package version in {}", salsa_manifest.display()));
             let git = git_revision(&path)
                 .map(|revision| format!(", git {revision}"))
                 .unwrap_or_default();
@@ -105,7 +105,9 @@ fn package_version(manifest: &str) -> Option<String> {
 
 /// The API level `src/db/compat.rs` selects: 0.26.x, 0.27.x, or 0.28 and later.
 fn api_level(version: &str) -> &'static str {
-    let mut parts = version.split('.').map(|part| part.parse::<u32>().unwrap_or(0));
+    let mut parts = version
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
     let major = parts.next().unwrap_or(0);
     let minor = parts.next().unwrap_or(0);
     match (major, minor) {

@@ -128,7 +128,10 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
         if options.reuse
             && let Some((run, fuzz)) = reuse_run(version, &dir, binary, nightly)?
         {
-            log(&format!("salsa {version}: reusing the run in {}", dir.display()));
+            log(&format!(
+                "salsa {version}: reusing the run in {}",
+                dir.display()
+            ));
             runs.push(run);
             if let Some(fuzz) = fuzz {
                 fuzz_runs.push((version.clone(), fuzz));
@@ -138,7 +141,13 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
         let fuzzer = if nightly && bugs.iter().any(|bug| bug.last_buggy == version) {
-            Some(start_libfuzzer(&root, version, &dir, &seeds_bytes, options)?)
+            Some(start_libfuzzer(
+                &root,
+                version,
+                &dir,
+                &seeds_bytes,
+                options,
+            )?)
         } else {
             None
         };
@@ -442,8 +451,9 @@ fn reuse_run(
                         .unwrap_or(0.0)
                 });
             let signature = match artifact {
-                Some(path) => observe(binary, &path)?
-                    .or_else(|| Some("crash (did not replay)".to_owned())),
+                Some(path) => {
+                    observe(binary, &path)?.or_else(|| Some("crash (did not replay)".to_owned()))
+                }
                 None => None,
             };
             Some(FuzzRun { seconds, signature })
@@ -457,12 +467,7 @@ fn summary_run(version: &str, json: &str) -> Run {
     let number = |key: &str| -> f64 {
         json.split(&format!("\"{key}\":"))
             .nth(1)
-            .and_then(|rest| {
-                rest.split(|c: char| c == ',' || c == '}')
-                    .next()?
-                    .parse()
-                    .ok()
-            })
+            .and_then(|rest| rest.split([',', '}']).next()?.parse().ok())
             .unwrap_or(0.0)
     };
     Run {
@@ -513,7 +518,9 @@ fn json_string(text: &str) -> Option<(String, &str)> {
                 'n' => out.push('\n'),
                 't' => out.push('\t'),
                 'u' => {
-                    let code: String = (0..4).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
+                    let code: String = (0..4)
+                        .filter_map(|_| chars.next().map(|(_, c)| c))
+                        .collect();
                     out.push(char::from_u32(u32::from_str_radix(&code, 16).ok()?)?);
                 }
                 other => out.push(other),
@@ -659,8 +666,7 @@ fn finish_libfuzzer(
 
 /// The artifact's modification time relative to the fuzzer's start: when it crashed.
 fn crash_time(fuzzer: &LibFuzzer) -> Option<f64> {
-    let started_at = std::time::SystemTime::now()
-        .checked_sub(fuzzer.started.elapsed())?;
+    let started_at = std::time::SystemTime::now().checked_sub(fuzzer.started.elapsed())?;
     std::fs::read_dir(&fuzzer.artifacts)
         .ok()?
         .flatten()
@@ -676,12 +682,20 @@ mod tests {
 
     #[test]
     fn each_release_runs_once_and_fix_releases_run_in_full() {
-        let bugs: Vec<&KnownBug> = KNOWN_BUGS.iter().filter(|bug| bug.fixed_in.is_some()).collect();
+        let bugs: Vec<&KnownBug> = KNOWN_BUGS
+            .iter()
+            .filter(|bug| bug.fixed_in.is_some())
+            .collect();
         let releases = releases(&bugs);
-        let names: Vec<&str> = releases.iter().map(|(version, _)| version.as_str()).collect();
+        let names: Vec<&str> = releases
+            .iter()
+            .map(|(version, _)| version.as_str())
+            .collect();
         assert_eq!(
             names,
-            ["0.26.2", "0.27.0", "0.27.1", "0.27.2", "0.28.0", "0.28.1", "0.28.2"]
+            [
+                "0.26.2", "0.27.0", "0.27.1", "0.27.2", "0.28.0", "0.28.1", "0.28.2"
+            ]
         );
         let buggy_only: Vec<&str> = releases
             .iter()
@@ -701,7 +715,9 @@ mod tests {
         assert_eq!(findings[0].entry, Some(PathBuf::from("/t/f.sfz")));
         assert_eq!(findings[1].entry, None);
         assert_eq!(
-            short("Salsa: panic `x` at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/salsa-0.28.1/src/cycle.rs:344 []"),
+            short(
+                "Salsa: panic `x` at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/salsa-0.28.1/src/cycle.rs:344 []"
+            ),
             "Salsa: panic `x` at salsa-0.28.1/src/cycle.rs:344"
         );
     }

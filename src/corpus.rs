@@ -30,8 +30,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::script::{
-    Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_FAULT_NTH, MODULES, ModuleRef, PATHS, Query, Step,
-    Text,
+    Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_FAULT_NTH, MODULES, ModuleRef, PATHS, Query,
+    Step, Text,
 };
 
 /// The format this build writes, and the newest it reads.

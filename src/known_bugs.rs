@@ -191,7 +191,10 @@ mod tests {
 
     #[test]
     fn releases_are_placed_on_the_right_side_of_each_fix() {
-        let bug = KNOWN_BUGS.iter().find(|bug| bug.id == "salsa#1155").unwrap();
+        let bug = KNOWN_BUGS
+            .iter()
+            .find(|bug| bug.id == "salsa#1155")
+            .unwrap();
         assert!(bug.affects("0.26.2") && bug.affects("0.27.0"));
         assert!(!bug.affects("0.27.1") && !bug.affects("0.28.5"));
         assert!(bug.affects("0.27.0 (path /src/salsa, git 0123456789ab)"));

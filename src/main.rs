@@ -25,11 +25,11 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use salsa_fuzz::benchmark::{self, BenchOptions};
 use salsa_fuzz::campaign::{self, CampaignOptions, Summary, worker::WorkerConfig};
 use salsa_fuzz::corpus::{self, Entry, Status};
 use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
 use salsa_fuzz::fuzz::{SeededInputs, Target};
-use salsa_fuzz::benchmark::{self, BenchOptions};
 use salsa_fuzz::matrix;
 use salsa_fuzz::minimize::{self, MinimizeOptions};
 use salsa_fuzz::script::EditScript;
@@ -916,7 +916,11 @@ fn salsa_command(args: &[String]) -> Result<ExitCode, CliError> {
 }
 
 fn exit_code_of(status: std::process::ExitStatus) -> ExitCode {
-    ExitCode::from(status.code().map_or(2, |code| u8::try_from(code).unwrap_or(2)))
+    ExitCode::from(
+        status
+            .code()
+            .map_or(2, |code| u8::try_from(code).unwrap_or(2)),
+    )
 }
 
 /// `corpus check [DIR] --salsa SPEC`: builds this suite against that salsa and replays the
@@ -931,7 +935,9 @@ fn corpus_check_against(args: &[String]) -> Result<ExitCode, CliError> {
         } else if dir.is_none() && !arg.starts_with('-') {
             dir = Some(arg.clone());
         } else {
-            return Err(CliError::Usage(format!("unexpected `{arg}` for `corpus check`")));
+            return Err(CliError::Usage(format!(
+                "unexpected `{arg}` for `corpus check`"
+            )));
         }
     }
     let spec = matrix::SalsaSpec::parse(spec.unwrap_or_default()).map_err(CliError::Usage)?;

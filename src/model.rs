@@ -433,13 +433,16 @@ impl FileAnswers {
                 } else {
                     "resolutions"
                 };
-                return Some((part, format!(
-                    "{path}: scope {position} ({:?} {}) differs:\n  {}\n  {}",
-                    left.kind,
-                    left.name,
-                    left.describe_difference(right).0,
-                    left.describe_difference(right).1
-                )));
+                return Some((
+                    part,
+                    format!(
+                        "{path}: scope {position} ({:?} {}) differs:\n  {}\n  {}",
+                        left.kind,
+                        left.name,
+                        left.describe_difference(right).0,
+                        left.describe_difference(right).1
+                    ),
+                ));
             }
         }
         if self.exports != other.exports {

@@ -100,7 +100,10 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
     }
     if faults {
         line(&mut body, "db.disarm_faults();".to_owned());
-        line(&mut body, "db.synthetic_write(salsa::Durability::LOW);".to_owned());
+        line(
+            &mut body,
+            "db.synthetic_write(salsa::Durability::LOW);".to_owned(),
+        );
     }
     line(&mut body, "check_all(&db);".to_owned());
     if faults {
@@ -111,7 +114,10 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                 let wrapped = if line.contains("check(&db, ") {
                     line.replace("check(&db, ", "survive(&mut db, |db| check(db, ")
                 } else if line.contains("ask_database(&db, ") {
-                    line.replace("ask_database(&db, ", "survive_in_batch(|| ask_database(&db, ")
+                    line.replace(
+                        "ask_database(&db, ",
+                        "survive_in_batch(|| ask_database(&db, ",
+                    )
                 } else {
                     return format!(
                         "{}\n",

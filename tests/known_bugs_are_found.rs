@@ -20,9 +20,9 @@ fn the_quick_known_bugs_of_this_salsa_are_found() {
     let wanted: Vec<BugClass> = [BugClass::LostAccumulated, BugClass::InternedSlotCorrupted]
         .into_iter()
         .filter(|class| {
-            KNOWN_BUGS
-                .iter()
-                .any(|bug| bug.class == *class && bug.fixed_in.is_some() && bug.affects(SALSA_VERSION))
+            KNOWN_BUGS.iter().any(|bug| {
+                bug.class == *class && bug.fixed_in.is_some() && bug.affects(SALSA_VERSION)
+            })
         })
         .collect();
     if wanted.is_empty() {

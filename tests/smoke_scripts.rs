@@ -7,8 +7,8 @@
 // With the canary planted, findings are expected: `tests/canary_is_found.rs` covers that.
 #![cfg(not(feature = "canary"))]
 
-use salsa_fuzz::exec::{self, ExecOptions, Stats, install_panic_hook};
 use salsa_fuzz::corpus::SALSA_VERSION;
+use salsa_fuzz::exec::{self, ExecOptions, Stats, install_panic_hook};
 use salsa_fuzz::fuzz::SeededInputs;
 use salsa_fuzz::known_bugs;
 use salsa_fuzz::script::{EditScript, STEP_KINDS};
@@ -47,7 +47,9 @@ fn two_thousand_generated_scripts_run_clean_and_cover_every_step_kind() {
         total.comparisons += stats.comparisons;
         total.faults_fired += stats.faults_fired;
     }
-    println!("{total:#?}\nfindings explained by known bugs of salsa {SALSA_VERSION}: {known_findings}");
+    println!(
+        "{total:#?}\nfindings explained by known bugs of salsa {SALSA_VERSION}: {known_findings}"
+    );
     for (kind, count) in total.steps_by_kind.iter().enumerate() {
         assert!(*count > 0, "step kind {kind} never ran: {total:#?}");
     }

@@ -68,14 +68,18 @@ impl FaultPoint {
 
     /// The point named `name` ([`FaultPoint::name`]).
     pub fn named(name: &str) -> Option<FaultPoint> {
-        FaultPoint::ALL.into_iter().find(|point| point.name() == name)
+        FaultPoint::ALL
+            .into_iter()
+            .find(|point| point.name() == name)
     }
 
     fn matches(self, kind: &EventKind) -> bool {
         matches!(
             (self, kind),
-            (FaultPoint::CheckCancellation, EventKind::WillCheckCancellation)
-                | (FaultPoint::Execute, EventKind::WillExecute { .. })
+            (
+                FaultPoint::CheckCancellation,
+                EventKind::WillCheckCancellation
+            ) | (FaultPoint::Execute, EventKind::WillExecute { .. })
                 | (FaultPoint::IterateCycle, EventKind::WillIterateCycle { .. })
                 | (FaultPoint::InternValue, EventKind::DidInternValue { .. })
                 | (

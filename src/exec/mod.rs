@@ -168,13 +168,21 @@ enum BatchEnd {
     Injected,
 }
 
-struct BatchReport {
+/// When a batch was spawned: what its report is judged against.
+#[derive(Clone, Copy)]
+struct BatchOrigin {
+    /// The input version its answers must match.
     version: usize,
+    /// The step that spawned it.
     step: usize,
-    /// [`Session::cancels`] when the batch was spawned.
+    /// [`Session::cancels`] at the spawn.
     cancels: u64,
-    /// Faults fired when the batch was spawned.
+    /// Faults fired at the spawn.
     faults: u32,
+}
+
+struct BatchReport {
+    origin: BatchOrigin,
     answers: Vec<(Query, QueryAnswer)>,
     end: BatchEnd,
 }
@@ -466,10 +474,12 @@ impl<'o> Session<'o> {
         let job = BatchJob {
             db: self.db.clone(),
             queries: queries.to_vec(),
-            version: self.version(),
-            step: self.step,
-            cancels: self.cancels,
-            faults: self.db.faults_fired(),
+            origin: BatchOrigin {
+                version: self.version(),
+                step: self.step,
+                cancels: self.cancels,
+                faults: self.db.faults_fired(),
+            },
         };
         match self.pool {
             None => {
@@ -523,30 +533,30 @@ impl<'o> Session<'o> {
             if !self.findings.is_empty() {
                 break;
             }
-            self.compare(report.version, query, answer, true);
+            self.compare(report.origin.version, query, answer, true);
         }
         match report.end {
             BatchEnd::Completed | BatchEnd::Injected => {}
             BatchEnd::Cancelled(cancelled) => {
                 self.stats.background_cancelled += 1;
-                if self.db.faults_fired() != report.faults {
+                if self.db.faults_fired() != report.origin.faults {
                     // Possibly an injected cancellation of a batch run inline on this thread:
                     // follow it as a real pending write would be followed.
                     self.cancelling();
                     self.db.trigger_cancellation();
-                } else if report.cancels == self.cancels
+                } else if report.origin.cancels == self.cancels
                     && !self.fault_in_revision()
                     && self.findings.is_empty()
                 {
                     let step = self.step;
-                    self.step = report.step;
+                    self.step = report.origin.step;
                     self.report_unexpected_background_cancellation(cancelled);
                     self.step = step;
                 }
             }
             BatchEnd::Panicked(panic) if self.findings.is_empty() => {
                 let step = self.step;
-                self.step = report.step;
+                self.step = report.origin.step;
                 self.report_panic(panic);
                 self.step = step;
             }
@@ -670,10 +680,7 @@ impl std::hash::Hasher for Fnv {
 struct BatchJob {
     db: FuzzDatabase,
     queries: Vec<Query>,
-    version: usize,
-    step: usize,
-    cancels: u64,
-    faults: u32,
+    origin: BatchOrigin,
 }
 
 impl BatchJob {
@@ -692,11 +699,9 @@ impl BatchJob {
         let BatchJob {
             db,
             queries,
-            version,
-            step,
-            cancels,
-            faults,
+            origin,
         } = self;
+        let step = origin.step;
         let in_flight = db.background_in_flight();
         let outcomes: Vec<Mutex<Option<Caught<QueryAnswer>>>> =
             queries.iter().map(|_| Mutex::new(None)).collect();
@@ -720,29 +725,22 @@ impl BatchJob {
         for (query, slot) in queries.iter().zip(outcomes) {
             match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
                 Some(Caught::Done(answer)) => answers.push((*query, answer)),
-                Some(Caught::Panicked(report)) => {
-                    if !matches!(end, BatchEnd::Panicked(_)) {
-                        end = BatchEnd::Panicked(report);
-                    }
+                Some(Caught::Panicked(report)) if !matches!(end, BatchEnd::Panicked(_)) => {
+                    end = BatchEnd::Panicked(report);
                 }
-                Some(Caught::Cancelled(cancelled)) => {
-                    if matches!(end, BatchEnd::Completed | BatchEnd::Injected) {
-                        end = BatchEnd::Cancelled(cancelled);
-                    }
+                Some(Caught::Cancelled(cancelled))
+                    if matches!(end, BatchEnd::Completed | BatchEnd::Injected) =>
+                {
+                    end = BatchEnd::Cancelled(cancelled);
                 }
-                Some(Caught::Injected) => {
-                    if matches!(end, BatchEnd::Completed) {
-                        end = BatchEnd::Injected;
-                    }
+                Some(Caught::Injected) if matches!(end, BatchEnd::Completed) => {
+                    end = BatchEnd::Injected;
                 }
-                None => {}
+                _ => {}
             }
         }
         BatchReport {
-            version,
-            step,
-            cancels,
-            faults,
+            origin,
             answers,
             end,
         }
@@ -754,11 +752,9 @@ impl BatchJob {
         let BatchJob {
             db,
             queries,
-            version,
-            step,
-            cancels,
-            faults,
+            origin,
         } = self;
+        let step = origin.step;
         let in_flight = db.background_in_flight();
         let mut answers = Vec::with_capacity(queries.len());
         let outcome = catch(|| {
@@ -777,10 +773,7 @@ impl BatchJob {
             Caught::Injected => BatchEnd::Injected,
         };
         BatchReport {
-            version,
-            step,
-            cancels,
-            faults,
+            origin,
             answers,
             end,
         }
