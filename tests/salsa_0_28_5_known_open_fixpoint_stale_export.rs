@@ -73,3 +73,38 @@ fn known_open_stale_export_after_edit_in_nested_cycles() {
         "salsa fixed it: flip this test"
     );
 }
+
+/// The second shape (`corpus/regressions/0003-…`, found by a 10-minute campaign with fault
+/// injection and parallel batches, seed 7): two cycles overlapping at `pkg` (pkg -> {b, c},
+/// b -> pkg, c -> pkg). `b` is rewritten to define `y` and import nothing; asking `b`, `c`,
+/// `pkg` in that order leaves `c` without `y`, which it gets through `pkg`.
+#[test]
+fn known_open_stale_export_after_edit_in_overlapping_cycles() {
+    let mut db = salsa::DatabaseImpl::new();
+    let pkg = Module::new(&db, vec![], vec!["b".into(), "c".into()], None);
+    let b = Module::new(&db, vec![], vec!["pkg".into()], None);
+    let c = Module::new(&db, vec![], vec!["pkg".into()], None);
+    let registry = Registry::new(
+        &db,
+        vec![("b".into(), b), ("c".into(), c), ("pkg".into(), pkg)],
+    );
+    for module in [pkg, b, c] {
+        module.set_registry(&mut db).to(Some(registry));
+    }
+    for module in [b, c, pkg] {
+        exports(&db, module);
+    }
+    b.set_own(&mut db).to(vec!["y".to_owned()]);
+    b.set_star_imports(&mut db).to(vec![]);
+    let got: Vec<Vec<String>> = [b, c, pkg]
+        .iter()
+        .map(|&module| exports(&db, module).clone())
+        .collect();
+    let y = vec!["y".to_owned()];
+    // What salsa should answer: `vec![y.clone(); 3]`. What 0.28.5 answers:
+    assert_eq!(
+        got,
+        vec![y.clone(), Vec::new(), y],
+        "salsa fixed it: flip this test"
+    );
+}
