@@ -429,35 +429,12 @@ fn reuse_run(
             finding.signature = signature;
         }
     }
-    let log = std::fs::read_to_string(dir.join("libfuzzer.log")).ok();
-    let fuzz = match log {
-        Some(log) if nightly => {
-            let artifacts = dir.join("libfuzzer-artifacts");
-            let artifact = std::fs::read_dir(&artifacts)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|entry| entry.path())
-                .find(|path| path.is_file());
-            let seconds = std::fs::read_to_string(dir.join("libfuzzer.seconds"))
-                .ok()
-                .and_then(|text| text.trim().parse().ok())
-                .unwrap_or_else(|| {
-                    // libFuzzer's own clock: the last "#N ... " line has no time; the final
-                    // stats line does.
-                    log.lines()
-                        .find_map(|line| line.strip_prefix("stat::total_time_s:"))
-                        .and_then(|value| value.trim().parse().ok())
-                        .unwrap_or(0.0)
-                });
-            let signature = match artifact {
-                Some(path) => {
-                    observe(binary, &path)?.or_else(|| Some("crash (did not replay)".to_owned()))
-                }
-                None => None,
-            };
-            Some(FuzzRun { seconds, signature })
-        }
+    // libFuzzer's time to its first crash is what this benchmark wrote next to its log.
+    let seconds = std::fs::read_to_string(dir.join("libfuzzer.seconds"))
+        .ok()
+        .and_then(|text| text.trim().parse().ok());
+    let fuzz = match seconds {
+        Some(seconds) if nightly => Some(fuzz_run(dir, binary, seconds)?),
         _ => None,
     };
     Ok(Some((run, fuzz)))
@@ -649,11 +626,19 @@ fn finish_libfuzzer(
         std::thread::sleep(Duration::from_millis(200));
     }
     let seconds = crash_time(&fuzzer).unwrap_or_else(|| fuzzer.started.elapsed().as_secs_f64());
-    if let Some(dir) = fuzzer.artifacts.parent() {
-        let _ = std::fs::write(dir.join("libfuzzer.seconds"), format!("{seconds:.1}\n"));
-    }
-    let artifact = std::fs::read_dir(&fuzzer.artifacts)
-        .map_err(|error| format!("{}: {error}", fuzzer.artifacts.display()))?
+    let dir = fuzzer
+        .artifacts
+        .parent()
+        .ok_or("the artifacts directory has a parent")?;
+    let _ = std::fs::write(dir.join("libfuzzer.seconds"), format!("{seconds:.1}\n"));
+    fuzz_run(dir, binary, seconds)
+}
+
+/// libFuzzer's result in `dir`: its first crash artifact, if any, replayed by `binary`.
+fn fuzz_run(dir: &Path, binary: &Path, seconds: f64) -> Result<FuzzRun, String> {
+    let artifacts = dir.join("libfuzzer-artifacts");
+    let artifact = std::fs::read_dir(&artifacts)
+        .map_err(|error| format!("{}: {error}", artifacts.display()))?
         .flatten()
         .map(|entry| entry.path())
         .find(|path| path.is_file());
@@ -703,6 +688,29 @@ mod tests {
             .map(|(version, _)| version.as_str())
             .collect();
         assert_eq!(buggy_only, ["0.26.2", "0.27.2", "0.28.1"]);
+    }
+
+    #[test]
+    fn the_campaign_summary_reads_back() {
+        use crate::campaign::{CampaignFinding, Summary};
+        let summary = Summary {
+            findings: vec![CampaignFinding {
+                signature: "Salsa: panic `a \"b\" \\ c\n\u{1}` at x".to_owned(),
+                count: 3,
+                entry: Some(PathBuf::from("/t/f \"1\".sfz")),
+                first_s: 2.5,
+            }],
+            ..Summary::default()
+        };
+        let findings = parse_findings(&summary.to_json());
+        assert_eq!(
+            findings,
+            [RunFinding {
+                signature: summary.findings[0].signature.clone(),
+                first_s: 2.5,
+                entry: summary.findings[0].entry.clone(),
+            }]
+        );
     }
 
     #[test]

@@ -266,8 +266,12 @@ impl Entry {
 
     /// Writes the entry to `path` atomically (a temporary file renamed into place), so a crash
     /// never leaves half an entry and an existing entry is replaced only by a whole one.
+    /// The text is parsed back first: an entry that would not read back (a literal the byte
+    /// encoding cannot hold) is refused, not written.
     pub fn write(&self, path: &Path) -> Result<(), EntryError> {
-        write_atomically(path, self.to_text().as_bytes())
+        let text = self.to_text();
+        Entry::parse(&text)?;
+        write_atomically(path, text.as_bytes())
     }
 }
 
@@ -367,9 +371,31 @@ pub fn entries_under(dir: &Path) -> Result<Vec<PathBuf>, EntryError> {
 
 /// FNV-1a of `bytes`: stable across builds and platforms, for naming files by content.
 pub fn content_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3)
-    })
+    let mut hasher = Fnv::default();
+    std::hash::Hasher::write(&mut hasher, bytes);
+    std::hash::Hasher::finish(&hasher)
+}
+
+/// The FNV-1a hasher behind [`content_hash`], for hashing through `Hash` (the campaign's
+/// feedback features): deterministic, unlike `std`'s randomly keyed hasher.
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.

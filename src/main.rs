@@ -243,7 +243,7 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     })
     .map_err(|error| CliError::Input(format!("the campaign failed: {error}")))?;
     if args.json {
-        println!("{}", summary_json(&summary));
+        println!("{}", summary.to_json());
     } else {
         print_summary(&summary, options);
     }
@@ -294,55 +294,6 @@ fn print_summary(summary: &Summary, options: &CampaignOptions) {
             finding.count, finding.signature
         );
     }
-}
-
-fn summary_json(summary: &Summary) -> String {
-    let findings: Vec<String> = summary
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{{\"signature\":{},\"count\":{},\"first_s\":{:.1},\"entry\":{}}}",
-                json_string(&finding.signature),
-                finding.count,
-                finding.first_s,
-                finding
-                    .entry
-                    .as_ref()
-                    .map_or("null".to_owned(), |path| json_string(
-                        &path.display().to_string()
-                    ))
-            )
-        })
-        .collect();
-    format!(
-        "{{\"elapsed_s\":{:.1},\"jobs\":{},\"runs\":{},\"runs_per_s\":{:.1},\"cancelled\":{},\"checked\":{},\"corpus\":{},\"restarts\":{},\"worker_rss_kib\":[{},{}],\"findings\":[{}]}}",
-        summary.elapsed.as_secs_f64(),
-        summary.jobs,
-        summary.runs,
-        summary.runs as f64 / summary.elapsed.as_secs_f64().max(0.001),
-        summary.cancelled,
-        summary.checked,
-        summary.corpus,
-        summary.restarts,
-        summary.worker_rss_kib.0,
-        summary.worker_rss_kib.1,
-        findings.join(",")
-    )
-}
-
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn parse_worker(args: &[String]) -> Result<WorkerConfig, String> {

@@ -66,6 +66,38 @@ pub struct ScopeAnswers {
     pub resolutions: Arc<Vec<(String, Binding)>>,
 }
 
+/// The kinds of answer, from the most basic to the most derived: the order in which a
+/// difference is reported ([`Answers::first_difference`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AnswerPart {
+    /// Which files exist, and which are library code.
+    Files,
+    /// The scopes: kind, name, parent, range.
+    Scopes,
+    /// A scope's symbol table.
+    Symbols,
+    /// Where a scope's names resolve.
+    Resolutions,
+    /// What `from <module> import *` provides.
+    Exports,
+    /// Diagnostics.
+    Diagnostics,
+}
+
+impl AnswerPart {
+    /// Its name in finding signatures.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnswerPart::Files => "files",
+            AnswerPart::Scopes => "scopes",
+            AnswerPart::Symbols => "symbols",
+            AnswerPart::Resolutions => "resolutions",
+            AnswerPart::Exports => "exports",
+            AnswerPart::Diagnostics => "diagnostics",
+        }
+    }
+}
+
 impl Answers {
     /// Counts of (files, scopes, symbols), for reports.
     pub fn totals(&self) -> (usize, usize, usize) {
@@ -370,42 +402,33 @@ impl Answers {
     /// answer (`files`, `scopes`, `symbols`, `resolutions`, `exports`, `diagnostics`), and a
     /// description in one or two lines, which is what an oracle report and a failing test should
     /// show instead of two full dumps.
-    pub fn first_difference(&self, other: &Answers) -> Option<(&'static str, String)> {
+    pub fn first_difference(&self, other: &Answers) -> Option<(AnswerPart, String)> {
         let paths = |answers: &Answers| -> Vec<String> {
             answers.files.iter().map(|file| file.path.clone()).collect()
         };
         if paths(self) != paths(other) {
             return Some((
-                "files",
+                AnswerPart::Files,
                 format!("files differ: {:?} vs {:?}", paths(self), paths(other)),
             ));
         }
         // The most basic kind of difference anywhere in the project comes first: diagnostics
         // are computed from exports and resolutions, so a stale export in one file that shows
         // as a wrong diagnostic in an earlier file is reported as the export it is.
-        const ORDER: [&str; 6] = [
-            "files",
-            "scopes",
-            "symbols",
-            "resolutions",
-            "exports",
-            "diagnostics",
-        ];
-        let rank = |part: &str| ORDER.iter().position(|known| *known == part).unwrap_or(0);
         self.files
             .iter()
             .zip(&other.files)
             .filter_map(|(left, right)| left.first_difference(right))
-            .min_by_key(|(part, _)| rank(part))
+            .min_by_key(|(part, _)| *part)
     }
 }
 
 impl FileAnswers {
-    fn first_difference(&self, other: &FileAnswers) -> Option<(&'static str, String)> {
+    fn first_difference(&self, other: &FileAnswers) -> Option<(AnswerPart, String)> {
         let path = &self.path;
         if self.is_library != other.is_library {
             return Some((
-                "files",
+                AnswerPart::Files,
                 format!(
                     "{path}: is_library {} vs {}",
                     self.is_library, other.is_library
@@ -414,7 +437,7 @@ impl FileAnswers {
         }
         if self.scopes.len() != other.scopes.len() {
             return Some((
-                "scopes",
+                AnswerPart::Scopes,
                 format!(
                     "{path}: {} scopes vs {}",
                     self.scopes.len(),
@@ -427,11 +450,11 @@ impl FileAnswers {
                 let part = if (left.kind, &left.name, left.parent, left.range)
                     != (right.kind, &right.name, right.parent, right.range)
                 {
-                    "scopes"
+                    AnswerPart::Scopes
                 } else if left.symbols != right.symbols {
-                    "symbols"
+                    AnswerPart::Symbols
                 } else {
-                    "resolutions"
+                    AnswerPart::Resolutions
                 };
                 return Some((
                     part,
@@ -447,7 +470,7 @@ impl FileAnswers {
         }
         if self.exports != other.exports {
             return Some((
-                "exports",
+                AnswerPart::Exports,
                 format!("{path}: exports {:?} vs {:?}", self.exports, other.exports),
             ));
         }
@@ -459,7 +482,7 @@ impl FileAnswers {
                     .collect()
             };
             return Some((
-                "diagnostics",
+                AnswerPart::Diagnostics,
                 format!(
                     "{path}: diagnostics differ; only left: {:?}; only right: {:?}",
                     only(&self.diagnostics, &other.diagnostics),

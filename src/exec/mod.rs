@@ -264,7 +264,7 @@ impl<'o> Session<'o> {
                 };
                 // `IngredientIndex` exposes no number; hash it (FNV-1a, stable in a process).
                 let ingredient = key.map_or(u64::MAX, |key| {
-                    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+                    let mut hasher = crate::corpus::Fnv::default();
                     std::hash::Hash::hash(&key.ingredient_index(), &mut hasher);
                     std::hash::Hasher::finish(&hasher)
                 });
@@ -443,30 +443,22 @@ impl<'o> Session<'o> {
         if !self.findings.is_empty() {
             return;
         }
-        let report = PanicReport {
-            message: format!("unexpected cancellation on the main thread: {cancelled}"),
-            location: String::new(),
-            thread: "main".to_owned(),
-            query_stack: String::new(),
-            salsa_frames: Vec::new(),
-            backtrace: String::new(),
-        };
+        let report = PanicReport::synthetic(
+            format!("unexpected cancellation on the main thread: {cancelled}"),
+            "main".to_owned(),
+        );
         self.report(Culprit::Salsa, FindingKind::Panic(report));
     }
 
     /// A background batch ended in `Cancelled` though no step cancelled anything since it was
     /// spawned and no fault fired in this revision.
     fn report_unexpected_background_cancellation(&mut self, cancelled: salsa::Cancelled) {
-        let report = PanicReport {
-            message: format!(
+        let report = PanicReport::synthetic(
+            format!(
                 "unexpected cancellation of a background batch (nothing cancelled it): {cancelled}"
             ),
-            location: String::new(),
-            thread: "background".to_owned(),
-            query_stack: String::new(),
-            salsa_frames: Vec::new(),
-            backtrace: String::new(),
-        };
+            "background".to_owned(),
+        );
         self.report(Culprit::Salsa, FindingKind::Panic(report));
     }
 
@@ -483,22 +475,24 @@ impl<'o> Session<'o> {
         };
         match self.pool {
             None => {
-                // Inline: nothing else runs, so an injected cancellation may fire here.
+                // Inline: nothing else runs, so an injected cancellation may fire here; it is
+                // followed as a real pending write would be.
                 self.db.set_main_alone(true);
-                let report = job.run();
+                let report = job.run(false);
                 self.db.set_main_alone(false);
+                if matches!(report.end, BatchEnd::Cancelled(_))
+                    && self.db.faults_fired() != report.origin.faults
+                {
+                    self.cancelling();
+                    self.db.trigger_cancellation();
+                }
                 self.receive(report);
             }
             Some(pool) => {
                 let sender = self.reports.0.clone();
                 self.pending += 1;
                 pool.spawn(move || {
-                    let report = if job.is_parallel() {
-                        job.run_parallel()
-                    } else {
-                        job.run()
-                    };
-                    let _ = sender.send(report);
+                    let _ = sender.send(job.run(true));
                 });
             }
         }
@@ -539,28 +533,15 @@ impl<'o> Session<'o> {
             BatchEnd::Completed | BatchEnd::Injected => {}
             BatchEnd::Cancelled(cancelled) => {
                 self.stats.background_cancelled += 1;
-                if self.db.faults_fired() != report.origin.faults {
-                    // Possibly an injected cancellation of a batch run inline on this thread:
-                    // follow it as a real pending write would be followed.
-                    self.cancelling();
-                    self.db.trigger_cancellation();
-                } else if report.origin.cancels == self.cancels
-                    && !self.fault_in_revision()
-                    && self.findings.is_empty()
-                {
-                    let step = self.step;
-                    self.step = report.origin.step;
-                    self.report_unexpected_background_cancellation(cancelled);
-                    self.step = step;
+                if report.origin.cancels == self.cancels && !self.fault_in_revision() {
+                    self.at_step(report.origin.step, |session| {
+                        session.report_unexpected_background_cancellation(cancelled);
+                    });
                 }
             }
-            BatchEnd::Panicked(panic) if self.findings.is_empty() => {
-                let step = self.step;
-                self.step = report.origin.step;
-                self.report_panic(panic);
-                self.step = step;
+            BatchEnd::Panicked(panic) => {
+                self.at_step(report.origin.step, |session| session.report_panic(panic));
             }
-            BatchEnd::Panicked(_) => {}
         }
     }
 
@@ -650,6 +631,13 @@ impl<'o> Session<'o> {
         self.report(culprit, FindingKind::Panic(report));
     }
 
+    /// Runs `report` with findings attributed to `step` (the step that spawned a batch).
+    fn at_step(&mut self, step: usize, report: impl FnOnce(&mut Self)) {
+        let current = std::mem::replace(&mut self.step, step);
+        report(self);
+        self.step = current;
+    }
+
     fn report(&mut self, culprit: Culprit, kind: FindingKind) {
         if self.findings.is_empty() {
             self.findings.push(Finding {
@@ -657,21 +645,6 @@ impl<'o> Session<'o> {
                 culprit,
                 kind,
             });
-        }
-    }
-}
-
-/// FNV-1a: a deterministic hasher for feedback features.
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
         }
     }
 }
@@ -684,100 +657,100 @@ struct BatchJob {
 }
 
 impl BatchJob {
-    /// A batch that starts with `check_file` is a workspace-diagnostics request: like ty's
-    /// `check`, it asks its queries in parallel, one clone per task, so several threads enter
-    /// the same import cycles at once (salsa's cross-thread cycle handling, salsa#1263's
-    /// ground). Only on a pool; inline, a batch is always sequential.
-    fn is_parallel(&self) -> bool {
-        self.queries.len() > 1 && matches!(self.queries[0], Query::Diagnostics(_))
-    }
-
-    /// Runs every query as its own task on the pool, each on its own clone; all clones are
-    /// dropped before the report is returned. The batch ends as its worst task: a panic, else
-    /// a cancellation, else an injected fault.
-    fn run_parallel(self) -> BatchReport {
+    /// Runs the queries on the batch's clone; the clone (and every clone made from it) is
+    /// dropped before the report is returned, so a waiting write can proceed. A batch that
+    /// starts with `check_file` and runs on a pool is a workspace-diagnostics request: like
+    /// ty's `check`, it asks its queries in parallel, one clone per task, so several threads
+    /// enter the same import cycles at once (salsa's cross-thread cycle handling, salsa#1263's
+    /// ground). Inline, a batch is always sequential.
+    fn run(self, on_pool: bool) -> BatchReport {
         let BatchJob {
             db,
             queries,
             origin,
         } = self;
-        let step = origin.step;
         let in_flight = db.background_in_flight();
-        let outcomes: Vec<Mutex<Option<Caught<QueryAnswer>>>> =
-            queries.iter().map(|_| Mutex::new(None)).collect();
-        // Handles are not `Sync`: each task gets its clone by value.
-        let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
-        rayon::scope(|scope| {
-            for ((query, slot), db) in queries.iter().zip(&outcomes).zip(clones) {
-                scope.spawn(move |_| {
-                    watchdog::note_activity(step, query.name());
-                    let caught = catch(|| ask_database(&db, *query));
-                    watchdog::clear_activity();
-                    drop(db);
-                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(caught);
-                });
-            }
-        });
-        drop(db);
-        drop(in_flight);
-        let mut answers = Vec::with_capacity(queries.len());
-        let mut end = BatchEnd::Completed;
-        for (query, slot) in queries.iter().zip(outcomes) {
-            match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
-                Some(Caught::Done(answer)) => answers.push((*query, answer)),
-                Some(Caught::Panicked(report)) if !matches!(end, BatchEnd::Panicked(_)) => {
-                    end = BatchEnd::Panicked(report);
-                }
-                Some(Caught::Cancelled(cancelled))
-                    if matches!(end, BatchEnd::Completed | BatchEnd::Injected) =>
-                {
-                    end = BatchEnd::Cancelled(cancelled);
-                }
-                Some(Caught::Injected) if matches!(end, BatchEnd::Completed) => {
-                    end = BatchEnd::Injected;
-                }
-                _ => {}
-            }
-        }
-        BatchReport {
-            origin,
-            answers,
-            end,
-        }
-    }
-
-    /// Runs the queries until one is cancelled or panics; the clone is dropped before the
-    /// report is returned, so a waiting write can proceed.
-    fn run(self) -> BatchReport {
-        let BatchJob {
-            db,
-            queries,
-            origin,
-        } = self;
-        let step = origin.step;
-        let in_flight = db.background_in_flight();
-        let mut answers = Vec::with_capacity(queries.len());
-        let outcome = catch(|| {
-            for &query in &queries {
-                watchdog::note_activity(step, query.name());
-                answers.push((query, ask_database(&db, query)));
-            }
-        });
-        watchdog::clear_activity();
-        drop(db);
-        drop(in_flight);
-        let end = match outcome {
-            Caught::Done(()) => BatchEnd::Completed,
-            Caught::Cancelled(cancelled) => BatchEnd::Cancelled(cancelled),
-            Caught::Panicked(report) => BatchEnd::Panicked(report),
-            Caught::Injected => BatchEnd::Injected,
+        let parallel = on_pool && queries.len() > 1 && matches!(queries[0], Query::Diagnostics(_));
+        let (answers, end) = if parallel {
+            ask_in_parallel(&db, &queries, origin.step)
+        } else {
+            ask_in_order(&db, &queries, origin.step)
         };
+        drop(db);
+        drop(in_flight);
         BatchReport {
             origin,
             answers,
             end,
         }
     }
+}
+
+/// Asks the queries one after the other until one is cancelled or panics.
+fn ask_in_order(
+    db: &FuzzDatabase,
+    queries: &[Query],
+    step: usize,
+) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
+    let mut answers = Vec::with_capacity(queries.len());
+    let outcome = catch(|| {
+        for &query in queries {
+            watchdog::note_activity(step, query.name());
+            answers.push((query, ask_database(db, query)));
+        }
+    });
+    watchdog::clear_activity();
+    let end = match outcome {
+        Caught::Done(()) => BatchEnd::Completed,
+        Caught::Cancelled(cancelled) => BatchEnd::Cancelled(cancelled),
+        Caught::Panicked(report) => BatchEnd::Panicked(report),
+        Caught::Injected => BatchEnd::Injected,
+    };
+    (answers, end)
+}
+
+/// Asks every query as its own task on the current pool, each on its own clone. The batch
+/// ends as its worst task: a panic, else a cancellation, else an injected fault.
+fn ask_in_parallel(
+    db: &FuzzDatabase,
+    queries: &[Query],
+    step: usize,
+) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
+    let outcomes: Vec<Mutex<Option<Caught<QueryAnswer>>>> =
+        queries.iter().map(|_| Mutex::new(None)).collect();
+    // Handles are not `Sync`: each task gets its clone by value.
+    let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
+    rayon::scope(|scope| {
+        for ((query, slot), db) in queries.iter().zip(&outcomes).zip(clones) {
+            scope.spawn(move |_| {
+                watchdog::note_activity(step, query.name());
+                let caught = catch(|| ask_database(&db, *query));
+                watchdog::clear_activity();
+                drop(db);
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(caught);
+            });
+        }
+    });
+    let mut answers = Vec::with_capacity(queries.len());
+    let mut end = BatchEnd::Completed;
+    for (query, slot) in queries.iter().zip(outcomes) {
+        match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            Some(Caught::Done(answer)) => answers.push((*query, answer)),
+            Some(Caught::Panicked(report)) if !matches!(end, BatchEnd::Panicked(_)) => {
+                end = BatchEnd::Panicked(report);
+            }
+            Some(Caught::Cancelled(cancelled))
+                if matches!(end, BatchEnd::Completed | BatchEnd::Injected) =>
+            {
+                end = BatchEnd::Cancelled(cancelled);
+            }
+            Some(Caught::Injected) if matches!(end, BatchEnd::Completed) => {
+                end = BatchEnd::Injected;
+            }
+            _ => {}
+        }
+    }
+    (answers, end)
 }
 
 /// A database built from scratch with a snapshot's inputs (removed files created and removed),

@@ -46,7 +46,6 @@ pub fn install_panic_hook() {
                 thread: thread_name(),
                 query_stack,
                 salsa_frames: salsa_frames(&backtrace),
-                backtrace,
             };
             LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
         }));
@@ -76,13 +75,8 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Caught<T> {
             Err(payload) => Caught::Panicked(
                 LAST_PANIC
                     .with(|last| last.borrow_mut().take())
-                    .unwrap_or_else(|| PanicReport {
-                        message: payload_message(payload.as_ref()),
-                        location: String::new(),
-                        thread: thread_name(),
-                        query_stack: String::new(),
-                        salsa_frames: Vec::new(),
-                        backtrace: String::new(),
+                    .unwrap_or_else(|| {
+                        PanicReport::synthetic(payload_message(payload.as_ref()), thread_name())
                     }),
             ),
         },

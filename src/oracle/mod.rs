@@ -41,8 +41,20 @@ pub struct PanicReport {
     pub query_stack: String,
     /// The first frames of the native backtrace that belong to salsa.
     pub salsa_frames: Vec<String>,
-    /// The whole native backtrace (empty when the hook was not installed).
-    pub backtrace: String,
+}
+
+impl PanicReport {
+    /// A report of something that did not panic but is reported like a panic (an unexpected
+    /// cancellation), or of a panic the hook did not see: a message and a thread, nothing else.
+    pub fn synthetic(message: String, thread: String) -> PanicReport {
+        PanicReport {
+            message,
+            location: String::new(),
+            thread,
+            query_stack: String::new(),
+            salsa_frames: Vec::new(),
+        }
+    }
 }
 
 /// What went wrong.
@@ -66,7 +78,7 @@ pub enum FindingKind {
         /// Which kind of answer differs first: `files`, `scopes`, `symbols`, `resolutions`,
         /// `exports` or `diagnostics` (part of the signature: a lost diagnostic and a stale
         /// export are different bugs).
-        part: &'static str,
+        part: crate::model::AnswerPart,
         /// The first difference, described.
         difference: String,
     },
@@ -122,7 +134,7 @@ impl Finding {
                 format!("{side} answer of {} differs from the model", query.name())
             }
             FindingKind::AnswersDiffer { part, .. } => {
-                format!("project answers differ from the model ({part})")
+                format!("project answers differ from the model ({})", part.name())
             }
             FindingKind::Hang(_) => "hang".to_owned(),
         };
