@@ -9,6 +9,8 @@
 //! - [`script`]: the edit script, decoded from fuzzer bytes;
 //! - [`exec`]: running a script, with background batches on cloned handles;
 //! - [`oracle`]: deciding whether an outcome is a bug, and whose.
+//!
+//! [`util`] holds the few helpers (content hash, atomic writes, dates) that know none of these.
 #![deny(missing_docs)]
 
 pub mod benchmark;
@@ -25,3 +27,4 @@ pub mod oracle;
 pub mod reproducer;
 pub mod script;
 pub mod semantic;
+pub mod util;

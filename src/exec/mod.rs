@@ -264,7 +264,7 @@ impl<'o> Session<'o> {
                 };
                 // `IngredientIndex` exposes no number; hash it (FNV-1a, stable in a process).
                 let ingredient = key.map_or(u64::MAX, |key| {
-                    let mut hasher = crate::corpus::Fnv::default();
+                    let mut hasher = crate::util::Fnv::default();
                     std::hash::Hash::hash(&key.ingredient_index(), &mut hasher);
                     std::hash::Hasher::finish(&hasher)
                 });

@@ -5,6 +5,7 @@
 //! whose file is missing. Decoding never fails: short input just gives a short script.
 
 mod codec;
+pub mod syntax;
 mod text;
 
 use arbitrary::{Arbitrary, Unstructured};
