@@ -6,8 +6,9 @@
 //! pin, or a version that `salsa-fuzz salsa` wrote into a generated manifest) or
 //! `salsa = { path = "…" }` (a local checkout, whose own manifest gives the version).
 //!
-//! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` and the environment variable
-//! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`).
+//! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` and the environment variables
+//! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`) and
+//! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`).
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,9 @@ fn main() {
         }
     };
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA={described}");
+    let parser = parser_version(&text)
+        .unwrap_or_else(|| panic!("no `ruff_python_parser = …` line in {}", manifest.display()));
+    println!("cargo::rustc-env=SALSA_FUZZ_PARSER={parser}");
     println!("cargo::rustc-cfg=salsa_api=\"{}\"", api_level(&version));
 }
 
@@ -63,6 +67,20 @@ fn salsa_dependency(manifest: &str) -> Option<SalsaDependency> {
     }
     let version = value.trim_matches('"').trim_start_matches('=');
     Some(SalsaDependency::Version(version.to_owned()))
+}
+
+/// The version of the `ruff_python_parser = "=X.Y.Z"` line.
+fn parser_version(manifest: &str) -> Option<String> {
+    let line = manifest.lines().map(str::trim).find(|line| {
+        line.starts_with("ruff_python_parser ") || line.starts_with("ruff_python_parser=")
+    })?;
+    let value = line.split_once('=')?.1.trim();
+    let value = if value.starts_with('{') {
+        quoted_after(value, "version")?
+    } else {
+        value.trim_matches('"').to_owned()
+    };
+    Some(value.trim_start_matches('=').to_owned())
 }
 
 /// The quoted string after `key =` in an inline table.

@@ -83,6 +83,39 @@ fn releases(bugs: &[&KnownBug]) -> Vec<(String, bool)> {
     versions
 }
 
+/// Runs the benchmark and returns the report, stamped with the date and how it was made;
+/// writes it to `report` too when given.
+pub fn run_and_report(
+    options: &BenchOptions,
+    report: Option<&Path>,
+    log: &mut dyn FnMut(&str),
+) -> Result<String, String> {
+    let started = Instant::now();
+    let table = run(options, log)?;
+    let stamp = if options.reuse {
+        format!(
+            "Judged {} from the runs kept in {} (salsa-fuzz known-bugs --reuse), {} s.\n\n",
+            crate::util::today(),
+            options.out.display(),
+            started.elapsed().as_secs()
+        )
+    } else {
+        format!(
+            "Measured {} (salsa-fuzz known-bugs --time {}s --seed {}), {} s in all.\n\n",
+            crate::util::today(),
+            options.time.as_secs(),
+            options.seed,
+            started.elapsed().as_secs()
+        )
+    };
+    let text = format!("{stamp}{table}");
+    if let Some(path) = report {
+        crate::util::write_atomically(path, text.as_bytes())
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+    }
+    Ok(text)
+}
+
 /// Runs the benchmark and returns the report (a Markdown table and the findings of each run).
 pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, String> {
     let root = matrix::checkout_root()?;
@@ -441,71 +474,29 @@ fn reuse_run(
 }
 
 fn summary_run(version: &str, json: &str) -> Run {
-    let number = |key: &str| -> f64 {
-        json.split(&format!("\"{key}\":"))
-            .nth(1)
-            .and_then(|rest| rest.split([',', '}']).next()?.parse().ok())
-            .unwrap_or(0.0)
-    };
+    let summary = crate::campaign::Summary::from_json(json.trim()).unwrap_or_default();
     Run {
         version: version.to_owned(),
-        elapsed_s: number("elapsed_s"),
-        runs: number("runs") as u64,
-        findings: parse_findings(json),
+        elapsed_s: summary.elapsed_s,
+        runs: summary.runs,
+        findings: findings_of(&summary),
     }
 }
 
-/// The findings of a campaign's `--json` summary.
-pub fn parse_findings(json: &str) -> Vec<RunFinding> {
-    let mut findings = Vec::new();
-    let mut rest = json;
-    while let Some(start) = rest.find("{\"signature\":") {
-        rest = &rest[start + "{\"signature\":".len()..];
-        let Some((signature, after)) = json_string(rest) else {
-            break;
-        };
-        rest = after;
-        let first_s = rest
-            .split("\"first_s\":")
-            .nth(1)
-            .and_then(|value| value.split(',').next()?.parse().ok())
-            .unwrap_or(0.0);
-        let entry = rest
-            .find("\"entry\":")
-            .map(|index| &rest[index + "\"entry\":".len()..])
-            .and_then(|value| json_string(value).map(|(path, _)| PathBuf::from(path)));
-        findings.push(RunFinding {
-            signature,
-            first_s,
-            entry,
-        });
-    }
-    findings
-}
-
-/// A JSON string at the start of `text`, unescaped, and what follows it.
-fn json_string(text: &str) -> Option<(String, &str)> {
-    let text = text.strip_prefix('"')?;
-    let mut out = String::new();
-    let mut chars = text.char_indices();
-    while let Some((index, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, &text[index + 1..])),
-            '\\' => match chars.next()?.1 {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'u' => {
-                    let code: String = (0..4)
-                        .filter_map(|_| chars.next().map(|(_, c)| c))
-                        .collect();
-                    out.push(char::from_u32(u32::from_str_radix(&code, 16).ok()?)?);
-                }
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
-    }
-    None
+/// The findings of a campaign's summary, as the benchmark judges them.
+pub fn findings_of(summary: &crate::campaign::Summary) -> Vec<RunFinding> {
+    summary
+        .findings
+        .iter()
+        .map(|finding| RunFinding {
+            signature: finding.signature.clone(),
+            first_s: finding.first_s,
+            entry: finding
+                .entry
+                .clone()
+                .or_else(|| finding.unminimized.clone()),
+        })
+        .collect()
 }
 
 /// What `binary repro ENTRY --any` observes (`None`: nothing); a replay that kills the
@@ -691,32 +682,9 @@ mod tests {
     }
 
     #[test]
-    fn the_campaign_summary_reads_back() {
-        use crate::campaign::{CampaignFinding, Summary};
-        let summary = Summary {
-            findings: vec![CampaignFinding {
-                signature: "Salsa: panic `a \"b\" \\ c\n\u{1}` at x".to_owned(),
-                count: 3,
-                entry: Some(PathBuf::from("/t/f \"1\".sfz")),
-                first_s: 2.5,
-            }],
-            ..Summary::default()
-        };
-        let findings = parse_findings(&summary.to_json());
-        assert_eq!(
-            findings,
-            [RunFinding {
-                signature: summary.findings[0].signature.clone(),
-                first_s: 2.5,
-                entry: summary.findings[0].entry.clone(),
-            }]
-        );
-    }
-
-    #[test]
     fn campaign_summaries_parse() {
         let json = r#"{"elapsed_s":3.1,"findings":[{"signature":"Salsa: panic `a \"b\"` at x","count":2,"first_s":1.5,"entry":"/t/f.sfz"},{"signature":"Crash: worker died: SIGABRT","count":1,"first_s":2.0,"entry":null}]}"#;
-        let findings = parse_findings(json);
+        let findings = summary_run("0.28.5", json).findings;
         assert_eq!(findings.len(), 2);
         assert_eq!(findings[0].signature, "Salsa: panic `a \"b\"` at x");
         assert_eq!(findings[0].first_s, 1.5);

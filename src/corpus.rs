@@ -29,13 +29,14 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::script::syntax::script_to_text;
+use crate::util::{today, write_atomically};
+
 use crate::script::EditScript;
 use crate::script::syntax::{SyntaxError, check_encodable, parse_script};
 
 // Kept so that callers of the old paths compile until they move to `util` and
 // `script::syntax` (the CLI and the campaign; issue 12).
-pub use crate::script::syntax::{query_to_text, script_to_text};
-pub use crate::util::{Fnv, content_hash, today, write_atomically};
 
 /// The format this build writes, and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -44,7 +45,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const SALSA_VERSION: &str = crate::db::compat::SALSA;
 
 /// The parser version the suite is built against (from `Cargo.toml`).
-pub const PARSER_VERSION: &str = "0.0.10";
+pub const PARSER_VERSION: &str = env!("SALSA_FUZZ_PARSER");
 
 /// What an entry is, and so what replaying it must show.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

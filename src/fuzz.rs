@@ -118,3 +118,75 @@ impl SeededInputs {
         }
     }
 }
+
+/// What [`export_corpus`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Exported {
+    /// Inputs written.
+    pub inputs: usize,
+    /// Entries read.
+    pub entries: usize,
+    /// Files that are not valid entries, each with why: skipped, as `corpus check` does.
+    pub skipped: Vec<String>,
+}
+
+/// Writes each entry under `dir` as input bytes for fuzz target `target` into `out`: the
+/// script's bytes for the edit-script targets, each distinct initial file text for
+/// `scopes_differential`. Every entry is read before anything is written; `known-open` and
+/// untriaged entries are left out (a seed must not crash), corrupt ones are skipped and
+/// listed. Files are named after the entry's path under `dir`.
+pub fn export_corpus(
+    dir: &std::path::Path,
+    out: &std::path::Path,
+    target: Target,
+) -> Result<Exported, String> {
+    use crate::corpus::{self, Entry, Status};
+    let paths = corpus::entries_under(dir).map_err(|error| error.to_string())?;
+    if paths.is_empty() {
+        return Err(format!(
+            "{}: no corpus entries (`.sfz` files) here",
+            dir.display()
+        ));
+    }
+    let mut exported = Exported {
+        entries: paths.len(),
+        ..Exported::default()
+    };
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for path in &paths {
+        let entry = match Entry::read(path) {
+            Ok(entry) => entry,
+            Err(error) => {
+                exported
+                    .skipped
+                    .push(format!("{}: {error}", path.display()));
+                continue;
+            }
+        };
+        if matches!(entry.status, Status::KnownOpen | Status::New) {
+            continue;
+        }
+        let relative = path.strip_prefix(dir).unwrap_or(path).with_extension("");
+        let stem = relative.to_string_lossy().replace(['/', '\\'], "-");
+        if target == Target::ScopesDifferential {
+            let mut texts: Vec<String> = entry
+                .script
+                .initial
+                .iter()
+                .map(|(_, text)| text.render())
+                .collect();
+            texts.sort();
+            texts.dedup();
+            for (index, text) in texts.into_iter().enumerate() {
+                inputs.push((format!("{stem}-{index}"), text.into_bytes()));
+            }
+        } else {
+            inputs.push((stem, entry.script.to_bytes()));
+        }
+    }
+    for (name, bytes) in &inputs {
+        crate::util::write_atomically(&out.join(name), bytes).map_err(|error| error.to_string())?;
+    }
+    exported.inputs = inputs.len();
+    Ok(exported)
+}

@@ -13,6 +13,7 @@
 //! [`util`] holds the few helpers (content hash, atomic writes, dates) that know none of these.
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod benchmark;
 pub mod campaign;
 pub mod corpus;
@@ -27,4 +28,5 @@ pub mod oracle;
 pub mod reproducer;
 pub mod script;
 pub mod semantic;
+pub mod triage;
 pub mod util;

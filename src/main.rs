@@ -1,193 +1,247 @@
-//! The `salsa-fuzz` command line: a thin layer over the library.
+//! The `salsa-fuzz` command line: parsing (clap) and dispatch to the library, nothing else.
 //!
-//! - `salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [--corpus DIR] [--max-threads T]
-//!   [--sequential] [--json]`: a fuzzing campaign of `--jobs` worker processes (see
-//!   `salsa_fuzz::campaign`); exit 0 without findings, 1 with, 2 on usage or I/O errors.
-//! - `salsa-fuzz bench [--seconds N]`: runs/s and peak memory per mode, one line each.
-//! - `salsa-fuzz repro FILE`: print the script of an entry or libFuzzer artifact, run it, print
-//!   the signature; exit 1 if it reproduces, 0 if not.
-//! - `salsa-fuzz minimize FILE [-o DIR]`: write the minimized entry (default `corpus/findings`).
-//! - `salsa-fuzz fmt FILE [--rust]`: print the script, or a Rust `#[test]` replaying it.
-//! - `salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH]`: replay every entry (default
-//!   `corpus`), print a table; with `--salsa`, first build the suite against that salsa.
-//! - `salsa-fuzz known-bugs [--time 600s]`: the known-bug benchmark (`salsa_fuzz::benchmark`).
-//! - `salsa-fuzz salsa VERSION|PATH CARGO-ARGS...`: run any cargo command (tests, `run`, `cargo
-//!   fuzz`) against another salsa; see `salsa_fuzz::matrix`.
-//! - `salsa-fuzz corpus export DIR OUT [--target T]`: write every entry as the bytes fuzz
-//!   target `T` reads (default `edit_script`), to seed libFuzzer.
-//!
-//! Usage errors and missing or corrupt files print one line and exit 2; nothing is written.
+//! Usage errors are one line on stderr and exit status 2; so are missing or corrupt files and
+//! I/O errors, and nothing is written. `salsa-fuzz --help` and `salsa-fuzz CMD --help` describe
+//! every command and flag.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
+use salsa_fuzz::bench::{self, Mode};
 use salsa_fuzz::benchmark::{self, BenchOptions};
-use salsa_fuzz::campaign::{self, CampaignOptions, Summary, worker::WorkerConfig};
-use salsa_fuzz::corpus::{self, Entry, Status};
-use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
-use salsa_fuzz::fuzz::{SeededInputs, Target};
-use salsa_fuzz::matrix;
-use salsa_fuzz::minimize::{self, MinimizeOptions};
-use salsa_fuzz::script::EditScript;
+use salsa_fuzz::campaign::{self, CampaignOptions, worker::WorkerConfig};
+use salsa_fuzz::fuzz::Target;
+use salsa_fuzz::triage::{self, MinimizeOutcome};
+use salsa_fuzz::{known_bugs, matrix};
 
-const USAGE: &str = "usage: salsa-fuzz run [--time 60s] [--jobs N] [--seed S] [--corpus DIR] \
-                     [--max-threads T] [--findings DIR] [--seeds DIR]... [--sequential] [--until-known-bugs] [--json]\n       salsa-fuzz repro FILE [--any]\n       salsa-fuzz minimize FILE \
-                     [-o DIR]\n       salsa-fuzz fmt FILE [--rust]\n       salsa-fuzz corpus check [DIR] [--salsa VERSION|PATH] | corpus export DIR OUT [--target T]\n       \
-                     salsa-fuzz bench [--seconds N]\n       \
-                     salsa-fuzz known-bugs [--time 600s] [--seed S] [--bug ID]... [--no-libfuzzer] [--out DIR] [--reuse] [--report FILE]\n       \
-                     salsa-fuzz salsa VERSION|PATH CARGO-ARGS... (e.g. `salsa 0.27.0 test`)";
+/// A callgrind profile of `bench-mode sequential+oracle` spent 32% of its instructions in
+/// glibc's malloc and free (a fresh database per script allocates and frees a lot).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// What went wrong, and so what to print: a usage error shows the usage; a bad input file is
-/// one line naming it.
-enum CliError {
-    Usage(String),
-    Input(String),
+/// A fuzzing suite for salsa: edit scripts against a ty-shaped database, every answer checked
+/// against a from-scratch model.
+#[derive(Debug, Parser)]
+#[command(name = "salsa-fuzz", version, propagate_version = true)]
+#[command(
+    after_help = "Examples:\n  salsa-fuzz run --time 60s\n  salsa-fuzz repro corpus/regressions/0002-fixpoint-star-import-cycle-stale-export-after-edit.sfz\n  salsa-fuzz salsa 0.27.0 test"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("run") => parse_run(&args[1..]).map_err(CliError::Usage).and_then(run),
-        Some("worker") => parse_worker(&args[1..])
-            .map_err(CliError::Usage)
-            .and_then(|config| {
-                campaign::worker::run_worker(&config)
-                    .map(|()| ExitCode::SUCCESS)
-                    .map_err(|error| CliError::Input(format!("worker {}: {error}", config.index)))
-            }),
-        Some("bench") => parse_bench(&args[1..]).map(bench).map_err(CliError::Usage),
-        Some("bench-mode") => parse_bench_mode(&args[1..])
-            .map(bench_mode)
-            .map_err(CliError::Usage),
-        Some("repro") => match args.get(1..).unwrap_or_default() {
-            [path, any] if any == "--any" => repro_any(Path::new(path)),
-            rest => one_file(rest, "repro")
-                .map_err(CliError::Usage)
-                .and_then(|path| repro(&path)),
-        },
-        Some("minimize") => parse_minimize(&args[1..])
-            .map_err(CliError::Usage)
-            .and_then(|(path, out)| minimize(&path, &out)),
-        Some("fmt") => parse_fmt(&args[1..])
-            .map_err(CliError::Usage)
-            .and_then(|(path, rust)| fmt(&path, rust)),
-        Some("salsa") => salsa_command(&args[1..]),
-        Some("known-bugs") => parse_known_bugs(&args[1..])
-            .map_err(CliError::Usage)
-            .and_then(known_bugs_benchmark),
-        Some("corpus") => match args.get(1..).unwrap_or_default() {
-            [check, rest @ ..] if check == "check" && rest.iter().any(|arg| arg == "--salsa") => {
-                corpus_check_against(rest)
-            }
-            [check] if check == "check" => corpus_check(Path::new("corpus")),
-            [check, dir] if check == "check" => corpus_check(Path::new(dir)),
-            [export, dir, out] if export == "export" => {
-                corpus_export(Path::new(dir), Path::new(out), "edit_script")
-            }
-            [export, dir, out, flag, target] if export == "export" && flag == "--target" => {
-                corpus_export(Path::new(dir), Path::new(out), target)
-            }
-            _ => Err(CliError::Usage(
-                "`corpus` takes `check [DIR] [--salsa VERSION|PATH]` or `export DIR OUT [--target T]`".to_owned(),
-            )),
-        },
-        Some("--help" | "-h" | "help") => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(other) => Err(CliError::Usage(format!("unknown command `{other}`"))),
-        None => Err(CliError::Usage("no command given".to_owned())),
-    };
-    result.unwrap_or_else(|error| {
-        match error {
-            CliError::Usage(message) => eprintln!("salsa-fuzz: {message}\n{USAGE}"),
-            CliError::Input(message) => eprintln!("salsa-fuzz: {message}"),
-        }
-        ExitCode::from(2)
-    })
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a fuzzing campaign of worker processes (stable Rust), with progress on stderr.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz run --time 60s\n  salsa-fuzz run --time 10m --jobs 1 --seed 7 --json > summary.json\n\nExit status: 0 without new findings, 1 with, 2 on usage or I/O errors."
+    )]
+    Run(RunArgs),
+    /// Print an entry's or libFuzzer artifact's script, run it, and print its finding.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz repro corpus/findings/some-finding.sfz\n  salsa-fuzz repro --any fuzz/artifacts/edit_script/crash-0123\n\nExit status: 1 if it reproduces, 0 if not, 2 if the file cannot be read."
+    )]
+    Repro {
+        /// A corpus entry (`.sfz`) or a libFuzzer artifact.
+        file: PathBuf,
+        /// Ignore the recorded signature: print `observed: SIGNATURE` (or `none`) of whatever
+        /// the script shows.
+        #[arg(long)]
+        any: bool,
+    },
+    /// Minimize a finding into a new corpus entry.
+    #[command(
+        after_help = "Example:\n  salsa-fuzz minimize crash-0123 -o corpus/findings\n\nAn existing entry is never replaced: the same finding minimized twice is reported as already there."
+    )]
+    Minimize {
+        /// A corpus entry (`.sfz`) or a libFuzzer artifact.
+        file: PathBuf,
+        /// Where to write the entry.
+        #[arg(short, long, value_name = "DIR", default_value = "corpus/findings")]
+        out: PathBuf,
+    },
+    /// Print an entry's script, or a Rust `#[test]` that replays it.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz fmt corpus/seeds/original-report-def-delete-retype.sfz\n  salsa-fuzz fmt --rust corpus/regressions/0001-canary-scope-recreated-with-background-query.sfz"
+    )]
+    Fmt {
+        /// A corpus entry (`.sfz`) or a libFuzzer artifact.
+        file: PathBuf,
+        /// Print a self-contained Rust `#[test]` instead.
+        #[arg(long)]
+        rust: bool,
+    },
+    /// Replay or export a corpus.
+    #[command(subcommand)]
+    Corpus(CorpusCommand),
+    /// Runs/s and peak memory per mode of the library loop (and libFuzzer's, if built).
+    #[command(after_help = "Example:\n  salsa-fuzz bench --seconds 10")]
+    Bench {
+        /// Seconds per mode.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+    },
+    /// The known-bug benchmark: each fixed salsa bug on its last buggy and its fix release.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz known-bugs --time 120s --bug salsa#1238 --no-libfuzzer\n  salsa-fuzz known-bugs --reuse --report bench.md"
+    )]
+    KnownBugs(KnownBugsArgs),
+    /// Run any cargo command against another salsa release or a local checkout.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz salsa 0.27.0 test\n  salsa-fuzz salsa ../salsa -- run --release -- run --time 60s\n  salsa-fuzz salsa 0.28.1 +nightly fuzz run edit_script -- -timeout=20\n\nExit status: cargo's."
+    )]
+    Salsa {
+        /// A salsa release (`0.27.0`) or the path of a salsa checkout.
+        #[arg(value_name = "VERSION|PATH")]
+        spec: String,
+        /// The cargo command line, without `cargo`.
+        #[arg(
+            value_name = "CARGO-ARGS",
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        cargo_args: Vec<String>,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  salsa-fuzz completions bash > ~/.local/share/bash-completion/completions/salsa-fuzz"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// A campaign's worker process (internal).
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+    /// One benchmark mode in this process (internal).
+    #[command(hide = true)]
+    BenchMode {
+        /// The mode's name.
+        mode: String,
+        /// Seconds.
+        seconds: u64,
+    },
 }
 
+#[derive(Debug, Subcommand)]
+enum CorpusCommand {
+    /// Replay every entry and check it shows what its status requires.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz corpus check\n  salsa-fuzz corpus check corpus/regressions --salsa 0.27.0\n\nExit status: 0 all ok, 1 an entry failed, 2 a corrupt entry or no entries."
+    )]
+    Check {
+        /// The corpus directory.
+        #[arg(default_value = "corpus")]
+        dir: PathBuf,
+        /// First build the suite against this salsa (a release or a checkout's path).
+        #[arg(long, value_name = "VERSION|PATH")]
+        salsa: Option<String>,
+    },
+    /// Write every entry as the bytes a fuzz target reads, to seed libFuzzer.
+    #[command(after_help = "Example:\n  salsa-fuzz corpus export corpus fuzz/corpus/edit_script")]
+    Export {
+        /// The corpus directory.
+        dir: PathBuf,
+        /// Where to write the inputs.
+        out: PathBuf,
+        /// The fuzz target the inputs are for.
+        #[arg(long, default_value = "edit_script", value_parser = target_name)]
+        target: Target,
+    },
+}
+
+#[derive(Debug, Args)]
 struct RunArgs {
-    campaign: CampaignOptions,
+    /// How long to run (`90`, `90s`, `5m`, `1h`).
+    #[arg(long, default_value = "60s", value_parser = positive_duration)]
+    time: Duration,
+    /// Worker processes [default: the number of cores].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: Option<u16>,
+    /// Seed of the first worker.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The working corpus (kept between runs, outside git).
+    #[arg(long, value_name = "DIR", default_value = "corpus/working")]
+    corpus: PathBuf,
+    /// Where minimized findings and crash inputs are written.
+    #[arg(long, value_name = "DIR", default_value = "corpus/findings")]
+    findings: PathBuf,
+    /// A directory of entries that starts the corpus (repeatable; replaces the default
+    /// `corpus/seeds` and `corpus/regressions`).
+    #[arg(long, value_name = "DIR")]
+    seeds: Vec<PathBuf>,
+    /// Cap on a script's background threads.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=4))]
+    max_threads: u8,
+    /// Run background batches inline (deterministic).
+    #[arg(long)]
+    sequential: bool,
+    /// Stop once every known bug of the salsa under test has a finding only it explains.
+    #[arg(long)]
+    until_known_bugs: bool,
+    /// The watchdog's bound on one step; a step that takes longer is a hang.
+    #[arg(long, default_value = "20s", value_parser = positive_duration)]
+    hang_limit: Duration,
+    /// Print the summary as one JSON object on stdout (schema in the README).
+    #[arg(long)]
     json: bool,
 }
 
-fn parse_run(args: &[String]) -> Result<RunArgs, String> {
-    let jobs = std::thread::available_parallelism().map_or(1, usize::from);
-    let mut parsed = RunArgs {
-        campaign: CampaignOptions {
-            time: Duration::from_secs(60),
-            jobs,
-            seed: 0,
-            corpus: PathBuf::from("corpus/working"),
-            start_corpus: vec![
-                PathBuf::from("corpus/seeds"),
-                PathBuf::from("corpus/regressions"),
-            ],
-            findings: PathBuf::from("corpus/findings"),
-            max_threads: 4,
-            sequential: false,
-            hang_limit: Duration::from_secs(20),
-            until_known: false,
-        },
-        json: false,
-    };
-    let mut seeds_given = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let campaign = &mut parsed.campaign;
-        match arg.as_str() {
-            "--time" => campaign.time = parse_duration(value(&mut args, "--time")?)?,
-            "--seed" => campaign.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
-            "--jobs" => {
-                campaign.jobs =
-                    parse_number(value(&mut args, "--jobs")?, "--jobs")?.clamp(1, 64) as usize;
-            }
-            "--corpus" => campaign.corpus = PathBuf::from(value(&mut args, "--corpus")?),
-            "--findings" => campaign.findings = PathBuf::from(value(&mut args, "--findings")?),
-            "--max-threads" => {
-                campaign.max_threads =
-                    parse_number(value(&mut args, "--max-threads")?, "--max-threads")?.clamp(1, 4)
-                        as u8;
-            }
-            "--hang-limit" => {
-                campaign.hang_limit = parse_duration(value(&mut args, "--hang-limit")?)?
-            }
-            "--sequential" => campaign.sequential = true,
-            "--json" => parsed.json = true,
-            "--until-known-bugs" => campaign.until_known = true,
-            "--seeds" => {
-                if !seeds_given {
-                    campaign.start_corpus.clear();
-                    seeds_given = true;
-                }
-                campaign
-                    .start_corpus
-                    .push(PathBuf::from(value(&mut args, "--seeds")?));
-            }
-            other => return Err(format!("unknown flag `{other}` for `run`")),
-        }
-    }
-    Ok(parsed)
+#[derive(Debug, Args)]
+struct KnownBugsArgs {
+    /// Each run's bound.
+    #[arg(long, default_value = "600s", value_parser = positive_duration)]
+    time: Duration,
+    /// The campaign seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Only this bug (repeatable), e.g. `salsa#1099`.
+    #[arg(long = "bug", value_name = "ID", value_parser = known_fixed_bug)]
+    bugs: Vec<String>,
+    /// Do not run libFuzzer beside the stable runner.
+    #[arg(long)]
+    no_libfuzzer: bool,
+    /// Where runs keep their corpora, findings and logs.
+    #[arg(long, value_name = "DIR", default_value = "target/known-bugs")]
+    out: PathBuf,
+    /// Re-judge the runs kept under `--out` instead of running them again.
+    #[arg(long)]
+    reuse: bool,
+    /// Also write the report to this file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
-fn value<'a>(args: &mut impl Iterator<Item = &'a String>, flag: &str) -> Result<&'a str, String> {
-    args.next()
-        .map(String::as_str)
-        .ok_or_else(|| format!("`{flag}` needs a value"))
+#[derive(Debug, Args)]
+struct WorkerArgs {
+    #[arg(long)]
+    index: usize,
+    #[arg(long)]
+    seed: u64,
+    #[arg(long, default_value_t = 4)]
+    max_threads: u8,
+    #[arg(long, default_value_t = 20_000)]
+    hang_limit_ms: u64,
+    #[arg(long)]
+    corpus: PathBuf,
+    #[arg(long)]
+    work: PathBuf,
+    #[arg(long)]
+    start: Vec<PathBuf>,
+    #[arg(long)]
+    sequential: bool,
 }
 
-fn parse_number(text: &str, flag: &str) -> Result<u64, String> {
-    text.parse()
-        .map_err(|_| format!("`{flag}` takes a number, not `{text}`"))
-}
-
-/// `90`, `90s`, `5m`, `1h`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// `90`, `90s`, `5m`, `1h`; zero is refused.
+fn positive_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len()),
@@ -204,753 +258,301 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     let seconds = number
         .checked_mul(scale)
         .ok_or_else(|| format!("duration `{text}` is too long"))?;
+    if seconds == 0 {
+        return Err("the duration must be at least 1s".to_owned());
+    }
     Ok(Duration::from_secs(seconds))
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, CliError> {
-    let options = &args.campaign;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = Arc::clone(&stop);
-        // Workers share the terminal's process group and stop on Ctrl-C by themselves.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
-    }
-    let mode = if options.sequential {
-        "batches inline"
-    } else {
-        "background threads"
-    };
-    eprintln!(
-        "salsa-fuzz run: {} workers, seed {}, {mode}, for {:?}; working corpus {}, findings {}",
-        options.jobs,
-        options.seed,
-        options.time,
-        options.corpus.display(),
-        options.findings.display()
-    );
-    let summary = campaign::run_campaign(options, &stop, |summary| {
-        let seconds = summary.elapsed.as_secs_f64().max(0.001);
-        eprintln!(
-            "[{seconds:>5.0}s] runs {:>9}  runs/s {:>6.0}  findings {}  unique {}  corpus {:>5}  cancelled {:>8}  checked {:>10}",
-            summary.runs,
-            summary.runs as f64 / seconds,
-            summary.findings.iter().map(|finding| finding.count).sum::<usize>(),
-            summary.findings.len(),
-            summary.corpus,
-            summary.cancelled,
-            summary.checked,
-        );
+fn target_name(name: &str) -> Result<Target, String> {
+    Target::named(name).ok_or_else(|| {
+        let names: Vec<&str> = Target::ALL.iter().map(|(_, name)| *name).collect();
+        format!("unknown fuzz target `{name}` (one of {})", names.join(", "))
     })
-    .map_err(|error| CliError::Input(format!("the campaign failed: {error}")))?;
-    if args.json {
-        println!("{}", summary.to_json());
-    } else {
-        print_summary(&summary, options);
-    }
-    Ok(ExitCode::from(if summary.findings.is_empty() {
-        0
-    } else {
-        1
-    }))
 }
 
-fn print_summary(summary: &Summary, options: &CampaignOptions) {
-    let seconds = summary.elapsed.as_secs_f64().max(0.001);
-    let rate = summary.runs as f64 / seconds;
-    let mb = |kib: u64| kib / 1024;
-    println!("campaign summary");
-    println!("  elapsed             {seconds:.0} s");
-    println!(
-        "  workers             {} ({} restarted)",
-        summary.jobs, summary.restarts
-    );
-    println!(
-        "  runs                {} ({rate:.0} runs/s, {:.0} per worker)",
-        summary.runs,
-        rate / summary.jobs as f64
-    );
-    println!("  batches cancelled   {}", summary.cancelled);
-    println!("  answers checked     {}", summary.checked);
-    println!(
-        "  working corpus      {} inputs in {}",
-        summary.corpus,
-        options.corpus.display()
-    );
-    println!(
-        "  worker 0 RSS        {} MB at its first report, {} MB at the end",
-        mb(summary.worker_rss_kib.0),
-        mb(summary.worker_rss_kib.1)
-    );
-    println!("  findings            {} unique", summary.findings.len());
-    for finding in &summary.findings {
-        let entry = finding
-            .entry
-            .as_ref()
-            .map_or("(not minimized)".to_owned(), |path| {
-                path.display().to_string()
-            });
-        println!(
-            "    {}x  {}\n        -> {entry}",
-            finding.count, finding.signature
-        );
+fn known_fixed_bug(id: &str) -> Result<String, String> {
+    if known_bugs::KNOWN_BUGS
+        .iter()
+        .any(|bug| bug.id == id && bug.fixed_in.is_some())
+    {
+        Ok(id.to_owned())
+    } else {
+        Err(format!("`{id}` is not a known fixed bug (e.g. salsa#1099)"))
     }
 }
 
-fn parse_worker(args: &[String]) -> Result<WorkerConfig, String> {
-    let mut config = WorkerConfig {
-        index: 0,
-        seed: 0,
-        sequential: false,
-        max_threads: 4,
-        start_corpus: Vec::new(),
-        working_corpus: PathBuf::from("corpus/working"),
-        work_dir: PathBuf::from("corpus/working/.work/worker-0"),
-        hang_limit: Duration::from_secs(20),
+/// One line on stderr, exit status 2.
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("salsa-fuzz: {message}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
     };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--index" => {
-                config.index = parse_number(value(&mut args, "--index")?, "--index")? as usize
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Worker(args) => worker(args),
+        Command::Repro { file, any } => repro(&file, any),
+        Command::Minimize { file, out } => minimize(&file, &out),
+        Command::Fmt { file, rust } => match triage::format_entry(&file, rust) {
+            Ok(text) => print_out(&text),
+            Err(error) => fail(error),
+        },
+        Command::Corpus(CorpusCommand::Check { dir, salsa: None }) => corpus_check(&dir),
+        Command::Corpus(CorpusCommand::Check {
+            dir,
+            salsa: Some(spec),
+        }) => status_of(matrix::corpus_check_against(&spec, &dir, &mut log_line)),
+        Command::Corpus(CorpusCommand::Export { dir, out, target }) => {
+            corpus_export(&dir, &out, target)
+        }
+        Command::Bench { seconds } => match std::env::current_exe() {
+            Ok(me) => {
+                bench::bench_all(&me, seconds, &mut |line| println!("{line}"));
+                ExitCode::SUCCESS
             }
-            "--seed" => config.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
-            "--max-threads" => {
-                config.max_threads =
-                    parse_number(value(&mut args, "--max-threads")?, "--max-threads")?.clamp(1, 4)
-                        as u8
-            }
-            "--hang-limit-ms" => {
-                config.hang_limit = Duration::from_millis(parse_number(
-                    value(&mut args, "--hang-limit-ms")?,
-                    "--hang-limit-ms",
-                )?)
-            }
-            "--corpus" => config.working_corpus = PathBuf::from(value(&mut args, "--corpus")?),
-            "--work" => config.work_dir = PathBuf::from(value(&mut args, "--work")?),
-            "--start" => config
-                .start_corpus
-                .push(PathBuf::from(value(&mut args, "--start")?)),
-            "--sequential" => config.sequential = true,
-            other => return Err(format!("unknown flag `{other}` for `worker`")),
+            Err(error) => fail(format!("cannot find the running executable: {error}")),
+        },
+        Command::BenchMode { mode, seconds } => match Mode::named(&mode) {
+            Some(mode) => print_out(&format!("{}\n", bench::bench_mode(mode, seconds))),
+            None => fail(format!("unknown benchmark mode `{mode}`")),
+        },
+        Command::KnownBugs(args) => known_bugs_benchmark(args),
+        Command::Salsa { spec, cargo_args } => {
+            status_of(matrix::run_cargo_against(&spec, &cargo_args, &mut log_line))
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "salsa-fuzz",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
         }
     }
-    Ok(config)
 }
 
-/// Benchmark modes: (name, sequential, oracle, final whole-project check).
-const MODES: [(&str, bool, bool, bool); 6] = [
-    ("threads+oracle", false, true, true),
-    ("threads+step-oracle", false, true, false),
-    ("threads", false, false, false),
-    ("sequential+oracle", true, true, true),
-    ("sequential+step-oracle", true, true, false),
-    ("sequential", true, false, false),
-];
-
-fn parse_bench(args: &[String]) -> Result<u64, String> {
-    match args {
-        [] => Ok(10),
-        [flag, seconds] if flag == "--seconds" => parse_number(seconds, "--seconds"),
-        _ => Err(format!("unexpected arguments for `bench`: {args:?}")),
-    }
-}
-
-/// Runs each mode in its own process, so each line's peak memory is that mode's alone.
-fn bench(seconds: u64) -> ExitCode {
-    let Ok(me) = std::env::current_exe() else {
-        eprintln!("salsa-fuzz: cannot find the running executable");
-        return ExitCode::from(2);
-    };
-    println!(
-        "mode                             runs/s   peak RSS   (library loop, seeded inputs, {seconds}s each, one process per mode)"
-    );
-    for (name, ..) in MODES {
-        let output = std::process::Command::new(&me)
-            .args(["bench-mode", name, &seconds.to_string()])
-            .output();
-        match output {
-            Ok(output) if output.status.success() => {
-                print!("{}", String::from_utf8_lossy(&output.stdout))
-            }
-            Ok(output) => println!(
-                "{name:<30} failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-            Err(error) => println!("{name:<30} could not start: {error}"),
-        }
-    }
-    for target in ["edit_script", "edit_script_sequential"] {
-        println!("{}", bench_libfuzzer(target, seconds));
-    }
-    ExitCode::SUCCESS
-}
-
-/// Runs a cargo-fuzz target built by `cargo fuzz build --sanitizer none -O --debug-assertions`
-/// from an empty corpus, and reads libFuzzer's own final statistics.
-fn bench_libfuzzer(target: &str, seconds: u64) -> String {
-    let name = format!("libFuzzer {target}");
-    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/target/x86_64-unknown-linux-gnu/release")
-        .join(target);
-    if !binary.is_file() {
-        return format!(
-            "{name:<30} skipped: build it with `cd fuzz && cargo fuzz build --sanitizer none -O --debug-assertions`"
-        );
-    }
-    let corpus =
-        std::env::temp_dir().join(format!("salsa-fuzz-bench-{target}-{}", std::process::id()));
-    if let Err(error) = std::fs::create_dir_all(&corpus) {
-        return format!(
-            "{name:<30} skipped: cannot create {}: {error}",
-            corpus.display()
-        );
-    }
-    let output = std::process::Command::new(&binary)
-        .arg(&corpus)
-        .args([
-            format!("-max_total_time={seconds}"),
-            "-print_final_stats=1".to_owned(),
-            "-max_len=1024".to_owned(),
-            "-timeout=20".to_owned(),
-            "-seed=1".to_owned(),
-        ])
-        .output();
-    let _ = std::fs::remove_dir_all(&corpus);
-    let output = match output {
-        Ok(output) => String::from_utf8_lossy(&output.stderr).into_owned(),
-        Err(error) => return format!("{name:<30} could not start: {error}"),
-    };
-    let stat = |key: &str| -> Option<f64> {
-        let line = output.lines().find(|line| line.starts_with(key))?;
-        line.rsplit_once(':')?.1.trim().parse().ok()
-    };
-    match (
-        stat("stat::number_of_executed_units"),
-        stat("stat::average_exec_per_sec"),
-        stat("stat::peak_rss_mb"),
+/// clap's error as one line (`--help` and `--version` print in full and exit 0).
+fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
-        (Some(_), Some(rate), Some(rss)) => {
-            format!("{name:<30} {rate:>8.0}   {rss:>6} MB   (inputs grow from 1 byte)")
-        }
-        _ => format!("{name:<30} failed: no final stats in libFuzzer's output"),
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = error.print();
+        return ExitCode::from(2);
+    }
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("bad usage")
+        .trim_start_matches("error: ");
+    fail(format!("{first} (see `salsa-fuzz --help`)"))
+}
+
+fn log_line(line: &str) {
+    eprintln!("salsa-fuzz: {line}");
+}
+
+fn print_out(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(format!("cannot write to stdout: {error}")),
     }
 }
 
-fn parse_bench_mode(args: &[String]) -> Result<(usize, u64), String> {
-    let [name, seconds] = args else {
-        return Err("bench-mode takes a mode and a number of seconds".to_owned());
-    };
-    let mode = MODES
-        .iter()
-        .position(|(mode, ..)| mode == name)
-        .ok_or_else(|| format!("unknown mode `{name}`"))?;
-    Ok((mode, parse_number(seconds, "seconds")?))
+fn status_of(result: Result<std::process::ExitStatus, String>) -> ExitCode {
+    match result {
+        Ok(status) => ExitCode::from(
+            status
+                .code()
+                .map_or(2, |code| u8::try_from(code).unwrap_or(2)),
+        ),
+        Err(error) => fail(error),
+    }
 }
 
-fn bench_mode((mode, seconds): (usize, u64)) -> ExitCode {
-    install_panic_hook();
-    let (name, sequential, oracle, final_check) = MODES[mode];
-    let options = ExecOptions {
-        sequential,
-        oracle,
-        final_check,
-        ..ExecOptions::default()
-    };
-    let mut inputs = SeededInputs::new(1);
-    let start = Instant::now();
-    let mut runs = 0u64;
-    while start.elapsed() < Duration::from_secs(seconds) {
-        let script = EditScript::from_bytes(&inputs.next_input());
-        exec::execute(&script, &options);
-        runs += 1;
-    }
-    let rate = runs as f64 / start.elapsed().as_secs_f64();
-    println!(
-        "{name:<30} {rate:>8.0}   {:>6} MB",
-        peak_rss_mb().map_or("?".to_owned(), |mb| mb.to_string())
+fn run(args: RunArgs) -> ExitCode {
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
     );
-    ExitCode::SUCCESS
-}
-
-/// Peak resident set size of this process (Linux `VmHWM`), in MB.
-fn peak_rss_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
-}
-
-/// A callgrind profile of `bench-mode sequential+oracle` spent 32% of its instructions in
-/// glibc's malloc and free (a fresh database per script allocates and frees a lot).
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Attempts for a finding that only reproduces with threads.
-const REPRO_ATTEMPTS: u32 = 10;
-
-fn one_file(args: &[String], command: &str) -> Result<PathBuf, String> {
-    match args {
-        [path] => Ok(PathBuf::from(path)),
-        _ => Err(format!("`{command}` takes one FILE")),
-    }
-}
-
-fn parse_minimize(args: &[String]) -> Result<(PathBuf, PathBuf), String> {
-    match args {
-        [path] => Ok((PathBuf::from(path), PathBuf::from("corpus/findings"))),
-        [path, flag, dir] if flag == "-o" => Ok((PathBuf::from(path), PathBuf::from(dir))),
-        _ => Err("`minimize` takes FILE [-o DIR]".to_owned()),
-    }
-}
-
-fn parse_fmt(args: &[String]) -> Result<(PathBuf, bool), String> {
-    match args {
-        [path] => Ok((PathBuf::from(path), false)),
-        [path, flag] if flag == "--rust" => Ok((PathBuf::from(path), true)),
-        _ => Err("`fmt` takes FILE [--rust]".to_owned()),
-    }
-}
-
-/// Reads a corpus entry, or a libFuzzer artifact (any other bytes) as an untriaged entry.
-fn load(path: &Path) -> Result<Entry, CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|error| CliError::Input(format!("cannot read {}: {error}", path.display())))?;
-    // A `.sfz` file, or text that starts like one, is an entry (a damaged one is an error, not
-    // fuzzer bytes); anything else is a libFuzzer artifact.
-    let looks_like_entry = path.extension().is_some_and(|ext| ext == "sfz")
-        || Entry::is_entry(&bytes)
-        || bytes.starts_with(b"# salsa-fuzz");
-    if looks_like_entry {
-        let text = String::from_utf8(bytes).map_err(|_| {
-            CliError::Input(format!("{}: corrupt entry: not UTF-8", path.display()))
-        })?;
-        return Entry::parse(&text).map_err(|error| {
-            CliError::Input(format!("{}: corrupt entry: {error}", path.display()))
-        });
-    }
-    let script = salsa_fuzz::script::EditScript::from_bytes(&bytes);
-    Ok(Entry::new(script, Status::New, String::new()))
-}
-
-/// The entry's signature: its own, or, for an artifact, whatever running it finds first (with
-/// threads, then inline); also says whether it showed inline.
-fn find_signature(entry: &Entry) -> Option<(String, bool)> {
-    if !entry.signature.is_empty() {
-        return Some((entry.signature.clone(), entry.sequential));
-    }
-    for _ in 0..REPRO_ATTEMPTS {
-        if let Some(signature) = minimize::signature_of(&entry.script, false) {
-            return Some((signature, false));
-        }
-    }
-    minimize::signature_of(&entry.script, true).map(|signature| (signature, true))
-}
-
-/// `repro FILE --any`: runs the script (threads, then inline) whatever its recorded signature,
-/// and prints `observed: SIGNATURE` or `observed: none`; exit 1 if something was found. The
-/// known-bug benchmark asks a fix release this about a finding of the buggy one.
-fn repro_any(path: &Path) -> Result<ExitCode, CliError> {
-    install_panic_hook();
-    let entry = Entry {
-        signature: String::new(),
-        ..load(path)?
-    };
-    match find_signature(&entry) {
-        Some((signature, _)) => {
-            println!("observed: {signature}");
-            Ok(ExitCode::from(1))
-        }
-        None => {
-            println!("observed: none");
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-fn repro(path: &Path) -> Result<ExitCode, CliError> {
-    install_panic_hook();
-    let entry = load(path)?;
-    println!("script of {}:", path.display());
-    print!("{}", corpus::script_to_text(&entry.script));
-    let Some((signature, sequential)) = find_signature(&entry) else {
-        println!("no finding (threads x{REPRO_ATTEMPTS}, then inline)");
-        let inline = ExecOptions {
-            sequential: true,
-            ..ExecOptions::default()
-        };
-        let stats = exec::execute(&entry.script, &inline).stats;
-        println!(
-            "inline run: {} steps, {} skipped, {} comparisons, {} faults fired",
-            stats.steps_by_kind.iter().sum::<usize>(),
-            stats.steps_skipped,
-            stats.comparisons,
-            stats.faults_fired
-        );
-        return Ok(ExitCode::SUCCESS);
-    };
-    let entry = Entry {
-        signature: signature.clone(),
-        sequential,
-        ..entry
-    };
-    let replay = entry.replay(REPRO_ATTEMPTS);
-    let mode = if sequential { "inline" } else { "threads" };
-    if replay.hits == 0 {
-        println!(
-            "did not reproduce in {} runs ({mode}); expected: {signature}",
-            replay.attempts
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!(
-        "reproduced ({mode}, run {} of at most {}):",
-        replay.attempts,
-        if sequential { 1 } else { REPRO_ATTEMPTS }
-    );
-    let options = ExecOptions {
-        sequential,
-        ..ExecOptions::default()
-    };
-    for _ in 0..REPRO_ATTEMPTS {
-        if let Some(finding) = exec::execute(&entry.script, &options)
-            .findings
-            .into_iter()
-            .next()
-        {
-            print!("{finding}");
-            break;
-        }
-    }
-    Ok(ExitCode::from(1))
-}
-
-fn minimize(path: &Path, out: &Path) -> Result<ExitCode, CliError> {
-    install_panic_hook();
-    let entry = load(path)?;
-    let Some((signature, _)) = find_signature(&entry) else {
-        println!("{} shows no finding: nothing to minimize", path.display());
-        return Ok(ExitCode::from(1));
-    };
-    println!("signature: {signature}");
-    let before = (
-        entry.script.steps.len(),
-        minimize::python_bytes(&entry.script),
-    );
-    let Some(minimized) =
-        minimize::minimize(&entry.script, &signature, &MinimizeOptions::default())
-    else {
-        println!(
-            "{} does not reproduce reliably enough to minimize",
-            path.display()
-        );
-        return Ok(ExitCode::from(1));
-    };
-    let mut result = Entry::new(minimized.script, Status::New, signature.clone());
-    result.sequential = minimized.sequential;
-    result.rate = minimized.rate;
-    let name = format!("{}.sfz", slug(&signature));
-    let target = out.join(name);
-    result
-        .write(&target)
-        .map_err(|error| CliError::Input(error.to_string()))?;
-    let after = (
-        result.script.steps.len(),
-        minimize::python_bytes(&result.script),
-    );
-    println!(
-        "minimized in {} runs: {} steps, {} bytes of Python -> {} steps, {} bytes of Python; reproduces {}/{} ({})",
-        minimized.checks,
-        before.0,
-        before.1,
-        after.0,
-        after.1,
-        result.rate.0,
-        result.rate.1,
-        if result.sequential {
-            "inline"
-        } else {
-            "threads"
-        }
-    );
-    println!("wrote {}", target.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `text` in lowercase ASCII letters and digits, every other character replaced by `separator`.
-fn name_chars(text: &str, separator: char) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                separator
-            }
-        })
-        .collect()
-}
-
-/// A file name for a signature: its words, then a hash so different signatures never collide.
-fn slug(signature: &str) -> String {
-    let words: String = name_chars(signature, '-')
-        .split('-')
-        .filter(|word| !word.is_empty())
-        .take(8)
-        .collect::<Vec<_>>()
-        .join("-");
-    let hash = corpus::content_hash(signature.as_bytes());
-    format!("{words}-{:08x}", hash as u32)
-}
-
-fn fmt(path: &Path, rust: bool) -> Result<ExitCode, CliError> {
-    let entry = load(path)?;
-    if rust {
-        let stem = path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let name = name_chars(&stem, '_');
-        let name = format!("replays_{}", name.trim_matches('_'));
-        print!("{}", salsa_fuzz::reproducer::rust_test(&entry, &name));
+    let start_corpus = if args.seeds.is_empty() {
+        vec![
+            PathBuf::from("corpus/seeds"),
+            PathBuf::from("corpus/regressions"),
+        ]
     } else {
-        print!("{}", entry.to_text());
+        args.seeds
+    };
+    let options = CampaignOptions {
+        time: args.time,
+        jobs,
+        seed: args.seed,
+        corpus: args.corpus,
+        start_corpus,
+        findings: args.findings,
+        max_threads: args.max_threads,
+        sequential: args.sequential,
+        hang_limit: args.hang_limit,
+        until_known: args.until_known_bugs,
+    };
+    match campaign::run_from_cli(&options, args.json) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => fail(error),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
-fn corpus_check(dir: &Path) -> Result<ExitCode, CliError> {
-    install_panic_hook();
-    let paths = corpus::entries_under(dir).map_err(|error| CliError::Input(error.to_string()))?;
-    let width = paths
-        .iter()
-        .map(|path| path.display().to_string().len())
-        .max()
-        .unwrap_or(5);
-    println!("replayed against salsa {}", corpus::SALSA_VERSION);
-    println!(
-        "{:<width$} {:<10} {:<31} verdict",
-        "entry", "status", "expected"
-    );
-    let (mut failed, mut corrupt) = (0, 0);
-    for path in &paths {
-        let shown = path.display().to_string();
-        match Entry::read(path) {
-            Err(error) => {
-                corrupt += 1;
-                println!("{shown:<width$} {:<10} {:<31} CORRUPT: {error}", "?", "?");
-            }
-            Ok(entry) => {
-                let replay = entry.replay(REPRO_ATTEMPTS);
-                let status = entry.status.as_str();
-                match entry.judge(&replay) {
-                    Ok(()) => println!(
-                        "{shown:<width$} {status:<10} {:<31} ok ({}/{} runs showed it)",
-                        entry.expectation(),
-                        replay.hits,
-                        replay.attempts
-                    ),
-                    Err(why) => {
-                        failed += 1;
-                        println!(
-                            "{shown:<width$} {status:<10} {:<31} FAIL: {why}",
-                            entry.expectation()
-                        );
-                    }
-                }
-            }
-        }
+fn worker(args: WorkerArgs) -> ExitCode {
+    let config = WorkerConfig {
+        index: args.index,
+        seed: args.seed,
+        sequential: args.sequential,
+        max_threads: args.max_threads.clamp(1, 4),
+        start_corpus: args.start,
+        working_corpus: args.corpus,
+        work_dir: args.work,
+        hang_limit: Duration::from_millis(args.hang_limit_ms.max(1)),
+    };
+    match campaign::worker::run_worker(&config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(format!("worker {}: {error}", config.index)),
     }
-    println!(
-        "{} entries: {} ok, {failed} failed, {corrupt} corrupt",
-        paths.len(),
-        paths.len() - failed - corrupt
-    );
-    Ok(ExitCode::from(if corrupt > 0 {
-        2
-    } else if failed > 0 {
-        1
+}
+
+fn repro(file: &Path, any: bool) -> ExitCode {
+    let mut stdout = std::io::stdout();
+    let result = if any {
+        triage::repro_any(file, &mut stdout)
     } else {
-        0
-    }))
-}
-
-fn parse_known_bugs(args: &[String]) -> Result<(BenchOptions, Option<PathBuf>), String> {
-    let mut options = BenchOptions {
-        time: Duration::from_secs(600),
-        seed: 1,
-        bugs: Vec::new(),
-        libfuzzer: true,
-        out: PathBuf::from("target/known-bugs"),
-        reuse: false,
+        triage::repro(file, &mut stdout)
     };
-    let mut report = None;
-    let mut args = args.iter();
-    while let Some(flag) = args.next() {
-        match flag.as_str() {
-            "--time" => options.time = parse_duration(value(&mut args, "--time")?)?,
-            "--seed" => options.seed = parse_number(value(&mut args, "--seed")?, "--seed")?,
-            "--bug" => options.bugs.push(value(&mut args, "--bug")?.to_owned()),
-            "--no-libfuzzer" => options.libfuzzer = false,
-            "--reuse" => options.reuse = true,
-            "--out" => options.out = PathBuf::from(value(&mut args, "--out")?),
-            "--report" => report = Some(PathBuf::from(value(&mut args, "--report")?)),
-            other => return Err(format!("unknown flag `{other}` for `known-bugs`")),
-        }
+    match result {
+        Ok(true) => ExitCode::from(1),
+        Ok(false) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
     }
-    for id in &options.bugs {
-        if !salsa_fuzz::known_bugs::KNOWN_BUGS
-            .iter()
-            .any(|bug| bug.id == id && bug.fixed_in.is_some())
-        {
-            return Err(format!("`{id}` is not a known fixed bug (e.g. salsa#1099)"));
-        }
-    }
-    Ok((options, report))
 }
 
-/// `salsa-fuzz known-bugs`: see `salsa_fuzz::benchmark`.
-fn known_bugs_benchmark(
-    (options, report): (BenchOptions, Option<PathBuf>),
-) -> Result<ExitCode, CliError> {
-    let started = Instant::now();
-    let table = benchmark::run(&options, &mut |line| eprintln!("known-bugs: {line}"))
-        .map_err(CliError::Input)?;
-    let stamp = if options.reuse {
-        format!(
-            "Judged {} from the runs kept in {} (salsa-fuzz known-bugs --reuse), {} s.\n\n",
-            corpus::today(),
-            options.out.display(),
-            started.elapsed().as_secs()
-        )
-    } else {
-        format!(
-            "Measured {} (salsa-fuzz known-bugs --time {}s --seed {}), {} s in all.\n\n",
-            corpus::today(),
-            options.time.as_secs(),
-            options.seed,
-            started.elapsed().as_secs()
-        )
-    };
-    let text = format!("{stamp}{table}");
-    print!("{text}");
-    if let Some(path) = report {
-        corpus::write_atomically(&path, text.as_bytes())
-            .map_err(|error| CliError::Input(format!("{}: {error}", path.display())))?;
+fn minimize(file: &Path, out: &Path) -> ExitCode {
+    match triage::minimize_into(file, out, &mut std::io::stdout()) {
+        Ok(MinimizeOutcome::Wrote(_) | MinimizeOutcome::AlreadyThere(_)) => ExitCode::SUCCESS,
+        Ok(MinimizeOutcome::NoFinding | MinimizeOutcome::Unreliable) => ExitCode::from(1),
+        Err(error) => fail(error),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
-/// `salsa-fuzz salsa SPEC CARGO-ARGS...`: runs cargo against another salsa (see
-/// `salsa_fuzz::matrix`), with cargo's exit status.
-fn salsa_command(args: &[String]) -> Result<ExitCode, CliError> {
-    let [spec, cargo_args @ ..] = args else {
-        return Err(CliError::Usage(
-            "`salsa` takes VERSION|PATH and a cargo command line".to_owned(),
-        ));
-    };
-    let spec = matrix::SalsaSpec::parse(spec).map_err(CliError::Usage)?;
-    if let Some(warning) = spec.warning() {
-        eprintln!("salsa-fuzz: {warning}");
+fn corpus_check(dir: &Path) -> ExitCode {
+    match triage::check_corpus(dir, &mut std::io::stdout()) {
+        Ok(counts) if counts.corrupt > 0 => ExitCode::from(2),
+        Ok(counts) if counts.failed > 0 => ExitCode::from(1),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
     }
-    let root = matrix::checkout_root().map_err(CliError::Input)?;
-    let generated = matrix::generate(&root, &spec).map_err(CliError::Input)?;
-    let mut command = matrix::cargo_command(&generated, cargo_args).map_err(CliError::Usage)?;
-    eprintln!(
-        "salsa-fuzz: salsa {} via {}",
-        spec.key(),
-        generated.manifest().display()
-    );
-    let status = command
-        .status()
-        .map_err(|error| CliError::Input(format!("could not run cargo: {error}")))?;
-    Ok(exit_code_of(status))
 }
 
-fn exit_code_of(status: std::process::ExitStatus) -> ExitCode {
-    ExitCode::from(
-        status
-            .code()
-            .map_or(2, |code| u8::try_from(code).unwrap_or(2)),
-    )
-}
-
-/// `corpus check [DIR] --salsa SPEC`: builds this suite against that salsa and replays the
-/// corpus there, so an upgrade's fixes and regressions show as verdicts.
-fn corpus_check_against(args: &[String]) -> Result<ExitCode, CliError> {
-    let mut spec = None;
-    let mut dir = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        if arg == "--salsa" {
-            spec = Some(value(&mut args, "--salsa").map_err(CliError::Usage)?);
-        } else if dir.is_none() && !arg.starts_with('-') {
-            dir = Some(arg.clone());
-        } else {
-            return Err(CliError::Usage(format!(
-                "unexpected `{arg}` for `corpus check`"
-            )));
-        }
-    }
-    let spec = matrix::SalsaSpec::parse(spec.unwrap_or_default()).map_err(CliError::Usage)?;
-    let dir = PathBuf::from(dir.unwrap_or_else(|| "corpus".to_owned()));
-    // Fail on a missing directory before spending minutes on a build.
-    corpus::entries_under(&dir).map_err(|error| CliError::Input(error.to_string()))?;
-    let root = matrix::checkout_root().map_err(CliError::Input)?;
-    eprintln!("salsa-fuzz: building against salsa {} ...", spec.key());
-    let binary = matrix::build_release_binary(&root, &spec).map_err(CliError::Input)?;
-    let status = std::process::Command::new(binary)
-        .args(["corpus", "check"])
-        .arg(&dir)
-        .status()
-        .map_err(|error| CliError::Input(format!("could not run the built suite: {error}")))?;
-    Ok(exit_code_of(status))
-}
-
-/// Writes each entry under `dir` as input bytes for fuzz target `target`: the script's bytes
-/// for the edit-script targets, each distinct initial file text for `scopes_differential`.
-/// Every entry is read before anything is written; `known-open` and untriaged entries are left
-/// out (a seed must not crash). Files are named after the entry's path under `dir`.
-fn corpus_export(dir: &Path, out: &Path, target: &str) -> Result<ExitCode, CliError> {
-    let texts_only = match Target::named(target) {
-        Some(Target::ScopesDifferential) => true,
-        Some(Target::EditScript | Target::EditScriptSequential) => false,
-        None => return Err(CliError::Usage(format!("unknown fuzz target `{target}`"))),
-    };
-    let paths = corpus::entries_under(dir).map_err(|error| CliError::Input(error.to_string()))?;
-    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
-    for path in &paths {
-        let entry = Entry::read(path)
-            .map_err(|error| CliError::Input(format!("{}: {error}", path.display())))?;
-        if matches!(entry.status, Status::KnownOpen | Status::New) {
-            continue;
-        }
-        let relative = path.strip_prefix(dir).unwrap_or(path).with_extension("");
-        let stem = relative.to_string_lossy().replace(['/', '\\'], "-");
-        if texts_only {
-            let mut texts: Vec<String> = entry
-                .script
-                .initial
+fn corpus_export(dir: &Path, out: &Path, target: Target) -> ExitCode {
+    match salsa_fuzz::fuzz::export_corpus(dir, out, target) {
+        Ok(exported) => {
+            for skipped in &exported.skipped {
+                eprintln!("salsa-fuzz: skipped corrupt entry {skipped}");
+            }
+            let name = Target::ALL
                 .iter()
-                .map(|(_, text)| text.render())
-                .collect();
-            texts.sort();
-            texts.dedup();
-            for (index, text) in texts.into_iter().enumerate() {
-                inputs.push((format!("{stem}-{index}"), text.into_bytes()));
-            }
-        } else {
-            inputs.push((stem, entry.script.to_bytes()));
+                .find(|(known, _)| *known == target)
+                .map_or("?", |(_, name)| name);
+            print_out(&format!(
+                "wrote {} inputs for {name} from {} entries to {}\n",
+                exported.inputs,
+                exported.entries,
+                out.display()
+            ))
+        }
+        Err(error) => fail(error),
+    }
+}
+
+fn known_bugs_benchmark(args: KnownBugsArgs) -> ExitCode {
+    let options = BenchOptions {
+        time: args.time,
+        seed: args.seed,
+        bugs: args.bugs,
+        libfuzzer: !args.no_libfuzzer,
+        out: args.out,
+        reuse: args.reuse,
+    };
+    let mut log = |line: &str| eprintln!("known-bugs: {line}");
+    match benchmark::run_and_report(&options, args.report.as_deref(), &mut log) {
+        Ok(text) => print_out(&text),
+        Err(error) => fail(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_take_units_and_refuse_zero() {
+        assert_eq!(positive_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(positive_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(positive_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(positive_duration("0s").is_err());
+        assert!(positive_duration("soon").is_err());
+        assert!(positive_duration("5d").is_err());
+    }
+
+    #[test]
+    fn flags_go_before_or_after_the_file() {
+        for args in [
+            ["salsa-fuzz", "fmt", "--rust", "x.sfz"],
+            ["salsa-fuzz", "fmt", "x.sfz", "--rust"],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("parses");
+            assert!(matches!(cli.command, Command::Fmt { rust: true, .. }));
         }
     }
-    for (name, bytes) in &inputs {
-        corpus::write_atomically(&out.join(name), bytes)
-            .map_err(|error| CliError::Input(error.to_string()))?;
+
+    #[test]
+    fn cargo_arguments_pass_through() {
+        let cli = Cli::try_parse_from([
+            "salsa-fuzz",
+            "salsa",
+            "../salsa",
+            "run",
+            "--release",
+            "--",
+            "run",
+            "--time",
+            "60s",
+        ])
+        .expect("parses");
+        let Command::Salsa { spec, cargo_args } = cli.command else {
+            panic!("not the salsa command");
+        };
+        assert_eq!(spec, "../salsa");
+        assert_eq!(
+            cargo_args,
+            ["run", "--release", "--", "run", "--time", "60s"]
+        );
     }
-    println!(
-        "wrote {} inputs for {target} from {} entries to {}",
-        inputs.len(),
-        paths.len(),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }

@@ -61,7 +61,7 @@ impl SalsaSpec {
             SalsaSpec::Release(version) => version.clone(),
             SalsaSpec::Path(path) => format!(
                 "path-{:016x}",
-                crate::corpus::content_hash(path.to_string_lossy().as_bytes())
+                crate::util::content_hash(path.to_string_lossy().as_bytes())
             ),
         }
     }
@@ -193,7 +193,7 @@ fn write_if_changed(path: &Path, content: &str) -> Result<(), String> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
         return Ok(());
     }
-    crate::corpus::write_atomically(path, content.as_bytes())
+    crate::util::write_atomically(path, content.as_bytes())
         .map_err(|error| format!("{}: {error}", path.display()))
 }
 
@@ -268,6 +268,57 @@ pub fn build_release_binary(root: &Path, spec: &SalsaSpec) -> Result<PathBuf, St
         ));
     }
     Ok(generated.release_binary())
+}
+
+/// `salsa-fuzz salsa SPEC CARGO-ARGS...`: runs cargo with `cargo_args` against the salsa
+/// `spec` names (a usage error is `Err` before anything runs) and returns cargo's status.
+pub fn run_cargo_against(
+    spec: &str,
+    cargo_args: &[String],
+    log: &mut dyn FnMut(&str),
+) -> Result<std::process::ExitStatus, String> {
+    let spec = SalsaSpec::parse(spec)?;
+    if let Some(warning) = spec.warning() {
+        log(&warning);
+    }
+    let root = checkout_root()?;
+    let generated = generate(&root, &spec)?;
+    let mut command = cargo_command(&generated, cargo_args)?;
+    log(&format!(
+        "salsa {} via {}",
+        spec.key(),
+        generated.manifest().display()
+    ));
+    command
+        .status()
+        .map_err(|error| format!("could not run cargo: {error}"))
+}
+
+/// `corpus check DIR --salsa SPEC`: builds this suite against that salsa and replays the
+/// corpus there, so an upgrade's fixes and regressions show as verdicts; returns the built
+/// suite's status.
+pub fn corpus_check_against(
+    spec: &str,
+    dir: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<std::process::ExitStatus, String> {
+    let spec = SalsaSpec::parse(spec)?;
+    // Fail on a missing or empty directory before spending minutes on a build.
+    let entries = crate::corpus::entries_under(dir).map_err(|error| error.to_string())?;
+    if entries.is_empty() {
+        return Err(format!(
+            "{}: no corpus entries (`.sfz` files) here",
+            dir.display()
+        ));
+    }
+    let root = checkout_root()?;
+    log(&format!("building against salsa {} ...", spec.key()));
+    let binary = build_release_binary(&root, &spec)?;
+    Command::new(binary)
+        .args(["corpus", "check"])
+        .arg(dir)
+        .status()
+        .map_err(|error| format!("could not run the built suite: {error}"))
 }
 
 /// This checkout's root: the directory holding the `salsa-fuzz` manifest, found from the

@@ -7,13 +7,11 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use salsa_fuzz::benchmark::parse_findings;
+use salsa_fuzz::campaign::Summary;
 use salsa_fuzz::known_bugs;
 
-fn campaign(name: &str, env: &[(&str, &str)], extra: &[&str]) -> (Output, PathBuf) {
-    let dir =
-        std::env::temp_dir().join(format!("salsa-fuzz-campaign-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+fn campaign(dir: &tempfile::TempDir, env: &[(&str, &str)], extra: &[&str]) -> (Output, PathBuf) {
+    let dir = dir.path();
     let corpus = dir.join("working");
     let findings = dir.join("findings");
     let mut command = Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"));
@@ -34,10 +32,16 @@ fn json(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a scratch directory")
+}
+
 /// The summary's finding signatures that are neither a worker crash (the tests cause those) nor
 /// explained by a known bug of the salsa under test (on the newest salsa: none is).
 fn unexplained_findings(summary: &str) -> Vec<String> {
-    parse_findings(summary)
+    Summary::from_json(summary)
+        .expect("the summary is JSON")
+        .findings
         .into_iter()
         .map(|finding| finding.signature)
         .filter(|signature| {
@@ -48,7 +52,7 @@ fn unexplained_findings(summary: &str) -> Vec<String> {
 
 #[test]
 fn a_clean_campaign_exits_zero_with_a_json_summary() {
-    let (output, _) = campaign("clean", &[], &["--time", "3s"]);
+    let (output, _) = campaign(&scratch(), &[], &["--time", "3s"]);
     let summary = json(&output);
     assert!(
         summary.starts_with('{') && summary.ends_with('}'),
@@ -74,8 +78,9 @@ fn a_clean_campaign_exits_zero_with_a_json_summary() {
 
 #[test]
 fn an_aborting_worker_is_restarted_and_its_input_kept() {
+    let scratch = scratch();
     let (output, findings) = campaign(
-        "abort",
+        &scratch,
         &[("SALSA_FUZZ_TEST_ABORT_AT", "20")],
         &["--time", "4s"],
     );
@@ -100,7 +105,7 @@ fn an_aborting_worker_is_restarted_and_its_input_kept() {
 #[test]
 fn a_hanging_worker_is_reported_by_the_watchdog_and_restarted() {
     let (output, _) = campaign(
-        "hang",
+        &scratch(),
         &[("SALSA_FUZZ_TEST_HANG_AT", "20")],
         &["--time", "6s", "--hang-limit", "1s"],
     );
@@ -115,8 +120,8 @@ fn a_hanging_worker_is_reported_by_the_watchdog_and_restarted() {
 
 #[test]
 fn a_worker_killed_with_sigkill_is_restarted() {
-    let dir = std::env::temp_dir().join(format!("salsa-fuzz-campaign-kill-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch = scratch();
+    let dir = scratch.path();
     let corpus = dir.join("working");
     let child = Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"))
         .args(["run", "--jobs", "2", "--json", "--time", "5s", "--corpus"])

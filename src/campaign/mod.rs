@@ -1,28 +1,48 @@
 //! `salsa-fuzz run`: a fuzzing campaign on stable Rust.
 //!
-//! The campaign process starts `--jobs` worker processes (`salsa-fuzz worker`, see
-//! [`worker`]), reads their reports, restarts any that dies (abort, watchdog hang, out of
-//! memory, SIGKILL) and keeps the input that killed it as a finding, deduplicates findings by
-//! signature, minimizes each new one in a background `salsa-fuzz minimize` process into
-//! `corpus/findings/`, prints a status line every second and a summary at the end. It stops
-//! at `--time` or on Ctrl-C, keeping everything found. One bad run never ends the campaign.
+//! The campaign process starts `--jobs` worker processes (`salsa-fuzz worker`, see [`worker`]),
+//! reads their JSON-line reports ([`protocol`]), restarts any that dies (abort, watchdog hang,
+//! out of memory, SIGKILL) and keeps the input that killed it as a finding, deduplicates
+//! findings by signature, minimizes each new one in a background `salsa-fuzz minimize` process
+//! into `--findings`, prints a status line every second and a summary at the end.
+//!
+//! What it promises (tests/campaign.rs, tests/never_lose_a_finding.rs):
+//! - **nothing found is lost**: a finding's input is written as an entry
+//!   (`<findings>/unminimized/`) as soon as it is reported, and removed only once its minimized
+//!   entry is written; entry names are unique per script and signature and never replace a
+//!   different entry; every write is atomic;
+//! - **its own work area**: each campaign works in `<corpus>/.work/campaign-*/` under a lock, so
+//!   campaigns sharing a working corpus never share per-run files;
+//! - **errors are errors**: an unwritable output directory stops it before the first run, a
+//!   full disk stops it with that error (exit 2), workers that keep dying at start-up stop it;
+//!   none of these is reported as a finding or retried in a loop;
+//! - **signals**: SIGINT, SIGTERM and SIGHUP stop it gracefully (summary, `--json`, pending
+//!   minimizations finished); a second signal stops at once, keeping the unminimized entries.
+//!   Workers and minimizers run in their own process groups, so a terminal's Ctrl-C reaches only
+//!   the campaign, and workers exit when the campaign's pipe to them closes.
 
 mod mutate;
+pub mod protocol;
+pub mod report;
 pub mod worker;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write as _};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 pub use mutate::mutate;
+pub use report::{CampaignFinding, SCHEMA_VERSION, Stopped, Summary};
 
 use crate::corpus::{self, Entry, Status};
 use crate::script::EditScript;
+use crate::triage::{self, MinimizeOutcome};
+use protocol::{InputRecord, WorkerMessage};
 
 /// How a campaign runs.
 #[derive(Clone, Debug)]
@@ -50,223 +70,655 @@ pub struct CampaignOptions {
     pub until_known: bool,
 }
 
-/// One finding of the campaign, by signature.
-#[derive(Clone, Debug)]
-pub struct CampaignFinding {
-    /// The signature.
-    pub signature: String,
-    /// How many times workers reported it.
-    pub count: usize,
-    /// The entry written for it, once minimized (or kept as is, for crashes).
-    pub entry: Option<PathBuf>,
-    /// Seconds from the campaign's start to its first report.
-    pub first_s: f64,
+/// Workers that die before their first report this many times in a row stop the campaign.
+const STARTUP_DEATHS: usize = 3;
+
+/// Lines of a worker's stderr kept for the report of its death.
+const STDERR_TAIL: usize = 12;
+
+/// `salsa-fuzz run`: checks the options, installs the signal handler, runs the campaign with
+/// a status line on stderr, and prints the summary (text, or JSON with `json`). Returns the
+/// exit status: 0 without findings, 1 with, 2 when it stopped on an error; `Err` for a setup
+/// error before anything ran.
+pub fn run_from_cli(options: &CampaignOptions, json: bool) -> Result<u8, String> {
+    let signals = Arc::new(AtomicUsize::new(0));
+    {
+        let signals = Arc::clone(&signals);
+        ctrlc::set_handler(move || {
+            signals.fetch_add(1, Ordering::SeqCst);
+        })
+        .map_err(|error| format!("cannot install the signal handler: {error}"))?;
+    }
+    let mode = if options.sequential {
+        "batches inline"
+    } else {
+        "background threads"
+    };
+    let mut stderr = std::io::stderr();
+    let _ = writeln!(
+        stderr,
+        "salsa-fuzz run: {} workers, seed {}, {mode}, for {:?}, salsa {}; working corpus {}, findings {}",
+        options.jobs,
+        options.seed,
+        options.time,
+        corpus::SALSA_VERSION,
+        options.corpus.display(),
+        options.findings.display()
+    );
+    let summary = run_campaign(options, &signals, |summary| {
+        // A closed terminal (SIGHUP) makes stderr fail: that must not end the campaign.
+        let _ = writeln!(std::io::stderr(), "{}", summary.status_line());
+    })?;
+    let text = if json {
+        format!("{}\n", summary.to_json())
+    } else {
+        summary.to_text(&options.corpus)
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    let _ = std::io::stdout().flush();
+    Ok(if summary.stopped == Stopped::Error {
+        2
+    } else if summary.findings.is_empty() {
+        0
+    } else {
+        1
+    })
 }
 
-/// What a campaign did.
-#[derive(Clone, Debug, Default)]
-pub struct Summary {
-    /// Wall time.
-    pub elapsed: Duration,
-    /// Worker processes.
-    pub jobs: usize,
-    /// Scripts run.
-    pub runs: u64,
-    /// Background batches cancelled.
-    pub cancelled: u64,
-    /// Answers compared with the model.
-    pub checked: u64,
-    /// Largest working corpus a worker reported.
-    pub corpus: u64,
-    /// Workers restarted after dying.
-    pub restarts: usize,
-    /// Findings by signature, in order of discovery.
-    pub findings: Vec<CampaignFinding>,
-    /// Resident memory of worker 0 at its first report and at the end, in KiB.
-    pub worker_rss_kib: (u64, u64),
-}
-
-enum Report {
-    Stats {
-        worker: usize,
-        life: usize,
-        runs: u64,
-        cancelled: u64,
-        corpus: u64,
-        checked: u64,
-    },
-    Finding {
-        signature: String,
-        artifact: PathBuf,
-    },
-    Exited {
-        worker: usize,
-        life: usize,
-        hang: bool,
-    },
-}
-
+/// One life of one worker process.
 struct Worker {
     child: Child,
+    /// The campaign's end of the worker's stdin: dropping it tells the worker to exit.
+    _stdin: Option<ChildStdin>,
     life: usize,
+    /// When this life started: one that dies young is restarted after a pause.
+    started: Instant,
+    /// Whether the watchdog reported a hang in this life.
+    hung: Option<String>,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
     /// Counts of earlier lives, and of the current one.
     done: (u64, u64, u64),
     current: (u64, u64, u64),
 }
 
-/// Runs a campaign; `stop` ends it early (Ctrl-C).
+/// What the reader threads tell the campaign loop.
+enum Event {
+    Message {
+        worker: usize,
+        life: usize,
+        message: WorkerMessage,
+    },
+    Exited {
+        worker: usize,
+        life: usize,
+    },
+}
+
+/// A finding waiting for (or going through) minimization.
+struct Pending {
+    index: usize,
+    input: PathBuf,
+}
+
+/// The campaign's state besides its workers.
+struct Campaign<'a> {
+    options: &'a CampaignOptions,
+    me: PathBuf,
+    work: Workspace,
+    start: Instant,
+    summary: Summary,
+    by_signature: BTreeMap<String, usize>,
+    queue: VecDeque<Pending>,
+    minimizer: Option<(Pending, Child)>,
+    startup_deaths: usize,
+}
+
+/// Runs a campaign; `signals` counts the stop signals received (one: stop gracefully; two:
+/// stop at once). `Err` only for a setup error, before any worker ran.
 pub fn run_campaign(
     options: &CampaignOptions,
-    stop: &Arc<AtomicBool>,
+    signals: &AtomicUsize,
     mut progress: impl FnMut(&Summary),
-) -> std::io::Result<Summary> {
-    let me = std::env::current_exe()?;
-    let work = options.corpus.join(".work");
-    std::fs::create_dir_all(&work)?;
+) -> Result<Summary, String> {
+    check_options(options)?;
+    let me =
+        std::env::current_exe().map_err(|error| format!("cannot find this program: {error}"))?;
+    let work = Workspace::create(&options.corpus)?;
     let (sender, receiver) = mpsc::channel();
+    let mut campaign = Campaign {
+        options,
+        me,
+        work,
+        start: Instant::now(),
+        summary: Summary {
+            schema: SCHEMA_VERSION,
+            salsa: corpus::SALSA_VERSION.to_owned(),
+            jobs: options.jobs,
+            ..Summary::default()
+        },
+        by_signature: BTreeMap::new(),
+        queue: VecDeque::new(),
+        minimizer: None,
+        startup_deaths: 0,
+    };
     let mut workers: Vec<Worker> = Vec::new();
     for index in 0..options.jobs {
-        workers.push(spawn_worker(&me, options, &work, index, 0, &sender)?);
+        workers.push(campaign.spawn_worker(index, 0, &sender)?);
     }
-    let start = Instant::now();
-    let mut summary = Summary {
-        jobs: options.jobs,
-        ..Summary::default()
-    };
-    let mut by_signature: BTreeMap<String, usize> = BTreeMap::new();
-    let mut minimize_queue: VecDeque<(usize, PathBuf)> = VecDeque::new();
-    let mut minimizer: Option<(usize, Child)> = None;
     let mut last_progress = Instant::now();
-    while start.elapsed() < options.time && !stop.load(Ordering::SeqCst) {
+    while campaign.summary.stopped == Stopped::Time {
+        if campaign.start.elapsed() >= options.time {
+            break;
+        }
+        if signals.load(Ordering::SeqCst) > 0 {
+            campaign.summary.stopped = Stopped::Signal;
+            break;
+        }
         match receiver.recv_timeout(Duration::from_millis(100)) {
-            Ok(Report::Stats {
+            Ok(Event::Message {
                 worker,
                 life,
-                runs,
-                cancelled,
-                corpus,
-                checked,
+                message,
             }) => {
                 if let Some(state) = workers.get_mut(worker).filter(|state| state.life == life) {
-                    state.current = (runs, cancelled, checked);
-                    summary.corpus = summary.corpus.max(corpus);
-                    if worker == 0 {
-                        let rss = rss_kib(state.child.id()).unwrap_or(0);
-                        if summary.worker_rss_kib.0 == 0 {
-                            summary.worker_rss_kib.0 = rss;
-                        }
-                        summary.worker_rss_kib.1 = rss;
-                    }
+                    campaign.on_message(worker, state, message);
                 }
             }
-            Ok(Report::Finding {
-                signature,
-                artifact,
-            }) => {
-                summary.elapsed = start.elapsed();
-                if let Some(index) = record(&mut summary, &mut by_signature, &signature) {
-                    minimize_queue.push_back((index, artifact));
-                    if options.until_known && every_target_found(&summary) {
-                        break;
-                    }
-                }
-            }
-            Ok(Report::Exited { worker, life, hang }) => {
+            Ok(Event::Exited { worker, life }) => {
                 let Some(state) = workers.get_mut(worker).filter(|state| state.life == life) else {
                     continue;
                 };
-                let status = describe(state.child.wait());
-                if stop.load(Ordering::SeqCst) || start.elapsed() >= options.time {
+                if signals.load(Ordering::SeqCst) > 0 || campaign.start.elapsed() >= options.time {
                     continue;
                 }
-                let what = if hang {
-                    "hang (watchdog)"
-                } else {
-                    "worker died"
-                };
-                let signature = format!("Crash: {what}: {status}");
-                summary.elapsed = start.elapsed();
-                let input = worker::work_dir(&work, worker).join(format!("worker-{worker}.input"));
-                if let Some(index) = record(&mut summary, &mut by_signature, &signature)
-                    && let Ok(bytes) = std::fs::read(&input)
-                {
-                    // The input that killed a worker would kill an in-process minimizer too:
-                    // it is kept as it is.
-                    let entry = Entry::new(
-                        EditScript::from_bytes(&bytes),
-                        Status::New,
-                        signature.clone(),
-                    );
-                    let path = options.findings.join(format!(
-                        "crash-{:08x}.sfz",
-                        corpus::content_hash(signature.as_bytes()) as u32
-                    ));
-                    if entry.write(&path).is_ok() {
-                        summary.findings[index].entry = Some(path);
+                campaign.on_exit(worker, state);
+                if campaign.summary.stopped == Stopped::Time {
+                    match campaign.spawn_worker(worker, life + 1, &sender) {
+                        Ok(mut fresh) => {
+                            fresh.done = (
+                                state.done.0 + state.current.0,
+                                state.done.1 + state.current.1,
+                                state.done.2 + state.current.2,
+                            );
+                            *state = fresh;
+                            campaign.summary.restarts += 1;
+                        }
+                        Err(error) => campaign.fail(error),
                     }
                 }
-                let done = (
-                    state.done.0 + state.current.0,
-                    state.done.1 + state.current.1,
-                    state.done.2 + state.current.2,
-                );
-                let mut fresh = spawn_worker(&me, options, &work, worker, life + 1, &sender)?;
-                fresh.done = done;
-                *state = fresh;
-                summary.restarts += 1;
             }
             Err(_) => {}
         }
-        poll_minimizer(
-            &me,
-            options,
-            &mut summary,
-            &mut minimize_queue,
-            &mut minimizer,
-        );
+        campaign.poll_minimizer(false);
         if last_progress.elapsed() >= Duration::from_secs(1) {
             last_progress = Instant::now();
-            totals(&mut summary, &workers, start);
-            progress(&summary);
+            campaign.totals(&workers);
+            progress(&campaign.summary);
         }
     }
-    totals(&mut summary, &workers, start);
+    campaign.totals(&workers);
     for state in &mut workers {
         let _ = state.child.kill();
         let _ = state.child.wait();
     }
-    // Everything found is kept: the remaining minimizations run now.
-    while minimizer.is_some() || !minimize_queue.is_empty() {
-        poll_minimizer(
-            &me,
-            options,
-            &mut summary,
-            &mut minimize_queue,
-            &mut minimizer,
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    summary.elapsed = start.elapsed();
-    Ok(summary)
+    campaign.finish_minimizations(signals);
+    campaign.summary.elapsed_s = campaign.start.elapsed().as_secs_f64();
+    campaign.summary.runs_per_s =
+        campaign.summary.runs as f64 / campaign.summary.elapsed_s.max(0.001);
+    Ok(campaign.summary)
 }
 
-fn record(
-    summary: &mut Summary,
-    by_signature: &mut BTreeMap<String, usize>,
-    signature: &str,
-) -> Option<usize> {
-    if let Some(&index) = by_signature.get(signature) {
-        summary.findings[index].count += 1;
-        return None;
+/// Refuses options that cannot work, before anything runs: a missing seed directory, an output
+/// directory that cannot be written.
+fn check_options(options: &CampaignOptions) -> Result<(), String> {
+    for dir in &options.start_corpus {
+        if !dir.is_dir() {
+            return Err(format!("--seeds {}: no such directory", dir.display()));
+        }
     }
-    by_signature.insert(signature.to_owned(), summary.findings.len());
-    summary.findings.push(CampaignFinding {
-        signature: signature.to_owned(),
-        count: 1,
-        entry: None,
-        first_s: summary.elapsed.as_secs_f64(),
-    });
-    Some(summary.findings.len() - 1)
+    for (flag, dir) in [
+        ("--corpus", &options.corpus),
+        ("--findings", &options.findings),
+    ] {
+        writable(dir).map_err(|error| format!("{flag} {}: {error}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Creates `dir` if needed and proves it writable by writing and removing a file there.
+fn writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut probe = tempfile::Builder::new()
+        .prefix(".salsa-fuzz-probe")
+        .tempfile_in(dir)?;
+    probe.write_all(&[0; 4096])?;
+    probe.as_file().sync_all()?;
+    Ok(())
+}
+
+impl Campaign<'_> {
+    fn elapsed_s(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    /// Stops the campaign with `error` (not a finding).
+    fn fail(&mut self, error: String) {
+        if self.summary.stopped != Stopped::Error {
+            self.summary.stopped = Stopped::Error;
+            self.summary.error = Some(error);
+        }
+    }
+
+    fn on_message(&mut self, index: usize, state: &mut Worker, message: WorkerMessage) {
+        self.startup_deaths = 0;
+        match message {
+            WorkerMessage::Stats {
+                runs,
+                cancelled,
+                corpus,
+                checked,
+            } => {
+                state.current = (runs, cancelled, checked);
+                self.summary.corpus = self.summary.corpus.max(corpus);
+                if index == 0 {
+                    let rss = rss_kib(state.child.id()).unwrap_or(0);
+                    if self.summary.worker_rss_kib[0] == 0 {
+                        self.summary.worker_rss_kib[0] = rss;
+                    }
+                    self.summary.worker_rss_kib[1] = rss;
+                }
+            }
+            WorkerMessage::Finding {
+                signature,
+                artifact,
+            } => {
+                let Some(index) = self.record(&signature) else {
+                    return;
+                };
+                match std::fs::read(&artifact) {
+                    Ok(bytes) => {
+                        if let Some(input) = self.keep_unminimized(index, &bytes) {
+                            self.queue.push_back(Pending { index, input });
+                        }
+                    }
+                    Err(error) => self.fail(format!("cannot read {}: {error}", artifact.display())),
+                }
+                if self.options.until_known && every_target_found(&self.summary) {
+                    self.summary.stopped = Stopped::KnownBugsFound;
+                }
+            }
+            WorkerMessage::Hang { report } => state.hung = Some(report),
+            WorkerMessage::Fatal { error } => self.fail(error),
+        }
+    }
+
+    /// A worker life ended while the campaign runs: a finding (the input that killed it), a
+    /// start-up failure, or the end of the campaign on a reported fatal error.
+    fn on_exit(&mut self, index: usize, state: &mut Worker) {
+        let status = state.child.wait();
+        let tail: Vec<String> = state
+            .stderr_tail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect();
+        if status
+            .as_ref()
+            .is_ok_and(|status| status.code() == Some(worker::FATAL_EXIT))
+        {
+            if self.summary.stopped != Stopped::Error {
+                self.fail(format!("worker {index} stopped: {}", tail.join(" / ")));
+            }
+            return;
+        }
+        let how = describe(status);
+        let input = InputRecord::read(&worker::input_path(&self.work.worker_dir(index), index));
+        if input.is_none() {
+            self.startup_deaths += 1;
+            if self.startup_deaths >= STARTUP_DEATHS {
+                self.fail(format!(
+                    "workers die at start-up ({how}); the last lines of worker {index}'s stderr:\n{}",
+                    tail.join("\n")
+                ));
+            } else {
+                std::thread::sleep(Duration::from_millis(200 * self.startup_deaths as u64));
+            }
+            return;
+        }
+        let what = if state.hung.is_some() {
+            "hang (watchdog)"
+        } else {
+            "worker died"
+        };
+        let signature = format!("Crash: {what}: {how}");
+        if state.started.elapsed() < Duration::from_secs(1) {
+            // A worker that dies at once on every input is restarted at most ten times a second.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let Some(finding) = self.record(&signature) else {
+            return;
+        };
+        let mut note = format!("worker {index} ended with {how}");
+        if let Some(report) = &state.hung {
+            note.push_str(&format!("; the watchdog reported: {report}"));
+        }
+        if !tail.is_empty() {
+            note.push_str(&format!("; its last stderr lines:\n{}", tail.join("\n")));
+        }
+        self.summary.findings[finding].note = Some(note);
+        // The input that killed a worker would kill an in-process minimizer too: it is kept as
+        // it is.
+        let bytes = input.unwrap_or_default();
+        let entry = Entry::new(EditScript::from_bytes(&bytes), Status::New, signature);
+        match triage::write_new_entry(&entry, &self.options.findings) {
+            Ok(MinimizeOutcome::Wrote(path) | MinimizeOutcome::AlreadyThere(path)) => {
+                self.summary.findings[finding].entry = Some(path);
+            }
+            Ok(_) => {}
+            Err(error) => self.fail(error.to_string()),
+        }
+    }
+
+    /// Counts a report of `signature`; the index of its finding when it is new.
+    fn record(&mut self, signature: &str) -> Option<usize> {
+        if let Some(&index) = self.by_signature.get(signature) {
+            self.summary.findings[index].count += 1;
+            return None;
+        }
+        let index = self.summary.findings.len();
+        self.by_signature.insert(signature.to_owned(), index);
+        self.summary.findings.push(CampaignFinding {
+            signature: signature.to_owned(),
+            count: 1,
+            first_s: self.elapsed_s(),
+            ..CampaignFinding::default()
+        });
+        Some(index)
+    }
+
+    /// Writes a new finding's input as an entry under `<findings>/unminimized/` at once, so it
+    /// survives whatever happens next; returns its path.
+    fn keep_unminimized(&mut self, index: usize, bytes: &[u8]) -> Option<PathBuf> {
+        let signature = self.summary.findings[index].signature.clone();
+        let entry = Entry::new(EditScript::from_bytes(bytes), Status::New, signature);
+        let dir = self.options.findings.join("unminimized");
+        match triage::write_new_entry(&entry, &dir) {
+            Ok(MinimizeOutcome::Wrote(path) | MinimizeOutcome::AlreadyThere(path)) => {
+                self.summary.findings[index].unminimized = Some(path.clone());
+                Some(path)
+            }
+            Ok(_) => None,
+            Err(error) => {
+                self.fail(error.to_string());
+                None
+            }
+        }
+    }
+
+    /// Collects a finished minimizer and starts the next one.
+    fn poll_minimizer(&mut self, wait: bool) {
+        if let Some((pending, child)) = &mut self.minimizer {
+            let status = if wait {
+                child.wait().map(Some)
+            } else {
+                child.try_wait()
+            };
+            match status {
+                Ok(None) => return,
+                Ok(Some(status)) => {
+                    let mut out = String::new();
+                    if let Some(stdout) = child.stdout.as_mut() {
+                        let _ = stdout.read_to_string(&mut out);
+                    }
+                    let index = pending.index;
+                    self.minimized(index, &out, &describe(Ok(status)));
+                }
+                Err(error) => {
+                    let index = pending.index;
+                    self.summary.findings[index].note =
+                        Some(format!("the minimizer could not be waited for: {error}"));
+                }
+            }
+            self.minimizer = None;
+        }
+        if self.summary.stopped == Stopped::Error {
+            return;
+        }
+        if let Some(pending) = self.queue.pop_front() {
+            let child = Command::new(&self.me)
+                .arg("minimize")
+                .arg(&pending.input)
+                .arg("-o")
+                .arg(&self.options.findings)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                // Its own process group: a terminal's Ctrl-C must not kill it half-way.
+                .process_group(0)
+                .spawn();
+            match child {
+                Ok(child) => self.minimizer = Some((pending, child)),
+                Err(error) => {
+                    self.summary.findings[pending.index].note =
+                        Some(format!("the minimizer could not start: {error}"));
+                }
+            }
+        }
+    }
+
+    /// Records what a minimizer wrote: the entry replaces the unminimized one.
+    fn minimized(&mut self, index: usize, stdout: &str, status: &str) {
+        let written = stdout.lines().find_map(|line| {
+            line.strip_prefix("wrote ")
+                .or_else(|| line.strip_prefix("already there: "))
+        });
+        let finding = &mut self.summary.findings[index];
+        match written {
+            Some(path) => {
+                finding.entry = Some(PathBuf::from(path.trim()));
+                if let Some(raw) = finding.unminimized.take() {
+                    let _ = std::fs::remove_file(raw);
+                }
+            }
+            None => {
+                let why = stdout
+                    .lines()
+                    .last()
+                    .filter(|line| !line.is_empty())
+                    .unwrap_or("no output");
+                finding.note = Some(format!("not minimized ({status}): {why}"));
+            }
+        }
+    }
+
+    /// After the workers stop: runs the remaining minimizations, unless a second signal comes;
+    /// then the pending findings keep their unminimized entries.
+    fn finish_minimizations(&mut self, signals: &AtomicUsize) {
+        let pending = self.queue.len() + usize::from(self.minimizer.is_some());
+        if pending > 0 && self.summary.stopped == Stopped::Signal {
+            let _ = writeln!(
+                std::io::stderr(),
+                "salsa-fuzz: stopping; finishing {pending} minimization(s) (a second signal stops at once, keeping the unminimized entries)"
+            );
+        }
+        let first = signals.load(Ordering::SeqCst);
+        while self.minimizer.is_some() || !self.queue.is_empty() {
+            if signals.load(Ordering::SeqCst) > first.max(1) - usize::from(first == 0) {
+                if let Some((pending, mut child)) = self.minimizer.take() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    self.queue.push_front(pending);
+                }
+                for pending in self.queue.drain(..) {
+                    self.summary.findings[pending.index].note =
+                        Some("not minimized: the campaign was stopped".to_owned());
+                }
+                break;
+            }
+            if self.summary.stopped == Stopped::Error && self.minimizer.is_none() {
+                for pending in self.queue.drain(..) {
+                    self.summary.findings[pending.index].note =
+                        Some("not minimized: the campaign stopped on an error".to_owned());
+                }
+                break;
+            }
+            self.poll_minimizer(false);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn totals(&mut self, workers: &[Worker]) {
+        let summary = &mut self.summary;
+        summary.elapsed_s = self.start.elapsed().as_secs_f64();
+        summary.runs = workers.iter().map(|w| w.done.0 + w.current.0).sum();
+        summary.cancelled = workers.iter().map(|w| w.done.1 + w.current.1).sum();
+        summary.checked = workers.iter().map(|w| w.done.2 + w.current.2).sum();
+        summary.runs_per_s = summary.runs as f64 / summary.elapsed_s.max(0.001);
+    }
+
+    fn spawn_worker(
+        &self,
+        index: usize,
+        life: usize,
+        sender: &Sender<Event>,
+    ) -> Result<Worker, String> {
+        let options = self.options;
+        let seed = options.seed.wrapping_add(1000 * life as u64 + index as u64);
+        let mut command = Command::new(&self.me);
+        command
+            .args(["worker", "--index", &index.to_string()])
+            .args(["--seed", &seed.to_string()])
+            .args(["--max-threads", &options.max_threads.to_string()])
+            .args([
+                "--hang-limit-ms",
+                &options.hang_limit.as_millis().to_string(),
+            ])
+            .arg("--corpus")
+            .arg(&options.corpus)
+            .arg("--work")
+            .arg(self.work.worker_dir(index))
+            .env("SALSA_FUZZ_TEST_LIFE", life.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group: the campaign decides when workers stop.
+            .process_group(0);
+        for dir in &options.start_corpus {
+            command.arg("--start").arg(dir);
+        }
+        if options.sequential {
+            command.arg("--sequential");
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|error| format!("cannot start a worker: {error}"))?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let stderr_reader = stderr.map(|stderr| {
+            let tail = Arc::clone(&stderr_tail);
+            std::thread::spawn(move || keep_tail(stderr, &tail))
+        });
+        let sender = sender.clone();
+        let stdout_tail = Arc::clone(&stderr_tail);
+        std::thread::spawn(move || {
+            if let Some(stdout) = stdout {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    match WorkerMessage::parse(&line) {
+                        Some(message) => {
+                            let _ = sender.send(Event::Message {
+                                worker: index,
+                                life,
+                                message,
+                            });
+                        }
+                        None => push_tail(&stdout_tail, line),
+                    }
+                }
+            }
+            // The pipe closed: the worker is gone. Its stderr closes with it; the reader's
+            // end means the tail is complete before the campaign reads it.
+            if let Some(reader) = stderr_reader {
+                let _ = reader.join();
+            }
+            let _ = sender.send(Event::Exited {
+                worker: index,
+                life,
+            });
+        });
+        Ok(Worker {
+            child,
+            _stdin: stdin,
+            life,
+            started: Instant::now(),
+            hung: None,
+            stderr_tail,
+            done: (0, 0, 0),
+            current: (0, 0, 0),
+        })
+    }
+}
+
+fn keep_tail(stream: impl Read, tail: &Mutex<VecDeque<String>>) {
+    for line in BufReader::new(stream).lines().map_while(Result::ok) {
+        push_tail(tail, line);
+    }
+}
+
+fn push_tail(tail: &Mutex<VecDeque<String>>, line: String) {
+    let mut tail = tail.lock().unwrap_or_else(PoisonError::into_inner);
+    if tail.len() == STDERR_TAIL {
+        tail.pop_front();
+    }
+    tail.push_back(line);
+}
+
+/// A campaign's own work area under `<corpus>/.work/`: a fresh directory, locked while the
+/// campaign runs and removed when it ends. Areas left by a campaign that was killed (their lock
+/// is free) are removed when the next campaign starts.
+struct Workspace {
+    dir: tempfile::TempDir,
+    _lock: std::fs::File,
+}
+
+impl Workspace {
+    fn create(corpus: &Path) -> Result<Workspace, String> {
+        let base = corpus.join(".work");
+        std::fs::create_dir_all(&base)
+            .map_err(|error| format!("cannot create {}: {error}", base.display()))?;
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let stale = path
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with("campaign-"))
+                    && std::fs::File::open(path.join("lock"))
+                        .is_ok_and(|file| file.try_lock().is_ok());
+                if stale {
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+            }
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("campaign-")
+            .tempdir_in(&base)
+            .map_err(|error| format!("cannot create a work area in {}: {error}", base.display()))?;
+        let lock_path = dir.path().join("lock");
+        let lock = std::fs::File::create(&lock_path)
+            .and_then(|file| {
+                file.try_lock()
+                    .map(|()| file)
+                    .map_err(std::io::Error::other)
+            })
+            .map_err(|error| format!("cannot lock {}: {error}", lock_path.display()))?;
+        Ok(Workspace { dir, _lock: lock })
+    }
+
+    fn worker_dir(&self, index: usize) -> PathBuf {
+        worker::work_dir(self.dir.path(), index)
+    }
 }
 
 /// Whether every known bug whose last buggy release is the salsa under test has a finding that
@@ -286,127 +738,7 @@ fn every_target_found(summary: &Summary) -> bool {
         })
 }
 
-fn totals(summary: &mut Summary, workers: &[Worker], start: Instant) {
-    summary.elapsed = start.elapsed();
-    summary.runs = workers.iter().map(|w| w.done.0 + w.current.0).sum();
-    summary.cancelled = workers.iter().map(|w| w.done.1 + w.current.1).sum();
-    summary.checked = workers.iter().map(|w| w.done.2 + w.current.2).sum();
-}
-
-fn poll_minimizer(
-    me: &Path,
-    options: &CampaignOptions,
-    summary: &mut Summary,
-    queue: &mut VecDeque<(usize, PathBuf)>,
-    minimizer: &mut Option<(usize, Child)>,
-) {
-    if let Some((index, child)) = minimizer {
-        match child.try_wait() {
-            Ok(None) => return,
-            Ok(Some(_)) | Err(_) => {
-                let mut out = String::new();
-                if let Some(stdout) = child.stdout.as_mut() {
-                    let _ = stdout.read_to_string(&mut out);
-                }
-                if let Some(path) = out.lines().find_map(|line| line.strip_prefix("wrote ")) {
-                    summary.findings[*index].entry = Some(PathBuf::from(path.trim()));
-                }
-                *minimizer = None;
-            }
-        }
-    }
-    if let Some((index, artifact)) = queue.pop_front() {
-        let child = Command::new(me)
-            .arg("minimize")
-            .arg(&artifact)
-            .arg("-o")
-            .arg(&options.findings)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn();
-        if let Ok(child) = child {
-            *minimizer = Some((index, child));
-        }
-    }
-}
-
-fn spawn_worker(
-    me: &Path,
-    options: &CampaignOptions,
-    work: &Path,
-    index: usize,
-    life: usize,
-    sender: &Sender<Report>,
-) -> std::io::Result<Worker> {
-    let seed = options.seed.wrapping_add(1000 * life as u64 + index as u64);
-    let mut command = Command::new(me);
-    command
-        .args([
-            "worker",
-            "--index",
-            &index.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ])
-        .args(["--max-threads", &options.max_threads.to_string()])
-        .args([
-            "--hang-limit-ms",
-            &options.hang_limit.as_millis().to_string(),
-        ])
-        .arg("--corpus")
-        .arg(&options.corpus)
-        .arg("--work")
-        .arg(worker::work_dir(work, index))
-        .env("SALSA_FUZZ_TEST_LIFE", life.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for dir in &options.start_corpus {
-        command.arg("--start").arg(dir);
-    }
-    if options.sequential {
-        command.arg("--sequential");
-    }
-    let mut child = command.spawn()?;
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
-    let sender = sender.clone();
-    // Whether the worker's stderr carried a watchdog report; known once the pipe closes.
-    let hang = stderr.map(|stderr| {
-        std::thread::spawn(move || {
-            let mut hang = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                hang |= line.contains("HANG");
-            }
-            hang
-        })
-    });
-    std::thread::spawn(move || {
-        if let Some(stdout) = stdout {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(report) = parse_report(&line, index, life) {
-                    let _ = sender.send(report);
-                }
-            }
-        }
-        // The pipe closed: the worker is gone (the campaign, which owns the child, reads how).
-        // Its stderr closes with it, so the reader ends and says whether it saw a hang.
-        let hang = hang.is_some_and(|reader| reader.join().unwrap_or(false));
-        let _ = sender.send(Report::Exited {
-            worker: index,
-            life,
-            hang,
-        });
-    });
-    Ok(Worker {
-        child,
-        life,
-        done: (0, 0, 0),
-        current: (0, 0, 0),
-    })
-}
-
-/// How a worker ended: its signal (SIGABRT from the watchdog or a panic under abort, SIGKILL
+/// How a process ended: its signal (SIGABRT from the watchdog or a panic under abort, SIGKILL
 /// from outside or the OOM killer) or its exit code.
 fn describe(status: std::io::Result<std::process::ExitStatus>) -> String {
     use std::os::unix::process::ExitStatusExt;
@@ -414,6 +746,7 @@ fn describe(status: std::io::Result<std::process::ExitStatus>) -> String {
         Ok(status) => match (status.signal(), status.code()) {
             (Some(6), _) => "SIGABRT".to_owned(),
             (Some(9), _) => "SIGKILL".to_owned(),
+            (Some(11), _) => "SIGSEGV".to_owned(),
             (Some(signal), _) => format!("signal {signal}"),
             (None, Some(code)) => format!("exit code {code}"),
             (None, None) => "unknown exit".to_owned(),
@@ -422,91 +755,9 @@ fn describe(status: std::io::Result<std::process::ExitStatus>) -> String {
     }
 }
 
-fn parse_report(line: &str, worker: usize, life: usize) -> Option<Report> {
-    if let Some(rest) = line.strip_prefix("stats ") {
-        let numbers: Vec<u64> = rest
-            .split_whitespace()
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        if let [runs, cancelled, corpus, checked] = numbers[..] {
-            return Some(Report::Stats {
-                worker,
-                life,
-                runs,
-                cancelled,
-                corpus,
-                checked,
-            });
-        }
-    }
-    if let Some(rest) = line.strip_prefix("finding ") {
-        let (signature, artifact) = rest.rsplit_once('\t')?;
-        return Some(Report::Finding {
-            signature: signature.to_owned(),
-            artifact: PathBuf::from(artifact),
-        });
-    }
-    None
-}
-
 /// Resident memory of process `pid`, in KiB (Linux).
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-impl Summary {
-    /// The summary as one JSON object (`run --json`); [`crate::benchmark::parse_findings`]
-    /// reads its findings back.
-    pub fn to_json(&self) -> String {
-        let summary = self;
-        let findings: Vec<String> = summary
-            .findings
-            .iter()
-            .map(|finding| {
-                format!(
-                    "{{\"signature\":{},\"count\":{},\"first_s\":{:.1},\"entry\":{}}}",
-                    json_string(&finding.signature),
-                    finding.count,
-                    finding.first_s,
-                    finding
-                        .entry
-                        .as_ref()
-                        .map_or("null".to_owned(), |path| json_string(
-                            &path.display().to_string()
-                        ))
-                )
-            })
-            .collect();
-        format!(
-            "{{\"elapsed_s\":{:.1},\"jobs\":{},\"runs\":{},\"runs_per_s\":{:.1},\"cancelled\":{},\"checked\":{},\"corpus\":{},\"restarts\":{},\"worker_rss_kib\":[{},{}],\"findings\":[{}]}}",
-            summary.elapsed.as_secs_f64(),
-            summary.jobs,
-            summary.runs,
-            summary.runs as f64 / summary.elapsed.as_secs_f64().max(0.001),
-            summary.cancelled,
-            summary.checked,
-            summary.corpus,
-            summary.restarts,
-            summary.worker_rss_kib.0,
-            summary.worker_rss_kib.1,
-            findings.join(",")
-        )
-    }
-}
-
-/// `text` as a JSON string literal.
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -20,7 +20,7 @@ use salsa::{Database, Durability};
 
 pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
-pub use watchdog::Watch;
+pub use watchdog::{Watch, set_hang_reporter};
 
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::model::{Model, ParseCache, SourceInput};

@@ -7,6 +7,7 @@
 //! execution registers a [`Watch`] and beats it at each step, which costs one uncontended lock.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread::ThreadId;
@@ -26,7 +27,10 @@ fn watched() -> &'static Mutex<BTreeMap<u64, Beat>> {
             .name("salsa-fuzz-watchdog".to_owned())
             .spawn(watch_forever);
         if let Err(error) = spawned {
-            eprintln!("salsa-fuzz: no watchdog thread ({error}); hangs will not be reported");
+            let _ = writeln!(
+                std::io::stderr(),
+                "salsa-fuzz: no watchdog thread ({error}); hangs will not be reported"
+            );
         }
         Mutex::new(BTreeMap::new())
     })
@@ -65,6 +69,15 @@ fn lock() -> std::sync::MutexGuard<'static, BTreeMap<u64, Beat>> {
     watched().lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Where a hang report goes besides stderr: a campaign worker sends it to its campaign.
+static HANG_REPORTER: OnceLock<fn(&str)> = OnceLock::new();
+
+/// Sends hang reports to `reporter` too (once per process; later calls are ignored). The
+/// reporter must not panic; the process aborts right after it returns.
+pub fn set_hang_reporter(reporter: fn(&str)) {
+    let _ = HANG_REPORTER.set(reporter);
+}
+
 fn watch_forever() {
     loop {
         std::thread::sleep(Duration::from_millis(250));
@@ -74,16 +87,23 @@ fn watch_forever() {
             .find(|(_, beat)| now.duration_since(beat.at) > beat.limit)
             .map(|(id, beat)| (*id, beat.step, beat.what, beat.limit));
         if let Some((id, step, what, limit)) = hung {
-            eprintln!(
-                "salsa-fuzz: HANG: execution {id}, step {step} ({what}) did not finish within \
-                 {limit:?}; a salsa deadlock is likely (a write waiting for a handle that never \
-                 drops, or a cycle across threads)."
+            let mut report = format!(
+                "execution {id}, step {step} ({what}) did not finish within {limit:?}; a salsa \
+                 deadlock is likely (a write waiting for a handle that never drops, or a cycle \
+                 across threads)."
             );
             let activities = activities().lock().unwrap_or_else(PoisonError::into_inner);
             for (_, thread, step, query) in activities.iter() {
-                eprintln!("  thread {thread}: `{query}` of the batch spawned at step {step}");
+                report.push_str(&format!(
+                    "\n  thread {thread}: `{query}` of the batch spawned at step {step}"
+                ));
             }
-            eprintln!("Aborting.");
+            // Nothing here may stop the abort: stderr may be a closed pipe (the campaign is
+            // gone), and `eprintln!` would panic and end this thread instead.
+            let _ = writeln!(std::io::stderr(), "salsa-fuzz: HANG: {report}\nAborting.");
+            if let Some(reporter) = HANG_REPORTER.get() {
+                reporter(&report);
+            }
             std::process::abort();
         }
     }

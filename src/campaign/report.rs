@@ -1,0 +1,209 @@
+//! What a campaign reports: the [`Summary`] (serde, the `--json` output, whose schema the
+//! README documents), the status line and the text summary.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The version of the `--json` schema; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Why a campaign ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stopped {
+    /// `--time` ran out.
+    #[default]
+    Time,
+    /// SIGINT, SIGTERM or SIGHUP.
+    Signal,
+    /// `--until-known-bugs`: every targeted known bug was found.
+    KnownBugsFound,
+    /// An error that is not a finding (a full disk, workers that cannot start); see `error`.
+    Error,
+}
+
+/// One finding of the campaign, by signature.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignFinding {
+    /// The signature.
+    pub signature: String,
+    /// How many times workers reported it.
+    pub count: usize,
+    /// Seconds from the campaign's start to its first report.
+    pub first_s: f64,
+    /// The minimized entry (or, for a crash, the input that killed the worker, as an entry).
+    pub entry: Option<PathBuf>,
+    /// The input as found, kept as an entry until the minimized one is written; still set
+    /// when minimization did not succeed.
+    pub unminimized: Option<PathBuf>,
+    /// Why there is no minimized entry, or what else the campaign knows (a dead worker's exit
+    /// and last stderr lines).
+    pub note: Option<String>,
+}
+
+/// What a campaign did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Summary {
+    /// [`SCHEMA_VERSION`].
+    pub schema: u32,
+    /// The salsa the suite was built against.
+    pub salsa: String,
+    /// Why it ended.
+    pub stopped: Stopped,
+    /// The error, when `stopped` is `error`.
+    pub error: Option<String>,
+    /// Wall time, in seconds.
+    pub elapsed_s: f64,
+    /// Worker processes.
+    pub jobs: usize,
+    /// Scripts run.
+    pub runs: u64,
+    /// Scripts per second.
+    pub runs_per_s: f64,
+    /// Background batches cancelled.
+    pub cancelled: u64,
+    /// Answers compared with the model.
+    pub checked: u64,
+    /// Largest working corpus a worker reported.
+    pub corpus: u64,
+    /// Workers restarted after dying.
+    pub restarts: usize,
+    /// Resident memory of worker 0 at its first report and at the end, in KiB.
+    pub worker_rss_kib: [u64; 2],
+    /// Findings by signature, in order of discovery.
+    pub findings: Vec<CampaignFinding>,
+}
+
+impl Summary {
+    /// The summary as one line of JSON (`run --json`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|error| {
+            format!(r#"{{"schema":{SCHEMA_VERSION},"stopped":"error","error":"cannot encode the summary: {error}"}}"#)
+        })
+    }
+
+    /// Reads a summary written by [`Summary::to_json`] (or an older build's, whose missing
+    /// fields take their defaults).
+    pub fn from_json(json: &str) -> Result<Summary, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// The status line printed once a second.
+    pub fn status_line(&self) -> String {
+        let seconds = self.elapsed_s.max(0.001);
+        format!(
+            "[{seconds:>5.0}s] runs {:>9}  runs/s {:>6.0}  findings {}  unique {}  corpus {:>5}  cancelled {:>8}  checked {:>10}",
+            self.runs,
+            self.runs as f64 / seconds,
+            self.findings
+                .iter()
+                .map(|finding| finding.count)
+                .sum::<usize>(),
+            self.findings.len(),
+            self.corpus,
+            self.cancelled,
+            self.checked,
+        )
+    }
+
+    /// The summary in words, for a terminal.
+    pub fn to_text(&self, working_corpus: &std::path::Path) -> String {
+        use std::fmt::Write as _;
+        let seconds = self.elapsed_s.max(0.001);
+        let rate = self.runs as f64 / seconds;
+        let mut out = String::new();
+        let _ = writeln!(out, "campaign summary (salsa {})", self.salsa);
+        let stopped = match self.stopped {
+            Stopped::Time => "time is up".to_owned(),
+            Stopped::Signal => "stopped by a signal".to_owned(),
+            Stopped::KnownBugsFound => "every targeted known bug was found".to_owned(),
+            Stopped::Error => format!(
+                "ERROR: {}",
+                self.error.as_deref().unwrap_or("unknown error")
+            ),
+        };
+        let _ = writeln!(out, "  ended               {stopped}");
+        let _ = writeln!(out, "  elapsed             {seconds:.0} s");
+        let _ = writeln!(
+            out,
+            "  workers             {} ({} restarted)",
+            self.jobs, self.restarts
+        );
+        let _ = writeln!(
+            out,
+            "  runs                {} ({rate:.0} runs/s, {:.0} per worker)",
+            self.runs,
+            rate / self.jobs.max(1) as f64
+        );
+        let _ = writeln!(out, "  batches cancelled   {}", self.cancelled);
+        let _ = writeln!(out, "  answers checked     {}", self.checked);
+        let _ = writeln!(
+            out,
+            "  working corpus      {} inputs in {}",
+            self.corpus,
+            working_corpus.display()
+        );
+        let _ = writeln!(
+            out,
+            "  worker 0 RSS        {} MB at its first report, {} MB at the end",
+            self.worker_rss_kib[0] / 1024,
+            self.worker_rss_kib[1] / 1024
+        );
+        let _ = writeln!(out, "  findings            {} unique", self.findings.len());
+        for finding in &self.findings {
+            let _ = writeln!(out, "    {}x  {}", finding.count, finding.signature);
+            match (&finding.entry, &finding.unminimized) {
+                (Some(entry), _) => {
+                    let _ = writeln!(out, "        -> {}", entry.display());
+                }
+                (None, Some(raw)) => {
+                    let _ = writeln!(out, "        -> {} (not minimized)", raw.display());
+                }
+                (None, None) => {
+                    let _ = writeln!(out, "        -> (no entry)");
+                }
+            }
+            if let Some(note) = &finding.note {
+                let _ = writeln!(out, "        {}", note.replace('\n', "\n        "));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_round_trips_through_json() {
+        let summary = Summary {
+            schema: SCHEMA_VERSION,
+            salsa: "0.28.5".to_owned(),
+            stopped: Stopped::Signal,
+            findings: vec![CampaignFinding {
+                signature: "Salsa: panic `a \"b\" \\ c\n\u{1}` at x".to_owned(),
+                count: 3,
+                entry: Some(PathBuf::from("/t/f \"1\".sfz")),
+                first_s: 2.5,
+                ..CampaignFinding::default()
+            }],
+            ..Summary::default()
+        };
+        let json = summary.to_json();
+        assert!(!json.contains('\n'));
+        assert_eq!(Summary::from_json(&json).expect("parses"), summary);
+    }
+
+    #[test]
+    fn an_older_summary_reads_with_defaults() {
+        let json = r#"{"elapsed_s":3.1,"jobs":1,"runs":10,"findings":[{"signature":"Crash: worker died: SIGABRT","count":1,"first_s":2.0,"entry":null}]}"#;
+        let summary = Summary::from_json(json).expect("parses");
+        assert_eq!(summary.runs, 10);
+        assert_eq!(summary.findings[0].entry, None);
+        assert_eq!(summary.stopped, Stopped::Time);
+    }
+}

@@ -1,0 +1,434 @@
+//! Triage of one finding or one corpus: reading an entry or a libFuzzer artifact, replaying
+//! it, minimizing it into a corpus entry, and checking a corpus against the statuses its
+//! entries record. `salsa-fuzz repro`, `minimize`, `fmt` and `corpus check` are thin callers.
+//!
+//! Every function writes its human-readable report to the `out` it is given and returns what a
+//! caller decides an exit status by; failures to read or write a file are [`TriageError`]s
+//! that name the path. Nothing here writes outside the directory it is told to write to.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::corpus::{self, Entry, Status};
+use crate::exec::{self, ExecOptions, install_panic_hook};
+use crate::minimize::{self, MinimizeOptions};
+use crate::script::EditScript;
+
+/// Attempts for a finding that only reproduces with threads.
+pub const REPRO_ATTEMPTS: u32 = 10;
+
+/// Why a triage command could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum TriageError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file looks like a corpus entry but is not a valid one.
+    #[error("{path}: corrupt entry: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An output could not be written.
+    #[error("{0}")]
+    Write(String),
+    /// A corpus directory holds no entry.
+    #[error("{0}: no corpus entries (`.sfz` files) here")]
+    Empty(PathBuf),
+}
+
+/// Reads a corpus entry, or a libFuzzer artifact (any other bytes) as an untriaged entry.
+///
+/// A `.sfz` file, or text that starts like an entry, is an entry: a damaged one is an error,
+/// never reinterpreted as fuzzer bytes.
+pub fn load(path: &Path) -> Result<Entry, TriageError> {
+    let bytes = std::fs::read(path).map_err(|source| TriageError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let looks_like_entry = path.extension().is_some_and(|ext| ext == "sfz")
+        || Entry::is_entry(&bytes)
+        || bytes.starts_with(b"# salsa-fuzz");
+    if looks_like_entry {
+        let corrupt = |message: String| TriageError::Corrupt {
+            path: path.to_owned(),
+            message,
+        };
+        let text = String::from_utf8(bytes).map_err(|_| corrupt("not UTF-8".to_owned()))?;
+        return Entry::parse(&text).map_err(|error| corrupt(error.to_string()));
+    }
+    let script = EditScript::from_bytes(&bytes);
+    Ok(Entry::new(script, Status::New, String::new()))
+}
+
+/// The entry's signature: its own, or, for an artifact, whatever running it finds first (with
+/// threads, then inline); also says whether it showed inline.
+pub fn find_signature(entry: &Entry) -> Option<(String, bool)> {
+    if !entry.signature.is_empty() {
+        return Some((entry.signature.clone(), entry.sequential));
+    }
+    for _ in 0..REPRO_ATTEMPTS {
+        if let Some(signature) = minimize::signature_of(&entry.script, false) {
+            return Some((signature, false));
+        }
+    }
+    minimize::signature_of(&entry.script, true).map(|signature| (signature, true))
+}
+
+/// `repro FILE --any`: runs the script (threads, then inline) whatever its recorded signature
+/// and writes `observed: SIGNATURE` or `observed: none`; true if something was found. The
+/// known-bug benchmark asks a fix release this about a finding of the buggy one.
+pub fn repro_any(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> {
+    install_panic_hook();
+    let entry = Entry {
+        signature: String::new(),
+        ..load(path)?
+    };
+    let observed = find_signature(&entry);
+    let shown = observed.as_ref().map_or("none", |(signature, _)| signature);
+    writeln!(out, "observed: {shown}").map_err(write_error)?;
+    Ok(observed.is_some())
+}
+
+/// `repro FILE`: prints the script, runs it and prints the finding; true if it reproduced.
+pub fn repro(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> {
+    install_panic_hook();
+    let entry = load(path)?;
+    writeln!(out, "script of {}:", path.display()).map_err(write_error)?;
+    write!(
+        out,
+        "{}",
+        crate::script::syntax::script_to_text(&entry.script)
+    )
+    .map_err(write_error)?;
+    let Some((signature, sequential)) = find_signature(&entry) else {
+        let inline = ExecOptions {
+            sequential: true,
+            ..ExecOptions::default()
+        };
+        let stats = exec::execute(&entry.script, &inline).stats;
+        writeln!(
+            out,
+            "no finding (threads x{REPRO_ATTEMPTS}, then inline)\n\
+             inline run: {} steps, {} skipped, {} comparisons, {} faults fired",
+            stats.steps_by_kind.iter().sum::<usize>(),
+            stats.steps_skipped,
+            stats.comparisons,
+            stats.faults_fired
+        )
+        .map_err(write_error)?;
+        return Ok(false);
+    };
+    let entry = Entry {
+        signature: signature.clone(),
+        sequential,
+        ..entry
+    };
+    let replay = entry.replay(REPRO_ATTEMPTS);
+    let mode = if sequential { "inline" } else { "threads" };
+    if replay.hits == 0 {
+        writeln!(
+            out,
+            "did not reproduce in {} runs ({mode}); expected: {signature}",
+            replay.attempts
+        )
+        .map_err(write_error)?;
+        return Ok(false);
+    }
+    writeln!(
+        out,
+        "reproduced ({mode}, run {} of at most {}):",
+        replay.attempts,
+        if sequential { 1 } else { REPRO_ATTEMPTS }
+    )
+    .map_err(write_error)?;
+    let options = ExecOptions {
+        sequential,
+        ..ExecOptions::default()
+    };
+    for _ in 0..REPRO_ATTEMPTS {
+        if let Some(finding) = exec::execute(&entry.script, &options)
+            .findings
+            .into_iter()
+            .next()
+        {
+            write!(out, "{finding}").map_err(write_error)?;
+            break;
+        }
+    }
+    Ok(true)
+}
+
+/// What `minimize` did with a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MinimizeOutcome {
+    /// A new entry was written here.
+    Wrote(PathBuf),
+    /// An entry with the same script and signature was already there (its status, perhaps
+    /// set by hand, is kept).
+    AlreadyThere(PathBuf),
+    /// The input shows no finding.
+    NoFinding,
+    /// It did not reproduce reliably enough to minimize.
+    Unreliable,
+}
+
+/// `minimize FILE -o DIR`: minimizes the finding of `path` into a new entry under `dir`.
+///
+/// The entry is named by its signature's words and a hash of its script and signature, so two
+/// different findings never share a file, and an existing entry is never replaced: the same
+/// finding minimized twice finds its entry already there and keeps it as it is.
+pub fn minimize_into(
+    path: &Path,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<MinimizeOutcome, TriageError> {
+    install_panic_hook();
+    let entry = load(path)?;
+    let Some((signature, _)) = find_signature(&entry) else {
+        writeln!(
+            out,
+            "{} shows no finding: nothing to minimize",
+            path.display()
+        )
+        .map_err(write_error)?;
+        return Ok(MinimizeOutcome::NoFinding);
+    };
+    writeln!(out, "signature: {signature}").map_err(write_error)?;
+    let before = (
+        entry.script.steps.len(),
+        minimize::python_bytes(&entry.script),
+    );
+    let Some(minimized) =
+        minimize::minimize(&entry.script, &signature, &MinimizeOptions::default())
+    else {
+        writeln!(
+            out,
+            "{} does not reproduce reliably enough to minimize",
+            path.display()
+        )
+        .map_err(write_error)?;
+        return Ok(MinimizeOutcome::Unreliable);
+    };
+    let mut result = Entry::new(minimized.script, Status::New, signature.clone());
+    result.sequential = minimized.sequential;
+    result.rate = minimized.rate;
+    writeln!(
+        out,
+        "minimized in {} runs: {} steps, {} bytes of Python -> {} steps, {} bytes of Python; reproduces {}/{} ({})",
+        minimized.checks,
+        before.0,
+        before.1,
+        result.script.steps.len(),
+        minimize::python_bytes(&result.script),
+        result.rate.0,
+        result.rate.1,
+        if result.sequential { "inline" } else { "threads" }
+    )
+    .map_err(write_error)?;
+    let outcome = write_new_entry(&result, dir)?;
+    match &outcome {
+        MinimizeOutcome::Wrote(target) => writeln!(out, "wrote {}", target.display()),
+        MinimizeOutcome::AlreadyThere(target) => {
+            writeln!(out, "already there: {}", target.display())
+        }
+        _ => Ok(()),
+    }
+    .map_err(write_error)?;
+    Ok(outcome)
+}
+
+/// Writes `entry` under `dir` as a file of its own, or finds the identical entry (same script
+/// and signature) already there. A different entry is never overwritten: on a name clash the
+/// next free `-2`, `-3`, … name is taken.
+pub fn write_new_entry(entry: &Entry, dir: &Path) -> Result<MinimizeOutcome, TriageError> {
+    let script = crate::script::syntax::script_to_text(&entry.script);
+    let key = format!("{}\n{script}", entry.signature);
+    let base = format!(
+        "{}-{:08x}",
+        slug_words(&entry.signature),
+        crate::util::content_hash(key.as_bytes()) as u32
+    );
+    for attempt in 1u32.. {
+        let name = if attempt == 1 {
+            format!("{base}.sfz")
+        } else {
+            format!("{base}-{attempt}.sfz")
+        };
+        let target = dir.join(name);
+        match Entry::read(&target) {
+            Ok(existing)
+                if existing.signature == entry.signature
+                    && crate::script::syntax::script_to_text(&existing.script) == script =>
+            {
+                return Ok(MinimizeOutcome::AlreadyThere(target));
+            }
+            Ok(_) => continue,
+            Err(_) if target.exists() => continue,
+            Err(_) => {
+                let text = entry.to_text();
+                Entry::parse(&text).map_err(|error| {
+                    TriageError::Write(format!(
+                        "{}: would not read back: {error}",
+                        target.display()
+                    ))
+                })?;
+                return match write_no_clobber(&target, text.as_bytes()) {
+                    Ok(()) => Ok(MinimizeOutcome::Wrote(target)),
+                    // Another process took the name between the read and the write.
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(error) => Err(TriageError::Write(format!(
+                        "cannot write {}: {error}",
+                        target.display()
+                    ))),
+                };
+            }
+        }
+    }
+    unreachable!("some name is free")
+}
+
+/// `text` in lowercase ASCII letters and digits, every other character replaced by `separator`.
+pub fn name_chars(text: &str, separator: char) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                separator
+            }
+        })
+        .collect()
+}
+
+/// The first words of a signature, for a file name.
+fn slug_words(signature: &str) -> String {
+    let words = name_chars(signature, '-')
+        .split('-')
+        .filter(|word| !word.is_empty())
+        .take(8)
+        .collect::<Vec<_>>()
+        .join("-");
+    if words.is_empty() {
+        "finding".to_owned()
+    } else {
+        words
+    }
+}
+
+/// `fmt FILE [--rust]`: the entry as text, or as a Rust `#[test]` named after the file.
+pub fn format_entry(path: &Path, rust: bool) -> Result<String, TriageError> {
+    let entry = load(path)?;
+    if !rust {
+        return Ok(entry.to_text());
+    }
+    let stem = path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = format!("replays_{}", name_chars(&stem, '_').trim_matches('_'));
+    Ok(crate::reproducer::rust_test(&entry, &name))
+}
+
+/// What `corpus check` counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckCounts {
+    /// Entries checked.
+    pub entries: usize,
+    /// Entries whose replay contradicts their status.
+    pub failed: usize,
+    /// Files that are not valid entries.
+    pub corrupt: usize,
+}
+
+/// `corpus check DIR`: replays every entry under `dir` and writes one table row each.
+pub fn check_corpus(dir: &Path, out: &mut dyn Write) -> Result<CheckCounts, TriageError> {
+    install_panic_hook();
+    let paths = corpus::entries_under(dir).map_err(|error| TriageError::Read {
+        path: dir.to_owned(),
+        source: std::io::Error::other(error.to_string()),
+    })?;
+    if paths.is_empty() {
+        return Err(TriageError::Empty(dir.to_owned()));
+    }
+    let width = paths
+        .iter()
+        .map(|path| path.display().to_string().len())
+        .max()
+        .unwrap_or(5);
+    let mut counts = CheckCounts {
+        entries: paths.len(),
+        ..CheckCounts::default()
+    };
+    let mut rows = format!(
+        "replayed against salsa {}\n{:<width$} {:<10} {:<31} verdict\n",
+        corpus::SALSA_VERSION,
+        "entry",
+        "status",
+        "expected"
+    );
+    for path in &paths {
+        let shown = path.display().to_string();
+        let row = match Entry::read(path) {
+            Err(error) => {
+                counts.corrupt += 1;
+                format!("{shown:<width$} {:<10} {:<31} CORRUPT: {error}", "?", "?")
+            }
+            Ok(entry) => {
+                let replay = entry.replay(REPRO_ATTEMPTS);
+                let status = entry.status.as_str();
+                let expected = entry.expectation();
+                match entry.judge(&replay) {
+                    Ok(()) => format!(
+                        "{shown:<width$} {status:<10} {expected:<31} ok ({}/{} runs showed it)",
+                        replay.hits, replay.attempts
+                    ),
+                    Err(why) => {
+                        counts.failed += 1;
+                        format!("{shown:<width$} {status:<10} {expected:<31} FAIL: {why}")
+                    }
+                }
+            }
+        };
+        rows.push_str(&row);
+        rows.push('\n');
+        write!(out, "{rows}").map_err(write_error)?;
+        rows.clear();
+    }
+    writeln!(
+        out,
+        "{} entries: {} ok, {} failed, {} corrupt",
+        counts.entries,
+        counts.entries - counts.failed - counts.corrupt,
+        counts.failed,
+        counts.corrupt
+    )
+    .map_err(write_error)?;
+    Ok(counts)
+}
+
+/// Writes `bytes` to a new file `path` atomically (a synced temporary file renamed into place
+/// only if `path` does not exist yet).
+fn write_no_clobber(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let mut file = tempfile::NamedTempFile::new_in(parent)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist_noclobber(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+fn write_error(error: std::io::Error) -> TriageError {
+    TriageError::Write(format!("cannot write the report: {error}"))
+}
