@@ -283,80 +283,6 @@ impl Entry {
     }
 }
 
-/// What replaying an entry showed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Replay {
-    /// The signature of the last finding seen, if any.
-    pub observed: Option<String>,
-    /// Runs that showed the entry's own signature.
-    pub hits: u32,
-    /// Runs made.
-    pub attempts: u32,
-}
-
-impl Entry {
-    /// Replays the entry in its mode: once if sequential, else up to `attempts` times,
-    /// stopping at the first run that shows its signature.
-    pub fn replay(&self, attempts: u32) -> Replay {
-        let attempts = if self.sequential { 1 } else { attempts.max(1) };
-        let mut replay = Replay {
-            observed: None,
-            hits: 0,
-            attempts: 0,
-        };
-        for _ in 0..attempts {
-            replay.attempts += 1;
-            let observed = crate::minimize::signature_of(&self.script, self.sequential);
-            if observed.is_some() {
-                replay.observed = observed;
-            }
-            if !self.signature.is_empty()
-                && replay.observed.as_deref() == Some(self.signature.as_str())
-            {
-                replay.hits += 1;
-                break;
-            }
-        }
-        replay
-    }
-
-    /// What replaying must show for this entry's status, in words.
-    pub fn expectation(&self) -> &'static str {
-        match self.status {
-            Status::Seed => "no finding",
-            Status::Fixed => "does not reproduce",
-            Status::KnownOpen => "reproduces",
-            Status::Canary if cfg!(feature = "canary") => "reproduces (canary on)",
-            Status::Canary => "does not reproduce (canary off)",
-            Status::New => "anything (untriaged)",
-        }
-    }
-
-    /// Whether `replay` is what this entry's status requires; `Err` says why not.
-    pub fn judge(&self, replay: &Replay) -> Result<(), String> {
-        let reproduced = replay.hits > 0;
-        let ok = match self.status {
-            // With the canary planted, a seed may well find it: that is the canary's business.
-            Status::Seed => replay.observed.as_deref().is_none_or(|signature| {
-                cfg!(feature = "canary") && signature.starts_with("Canary:")
-            }),
-            Status::Fixed => !reproduced,
-            Status::KnownOpen => reproduced,
-            Status::Canary => reproduced == cfg!(feature = "canary"),
-            Status::New => true,
-        };
-        if ok {
-            return Ok(());
-        }
-        Err(format!(
-            "expected: {}; observed: {} in {} runs",
-            self.expectation(),
-            replay.observed.as_deref().unwrap_or("no finding"),
-            replay.attempts
-        ))
-    }
-}
-
 /// Every `.sfz` entry under `dir`, sorted by path.
 pub fn entries_under(dir: &Path) -> Result<Vec<PathBuf>, EntryError> {
     let mut found = Vec::new();
@@ -478,6 +404,34 @@ mod tests {
                 matches!(Entry::parse(&text), Err(EntryError::Syntax(_))),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn committed_entries_re_render_byte_identically() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        for dir in ["corpus", "tests/fixtures"] {
+            paths.extend(entries_under(&root.join(dir)).expect("a readable dir"));
+        }
+        assert!(
+            paths.len() >= 9,
+            "the committed entries are found: {paths:?}"
+        );
+        for path in paths {
+            let text = std::fs::read_to_string(&path).expect("a readable entry");
+            let entry = Entry::parse(&text)
+                .unwrap_or_else(|problem| panic!("{}: {problem}", path.display()));
+            // A script holds no comments: the body's `#` lines (a finding's story) are the
+            // only lines not written back.
+            let (header, body) = text.split_once("\n---\n").expect("a header");
+            let body: String = body
+                .lines()
+                .filter(|line| !line.starts_with('#'))
+                .map(|line| format!("{line}\n"))
+                .collect();
+            let expected = format!("{header}\n---\n{body}");
+            assert_eq!(entry.to_text(), expected, "{}", path.display());
         }
     }
 }

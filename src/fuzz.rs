@@ -3,7 +3,8 @@
 
 use crate::db::{FuzzDatabase, answers};
 use crate::exec::{self, ExecOptions, Outcome};
-use crate::model::{self, SourceInput};
+use crate::answers::SourceInput;
+use crate::model;
 use crate::oracle::{Culprit, Finding, FindingKind};
 use crate::script::EditScript;
 

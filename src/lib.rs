@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod answers;
 pub mod benchmark;
 pub mod campaign;
 pub mod corpus;

@@ -98,11 +98,11 @@ fn fixtures_root() -> PathBuf {
 fn collect_groups(
     root: &Path,
     grouping: Grouping,
-) -> (BTreeMap<String, Vec<model::SourceInput>>, usize) {
+) -> (BTreeMap<String, Vec<salsa_fuzz::answers::SourceInput>>, usize) {
     let mut paths = Vec::new();
     walk(root, root, &mut paths);
     paths.sort();
-    let mut groups: BTreeMap<String, Vec<model::SourceInput>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<salsa_fuzz::answers::SourceInput>> = BTreeMap::new();
     let mut skipped = 0;
     for relative in paths {
         let Ok(text) = std::fs::read_to_string(root.join(&relative)) else {
@@ -114,7 +114,7 @@ fn collect_groups(
             (Grouping::ByTopLevelPackage, Some((package, _))) => package.to_owned(),
             (Grouping::ByTopLevelPackage, None) => "<top-level modules>".to_owned(),
         };
-        groups.entry(group).or_default().push(model::SourceInput {
+        groups.entry(group).or_default().push(salsa_fuzz::answers::SourceInput {
             path: relative,
             text,
             is_library: true,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{Answers, FileAnswers, ScopeAnswers};
+use crate::answers::{Answers, FileAnswers, ScopeAnswers};
 
 use super::{Db, file_diagnostics, module_exports, resolve_names, semantic_index, symbol_table};
 

@@ -51,7 +51,7 @@ pub use resolve::{
     resolve_module, resolve_names,
 };
 
-use crate::model::SourceInput;
+use crate::answers::SourceInput;
 
 /// The planted stale cache of the `canary-stale` feature: path -> (text length, table).
 #[cfg(feature = "canary-stale")]

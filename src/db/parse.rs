@@ -1,9 +1,6 @@
 //! The parse query: text to AST, bounded by an LRU so a fuzzer can force eviction.
 
-use std::sync::Arc;
-
-use ruff_python_ast::{ModModule, PySourceType};
-use ruff_python_parser::Parsed;
+pub use crate::semantic::{ParsedModule, parse_source};
 
 use super::{Db, FuzzDatabase, SourceFile};
 
@@ -12,30 +9,6 @@ use super::{Db, FuzzDatabase, SourceFile};
 /// enough that the stdlib test rarely re-parses, small enough that a fuzzer can lower it with
 /// [`crate::db::FuzzDatabase::set_parse_lru_capacity`] to force eviction.
 pub const DEFAULT_PARSE_LRU_CAPACITY: usize = 128;
-
-/// A parsed module, shared cheaply between the queries that read it.
-#[derive(Clone, Debug)]
-pub struct ParsedModule(Arc<Parsed<ModModule>>);
-
-impl ParsedModule {
-    /// The module's AST (recovered from syntax errors if there were any).
-    pub fn syntax(&self) -> &ModModule {
-        self.0.syntax()
-    }
-
-    /// The syntax errors the parser recovered from.
-    pub fn errors(&self) -> &[ruff_python_parser::ParseError] {
-        self.0.errors()
-    }
-}
-
-/// Parses one file, whatever its syntax errors.
-pub fn parse_source(text: &str) -> ParsedModule {
-    ParsedModule(Arc::new(ruff_python_parser::parse_unchecked_source(
-        text,
-        PySourceType::Python,
-    )))
-}
 
 /// The file's AST.
 ///

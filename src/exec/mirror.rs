@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::SourceInput;
+use crate::answers::SourceInput;
 use crate::script::{Edit, FileSlot, MAX_TEXT_BYTES};
 
 /// How many earlier texts of a file [`Edit::Restore`] can go back to.

@@ -78,7 +78,7 @@ pub enum FindingKind {
         /// Which kind of answer differs first: `files`, `scopes`, `symbols`, `resolutions`,
         /// `exports` or `diagnostics` (part of the signature: a lost diagnostic and a stale
         /// export are different bugs).
-        part: crate::model::AnswerPart,
+        part: crate::answers::AnswerPart,
         /// The first difference, described.
         difference: String,
     },

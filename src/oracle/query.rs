@@ -6,7 +6,8 @@ use crate::db::{
     FuzzDatabase, ModuleName, check_file, file_diagnostics, module_exports, parsed_module,
     resolve_module, resolve_names, semantic_index, symbol_table,
 };
-use crate::model::{FileAnswers, Model, SourceInput};
+use crate::answers::{FileAnswers, SourceInput};
+use crate::model::Model;
 use crate::script::Query;
 use crate::semantic::{
     self, Binding, Diagnostic, DiagnosticKind, FileScopeId, ScopeKind, SymbolTable,

@@ -620,32 +620,4 @@ mod tests {
         .expect_err("no threads");
         assert_eq!(whole.to_string(), "threads must be 1 to 4, not 0");
     }
-
-    #[test]
-    fn committed_entries_re_render_byte_identically() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut paths = Vec::new();
-        for dir in ["corpus", "tests/fixtures"] {
-            paths.extend(crate::corpus::entries_under(&root.join(dir)).expect("a readable dir"));
-        }
-        assert!(
-            paths.len() >= 9,
-            "the committed entries are found: {paths:?}"
-        );
-        for path in paths {
-            let text = std::fs::read_to_string(&path).expect("a readable entry");
-            let entry = crate::corpus::Entry::parse(&text)
-                .unwrap_or_else(|problem| panic!("{}: {problem}", path.display()));
-            // A script holds no comments: the body's `#` lines (a finding's story) are the
-            // only lines not written back.
-            let (header, body) = text.split_once("\n---\n").expect("a header");
-            let body: String = body
-                .lines()
-                .filter(|line| !line.starts_with('#'))
-                .map(|line| format!("{line}\n"))
-                .collect();
-            let expected = format!("{header}\n---\n{body}");
-            assert_eq!(entry.to_text(), expected, "{}", path.display());
-        }
-    }
 }

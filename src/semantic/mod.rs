@@ -11,9 +11,11 @@
 mod builder;
 mod builtins;
 mod module_name;
+mod parse;
 mod resolve;
 
 pub use builder::build_file_index;
+pub use parse::{ParsedModule, parse_source};
 pub use builtins::is_builtin;
 pub use module_name::{absolute_import, module_name_for_path};
 pub use resolve::{

@@ -1,0 +1,240 @@
+//! The answers the database and the model both produce, in one comparable shape: what the
+//! differential oracle compares. Neither side owns them, so neither depends on the other.
+
+use std::sync::Arc;
+
+use crate::semantic::{Binding, Diagnostic, FileScopeId, ScopeKind, SymbolTable};
+
+/// One file as the model takes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceInput {
+    /// Project-relative path with `/` separators.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+    /// Whether it is library code; changes durability, never answers.
+    pub is_library: bool,
+}
+
+/// Everything the database answers about a project, in one comparable value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answers {
+    /// One entry per live file, sorted by path.
+    pub files: Vec<FileAnswers>,
+}
+
+/// The answers about one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileAnswers {
+    /// The file's path.
+    pub path: String,
+    /// Whether the file is marked as library code.
+    pub is_library: bool,
+    /// Its scopes, indexed by [`FileScopeId`].
+    pub scopes: Vec<ScopeAnswers>,
+    /// What `from <this module> import *` provides, sorted.
+    pub exports: Vec<String>,
+    /// Its diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The answers about one scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeAnswers {
+    /// What opened it.
+    pub kind: ScopeKind,
+    /// Its name.
+    pub name: String,
+    /// Its enclosing scope.
+    pub parent: Option<FileScopeId>,
+    /// The byte range of the node that opened it.
+    pub range: (u32, u32),
+    /// Its symbol table.
+    pub symbols: Arc<SymbolTable>,
+    /// Every name it reads, with where that resolves to.
+    pub resolutions: Arc<Vec<(String, Binding)>>,
+}
+
+/// The kinds of answer, from the most basic to the most derived: the order in which a
+/// difference is reported ([`Answers::first_difference`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AnswerPart {
+    /// Which files exist, and which are library code.
+    Files,
+    /// The scopes: kind, name, parent, range.
+    Scopes,
+    /// A scope's symbol table.
+    Symbols,
+    /// Where a scope's names resolve.
+    Resolutions,
+    /// What `from <module> import *` provides.
+    Exports,
+    /// Diagnostics.
+    Diagnostics,
+}
+
+impl AnswerPart {
+    /// Its name in finding signatures.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnswerPart::Files => "files",
+            AnswerPart::Scopes => "scopes",
+            AnswerPart::Symbols => "symbols",
+            AnswerPart::Resolutions => "resolutions",
+            AnswerPart::Exports => "exports",
+            AnswerPart::Diagnostics => "diagnostics",
+        }
+    }
+}
+
+impl Answers {
+    /// Counts of (files, scopes, symbols), for reports.
+    pub fn totals(&self) -> (usize, usize, usize) {
+        let scopes = self.files.iter().map(|file| file.scopes.len()).sum();
+        let symbols = self
+            .files
+            .iter()
+            .flat_map(|file| &file.scopes)
+            .map(|scope| scope.symbols.symbols.len())
+            .sum();
+        (self.files.len(), scopes, symbols)
+    }
+}
+
+impl Answers {
+    /// The first difference between two sets of answers (`None` when equal): which kind of
+    /// answer (`files`, `scopes`, `symbols`, `resolutions`, `exports`, `diagnostics`), and a
+    /// description in one or two lines, which is what an oracle report and a failing test should
+    /// show instead of two full dumps.
+    pub fn first_difference(&self, other: &Answers) -> Option<(AnswerPart, String)> {
+        let paths = |answers: &Answers| -> Vec<String> {
+            answers.files.iter().map(|file| file.path.clone()).collect()
+        };
+        if paths(self) != paths(other) {
+            return Some((
+                AnswerPart::Files,
+                format!("files differ: {:?} vs {:?}", paths(self), paths(other)),
+            ));
+        }
+        // The most basic kind of difference anywhere in the project comes first: diagnostics
+        // are computed from exports and resolutions, so a stale export in one file that shows
+        // as a wrong diagnostic in an earlier file is reported as the export it is.
+        self.files
+            .iter()
+            .zip(&other.files)
+            .filter_map(|(left, right)| left.first_difference(right))
+            .min_by_key(|(part, _)| *part)
+    }
+}
+
+impl FileAnswers {
+    fn first_difference(&self, other: &FileAnswers) -> Option<(AnswerPart, String)> {
+        let path = &self.path;
+        if self.is_library != other.is_library {
+            return Some((
+                AnswerPart::Files,
+                format!(
+                    "{path}: is_library {} vs {}",
+                    self.is_library, other.is_library
+                ),
+            ));
+        }
+        if self.scopes.len() != other.scopes.len() {
+            return Some((
+                AnswerPart::Scopes,
+                format!(
+                    "{path}: {} scopes vs {}",
+                    self.scopes.len(),
+                    other.scopes.len()
+                ),
+            ));
+        }
+        for (position, (left, right)) in self.scopes.iter().zip(&other.scopes).enumerate() {
+            if left != right {
+                let part = if (left.kind, &left.name, left.parent, left.range)
+                    != (right.kind, &right.name, right.parent, right.range)
+                {
+                    AnswerPart::Scopes
+                } else if left.symbols != right.symbols {
+                    AnswerPart::Symbols
+                } else {
+                    AnswerPart::Resolutions
+                };
+                return Some((
+                    part,
+                    format!(
+                        "{path}: scope {position} ({:?} {}) differs:\n  {}\n  {}",
+                        left.kind,
+                        left.name,
+                        left.describe_difference(right).0,
+                        left.describe_difference(right).1
+                    ),
+                ));
+            }
+        }
+        if self.exports != other.exports {
+            return Some((
+                AnswerPart::Exports,
+                format!("{path}: exports {:?} vs {:?}", self.exports, other.exports),
+            ));
+        }
+        if self.diagnostics != other.diagnostics {
+            let only = |a: &[Diagnostic], b: &[Diagnostic]| -> Vec<String> {
+                a.iter()
+                    .filter(|diagnostic| !b.contains(diagnostic))
+                    .map(|diagnostic| format!("{:?}: {}", diagnostic.kind, diagnostic.message))
+                    .collect()
+            };
+            return Some((
+                AnswerPart::Diagnostics,
+                format!(
+                    "{path}: diagnostics differ; only left: {:?}; only right: {:?}",
+                    only(&self.diagnostics, &other.diagnostics),
+                    only(&other.diagnostics, &self.diagnostics)
+                ),
+            ));
+        }
+        None
+    }
+}
+
+impl ScopeAnswers {
+    /// The differing fields of two scopes, as (left, right) descriptions.
+    fn describe_difference(&self, other: &ScopeAnswers) -> (String, String) {
+        let mut left = Vec::new();
+        let mut right = Vec::new();
+        if (self.kind, &self.name, self.parent, self.range)
+            != (other.kind, &other.name, other.parent, other.range)
+        {
+            left.push(format!(
+                "{:?} {} parent {:?} range {:?}",
+                self.kind, self.name, self.parent, self.range
+            ));
+            right.push(format!(
+                "{:?} {} parent {:?} range {:?}",
+                other.kind, other.name, other.parent, other.range
+            ));
+        }
+        if self.symbols != other.symbols {
+            left.push(format!("symbols {:?}", self.symbols));
+            right.push(format!("symbols {:?}", other.symbols));
+        }
+        if self.resolutions != other.resolutions {
+            let only = |a: &[(String, Binding)], b: &[(String, Binding)]| -> Vec<String> {
+                a.iter()
+                    .filter(|entry| !b.contains(entry))
+                    .map(|(name, binding)| format!("{name} -> {binding:?}"))
+                    .collect()
+            };
+            left.push(format!(
+                "resolutions {:?}",
+                only(&self.resolutions, &other.resolutions)
+            ));
+            right.push(format!(
+                "resolutions {:?}",
+                only(&other.resolutions, &self.resolutions)
+            ));
+        }
+        (left.join("; "), right.join("; "))
+    }
+}
