@@ -8,7 +8,8 @@
 //!
 //! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` and the environment variables
 //! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`) and
-//! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`).
+//! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`), and `SALSA_FUZZ_SALSA_ROOT`
+//! (a checkout's root directory, empty for a release), to normalize panic locations.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,7 @@ fn main() {
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
         .unwrap_or_else(|| panic!("no `salsa = …` line in {}", manifest.display()));
+    let mut root = String::new();
     let (version, described) = match dependency {
         SalsaDependency::Version(version) => (version.clone(), version),
         SalsaDependency::Path(path) => {
@@ -36,10 +38,15 @@ fn main() {
                 .map(|revision| format!(", git {revision}"))
                 .unwrap_or_default();
             let described = format!("{version} (path {}{git})", path.display());
+            root = std::fs::canonicalize(&path)
+                .unwrap_or(path)
+                .display()
+                .to_string();
             (version, described)
         }
     };
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA={described}");
+    println!("cargo::rustc-env=SALSA_FUZZ_SALSA_ROOT={root}");
     let parser = parser_version(&text)
         .unwrap_or_else(|| panic!("no `ruff_python_parser = …` line in {}", manifest.display()));
     println!("cargo::rustc-env=SALSA_FUZZ_PARSER={parser}");

@@ -6,7 +6,7 @@
 //! salsa: 0.28.5
 //! parser: 0.0.10
 //! status: canary
-//! signature: Canary: panic `canary: …` at src/db/canary.rs:58 []
+//! signature: Canary: panic `canary: …` at src/db/canary.rs []
 //! mode: sequential
 //! rate: 10/10
 //! found: 2026-11-25

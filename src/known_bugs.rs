@@ -61,7 +61,7 @@ impl BugClass {
             }
             BugClass::AbandonedCycleMemo => {
                 signature.contains("should have inserted a provisional memo")
-                    || (signature.contains("/src/cycle.rs:")
+                    || (signature.contains("src/cycle.rs")
                         && signature.contains("assertion `left == right` failed` at"))
             }
             BugClass::CycleHeadIterationMerge => {
@@ -69,7 +69,8 @@ impl BugClass {
             }
             BugClass::InternedSlotCorrupted => {
                 signature.contains("interned value in LRU so must be in key_map")
-                    || (signature.starts_with("Salsa: panic") && signature.contains("interned.rs"))
+                    || (signature.starts_with("Salsa: panic")
+                        && signature.contains("src/interned.rs"))
             }
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")

@@ -348,8 +348,7 @@ fn usage_error(error: clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-        let _ = error.print();
-        return ExitCode::from(2);
+        return fail("a command is required (see `salsa-fuzz --help`)");
     }
     let rendered = error.render().to_string();
     let first = rendered

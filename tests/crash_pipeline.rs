@@ -154,5 +154,8 @@ fn the_canary_artifact_minimizes_to_a_small_entry_that_replays() {
         "{}",
         entry.signature
     );
-    assert!(salsa_fuzz::triage::replay(&entry, 10).hits > 0, "the minimized entry replays");
+    assert!(
+        salsa_fuzz::triage::replay(&entry, 10).hits > 0,
+        "the minimized entry replays"
+    );
 }

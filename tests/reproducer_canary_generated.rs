@@ -2,7 +2,7 @@
 //! only the `cfg` and `should_panic` lines were added, so CI proves the printed test compiles
 //! and fails where the canary is planted.
 #![cfg(feature = "canary")]
-//! Signature: Canary: panic `canary: a scope was created, deleted and recreated with a background query in flight` at src/db/canary.rs:58 []
+//! Signature: Canary: panic `canary: a scope was created, deleted and recreated with a background query in flight` at src/db/canary.rs []
 //! Found against salsa 0.28.5, ruff_python_parser 0.0.10; reproduced 3/3.
 
 use salsa_fuzz::db::{FuzzDatabase, answers};

@@ -15,6 +15,10 @@ use super::ParsedModule;
 /// `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)` for a local checkout.
 pub const SALSA: &str = env!("SALSA_FUZZ_SALSA");
 
+/// The root of the salsa checkout the suite is built against (empty for a release from a
+/// registry): panic locations under it are salsa's.
+pub const SALSA_ROOT: &str = env!("SALSA_FUZZ_SALSA_ROOT");
+
 /// The derive that lets a query return a value holding `'db` handles.
 #[cfg(salsa_api = "0.28")]
 pub use salsa::SalsaValue;

@@ -22,11 +22,12 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
 
-use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::answers::SourceInput;
+use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::model::{Model, ParseCache};
 use crate::oracle::{
     Culprit, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
+    culprit_of_panic,
 };
 use crate::script::{Edit, EditScript, FileSlot, Query, STEP_KINDS, Step};
 
@@ -108,8 +109,48 @@ const STEP_NAMES: [&str; STEP_KINDS] = [
     "arm fault",
 ];
 
-/// Runs `script` on a fresh database.
+thread_local! {
+    /// The step the current execution on this thread is at, for a panic that escapes it.
+    static STEP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `script` on a fresh database. A panic anywhere on the way (in a setter on the main
+/// thread, a handle's drop, the pool) is a finding too, never an unwinding out of here.
 pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
+    STEP.with(|step| step.set(0));
+    let (culprit, kind) = match catch(|| execute_unguarded(script, options)) {
+        Caught::Done(outcome) => return outcome,
+        Caught::Panicked(report) => (
+            culprit_of_panic(&report.message, &report.location),
+            FindingKind::Panic(report),
+        ),
+        Caught::Cancelled(cancelled) => (
+            Culprit::Salsa,
+            FindingKind::Panic(PanicReport::synthetic(
+                format!("unexpected cancellation on the main thread, outside a query: {cancelled}"),
+                "main".to_owned(),
+            )),
+        ),
+        // An injected fault fires inside queries; one escaping to here is our executor's bug.
+        Caught::Injected => (
+            Culprit::Harness,
+            FindingKind::Panic(PanicReport::synthetic(
+                "an injected fault escaped the executor".to_owned(),
+                "main".to_owned(),
+            )),
+        ),
+    };
+    Outcome {
+        findings: vec![Finding {
+            step: STEP.with(std::cell::Cell::get),
+            culprit,
+            kind,
+        }],
+        ..Outcome::default()
+    }
+}
+
+fn execute_unguarded(script: &EditScript, options: &ExecOptions) -> Outcome {
     let watchdog = options.hang_limit.map(Watch::start);
     let mut session = Session::new(script, options);
     for (index, (slot, text)) in script.initial.iter().enumerate() {
@@ -121,6 +162,7 @@ pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
             watchdog.beat(index, STEP_NAMES[step.kind()]);
         }
         session.step = index;
+        STEP.with(|current| current.set(index));
         session.run_step(step);
         if !session.findings.is_empty() {
             break;

@@ -16,6 +16,9 @@ use crate::oracle::PanicReport;
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<PanicReport>> = const { RefCell::new(None) };
+    /// How many [`catch`] calls this thread is inside: a panic outside all of them will not be
+    /// reported by anyone, so the hook prints it.
+    static CATCH_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Installs the capturing hook (once per process); panics are then reported through
@@ -47,6 +50,20 @@ pub fn install_panic_hook() {
                 query_stack,
                 salsa_frames: salsa_frames(&backtrace),
             };
+            if CATCH_DEPTH.with(std::cell::Cell::get) == 0 {
+                // Nobody will catch this one: say what it was, as the default hook would, so
+                // that a process dying of it (exit 101) leaves its message, location and
+                // salsa's query stack on stderr.
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "salsa-fuzz: uncaught panic on thread {}: {}\n  at {}\n{}",
+                    report.thread,
+                    report.message,
+                    report.location,
+                    report.query_stack.trim_end()
+                );
+            }
             LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
         }));
     });
@@ -67,7 +84,10 @@ pub enum Caught<T> {
 /// Runs `work`, catching cancellation and panics.
 pub fn catch<T>(work: impl FnOnce() -> T) -> Caught<T> {
     LAST_PANIC.with(|last| last.borrow_mut().take());
-    match catch_unwind(AssertUnwindSafe(work)) {
+    CATCH_DEPTH.with(|depth| depth.set(depth.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(work));
+    CATCH_DEPTH.with(|depth| depth.set(depth.get() - 1));
+    match result {
         Ok(value) => Caught::Done(value),
         Err(payload) if payload.is::<crate::db::InjectedPanic>() => Caught::Injected,
         Err(payload) => match payload.downcast::<salsa::Cancelled>() {

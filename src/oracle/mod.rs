@@ -98,47 +98,104 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The signature findings are deduplicated and minimized by: culprit, kind, normalized
-    /// message (ids and numbers stripped), location and top salsa frames; for mismatches, the
-    /// query kind. Two runs of the same bug give the same signature.
+    /// The signature findings are deduplicated, grouped and minimized by: see [`Signature`].
     pub fn signature(&self) -> String {
+        self.signature_parts().to_string()
+    }
+
+    /// The signature, structured.
+    pub fn signature_parts(&self) -> Signature {
         let what = match &self.kind {
             FindingKind::Panic(report) => {
                 // salsa's frames describe salsa's own path to a panic inside salsa; for a panic
                 // in our code they are only the calling context, which varies between runs.
                 let frames = if self.culprit == Culprit::Salsa {
-                    report
-                        .salsa_frames
-                        .iter()
-                        .take(3)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(" < ")
+                    report.salsa_frames.iter().take(3).cloned().collect()
                 } else {
-                    String::new()
+                    Vec::new()
                 };
-                format!(
-                    "panic `{}` at {} [{frames}]",
-                    normalize(&report.message),
-                    strip_column(&report.location),
-                )
+                What::Panic {
+                    message: normalize(&report.message),
+                    location: normalize_location(&report.location),
+                    frames,
+                }
             }
-            FindingKind::Mismatch {
-                query, background, ..
-            } => {
-                let side = if *background {
-                    "background"
-                } else {
-                    "foreground"
-                };
-                format!("{side} answer of {} differs from the model", query.name())
-            }
-            FindingKind::AnswersDiffer { part, .. } => {
-                format!("project answers differ from the model ({})", part.name())
-            }
-            FindingKind::Hang(_) => "hang".to_owned(),
+            FindingKind::Mismatch { query, .. } => What::WrongAnswer {
+                query: query.name(),
+            },
+            FindingKind::AnswersDiffer { part, .. } => What::ProjectAnswers { part: part.name() },
+            FindingKind::Hang(_) => What::Hang,
         };
-        format!("{:?}: {what}", self.culprit)
+        Signature {
+            culprit: self.culprit,
+            what,
+        }
+    }
+}
+
+/// What a finding is, reduced to what stays the same between two runs of one bug: on another
+/// machine (another `CARGO_HOME`, another checkout path), on another salsa release where the
+/// bug's code did not change, and on the foreground or a background handle.
+///
+/// Its text form (`Display`) is the key findings are deduplicated and grouped by and what a
+/// corpus entry records: `Salsa: panic `MESSAGE` at salsa/src/FILE.rs [FRAME < FRAME]`,
+/// `Salsa: answer of QUERY differs from the model`, `Salsa: project answers differ from the
+/// model (PART)`, `Salsa: hang`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Signature {
+    /// Who is to blame.
+    pub culprit: Culprit,
+    /// What happened.
+    pub what: What,
+}
+
+/// The kind of a [`Signature`], with its normalized details.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum What {
+    /// A panic: its first message line with numbers and ids replaced by `N`, its file relative
+    /// to its crate's root (no line: lines move between releases), and for salsa's panics the
+    /// innermost salsa functions on the stack.
+    Panic {
+        /// The normalized message.
+        message: String,
+        /// `salsa/src/cycle.rs`, `src/db/canary.rs`.
+        location: String,
+        /// Function names, innermost first.
+        frames: Vec<String>,
+    },
+    /// A query's answer differs from the model's (on any handle).
+    WrongAnswer {
+        /// The query's name.
+        query: &'static str,
+    },
+    /// A whole-project comparison differs; the most basic differing part.
+    ProjectAnswers {
+        /// `files`, `scopes`, `symbols`, `resolutions`, `exports` or `diagnostics`.
+        part: &'static str,
+    },
+    /// A background batch did not report within the watchdog's bound.
+    Hang,
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: ", self.culprit)?;
+        match &self.what {
+            What::Panic {
+                message,
+                location,
+                frames,
+            } => write!(
+                f,
+                "panic `{message}` at {location} [{}]",
+                frames.join(" < ")
+            ),
+            What::WrongAnswer { query } => write!(f, "answer of {query} differs from the model"),
+            What::ProjectAnswers { part } => {
+                write!(f, "project answers differ from the model ({part})")
+            }
+            What::Hang => write!(f, "hang"),
+        }
     }
 }
 
@@ -183,7 +240,11 @@ pub fn culprit_of_panic(message: &str, location: &str) -> Culprit {
     let location = location.replace('\\', "/");
     if message.starts_with("canary:") {
         Culprit::Canary
-    } else if location.contains("/salsa-0.") || location.contains("salsa/src/") {
+    } else if location.contains("/salsa-0.")
+        || location.contains("salsa/src/")
+        || (!crate::db::compat::SALSA_ROOT.is_empty()
+            && location.starts_with(crate::db::compat::SALSA_ROOT))
+    {
         Culprit::Salsa
     } else if location.starts_with("src/") || location.contains("salsa-fuzz") {
         Culprit::Harness
@@ -192,26 +253,66 @@ pub fn culprit_of_panic(message: &str, location: &str) -> Culprit {
     }
 }
 
-/// Strips what varies between two runs of the same bug: salsa ids, numbers, addresses.
+/// Strips what varies between two runs of the same bug: salsa ids (`Id(1c02)`, `Id(3g1)` with
+/// a generation), numbers, addresses. Only the first line is kept.
 pub fn normalize(message: &str) -> String {
     let first_line = message.lines().next().unwrap_or_default();
     let mut out = String::with_capacity(first_line.len());
     let mut chars = first_line.chars().peekable();
+    let mut previous_alphanumeric = false;
     while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            // A number, or a hex address like 0x7f..: one placeholder.
-            while chars
-                .peek()
-                .is_some_and(|c| c.is_ascii_hexdigit() || *c == 'x')
-            {
+        if c.is_ascii_digit() && !previous_alphanumeric {
+            // A number, an id with its generation, or a hex address: one placeholder.
+            while chars.peek().is_some_and(char::is_ascii_alphanumeric) {
                 chars.next();
             }
             out.push('N');
+            previous_alphanumeric = true;
         } else {
             out.push(c);
+            previous_alphanumeric = c.is_ascii_alphanumeric() || c == '_';
         }
     }
     out
+}
+
+/// A panic location without its line and column, relative to its crate's root: salsa's and
+/// its macro crates' files become `salsa/src/…` (`salsa-macro-rules/src/…`) whether they came
+/// from a registry under any `CARGO_HOME`, a release of any version, or a checkout (whose root
+/// the build script records); this crate's own files stay `src/…`.
+pub fn normalize_location(location: &str) -> String {
+    let mut path = strip_column(location);
+    if let Some((rest, line)) = path.rsplit_once(':')
+        && line.chars().all(|c| c.is_ascii_digit())
+    {
+        path = rest;
+    }
+    let path = path.replace('\\', "/");
+    let checkout = crate::db::compat::SALSA_ROOT;
+    if !checkout.is_empty()
+        && let Some(rest) = path.strip_prefix(checkout)
+    {
+        return format!("salsa/{}", rest.trim_start_matches('/'));
+    }
+    for krate in ["salsa-macro-rules", "salsa-macros", "salsa"] {
+        let marker = format!("/{krate}-");
+        if let Some(at) = path.rfind(&marker) {
+            let rest = &path[at + marker.len()..];
+            if rest.starts_with(|c: char| c.is_ascii_digit())
+                && let Some(slash) = rest.find('/')
+            {
+                return format!("{krate}/{}", &rest[slash + 1..]);
+            }
+        }
+    }
+    // A build through `salsa-fuzz salsa` sees this crate's files under the generated package.
+    if let Some(at) = path.find("/target/salsa-matrix/") {
+        let rest = &path[at + "/target/salsa-matrix/".len()..];
+        if let Some(slash) = rest.find('/') {
+            return rest[slash + 1..].to_owned();
+        }
+    }
+    path
 }
 
 fn strip_column(location: &str) -> &str {
@@ -232,6 +333,71 @@ mod tests {
             "two concurrent writers to Id(N), should not be possible"
         );
         assert_eq!(normalize("at 0x7ffe12 revision 42"), "at N revision N");
+        assert_eq!(
+            normalize("two concurrent writers to Id(3g1)"),
+            normalize("two concurrent writers to Id(1c02)")
+        );
+        assert_eq!(normalize("f1 and x2y"), "f1 and x2y");
+    }
+
+    #[test]
+    fn a_panic_signature_is_the_same_under_any_cargo_home_and_release() {
+        let panic_at = |location: &str| Finding {
+            step: 3,
+            culprit: Culprit::Salsa,
+            kind: FindingKind::Panic(PanicReport {
+                message: "two concurrent writers to Id(1c02), should not be possible".to_owned(),
+                location: location.to_owned(),
+                thread: "main".to_owned(),
+                query_stack: String::new(),
+                salsa_frames: vec![
+                    "salsa::tracked_struct::IngredientImpl<C>::new_struct".to_owned(),
+                ],
+            }),
+        };
+        let here = panic_at(
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/salsa-0.28.4/src/tracked_struct.rs:420:17",
+        );
+        let elsewhere = panic_at(
+            "/home/ci/.cargo/registry/src/mirror-0123/salsa-0.28.5/src/tracked_struct.rs:433:9",
+        );
+        assert_eq!(here.signature(), elsewhere.signature());
+        assert_eq!(
+            here.signature(),
+            "Salsa: panic `two concurrent writers to Id(N), should not be possible` at salsa/src/tracked_struct.rs [salsa::tracked_struct::IngredientImpl<C>::new_struct]"
+        );
+        assert_eq!(
+            normalize_location("/x/salsa-macro-rules-0.28.5/src/setup_tracked_fn.rs:10:1"),
+            "salsa-macro-rules/src/setup_tracked_fn.rs"
+        );
+        assert_eq!(
+            normalize_location("src/db/canary.rs:58:13"),
+            "src/db/canary.rs"
+        );
+        assert_eq!(
+            normalize_location("/w/target/salsa-matrix/0.27.0/src/db/canary.rs:58:13"),
+            "src/db/canary.rs"
+        );
+    }
+
+    #[test]
+    fn foreground_and_background_wrong_answers_are_one_signature() {
+        use crate::script::{FileSlot, Query};
+        let wrong = |background| Finding {
+            step: 1,
+            culprit: Culprit::Salsa,
+            kind: FindingKind::Mismatch {
+                query: Query::Diagnostics(FileSlot(0)),
+                background,
+                got: String::new(),
+                expected: String::new(),
+            },
+        };
+        assert_eq!(wrong(true).signature(), wrong(false).signature());
+        assert_eq!(
+            wrong(true).signature(),
+            "Salsa: answer of check_file differs from the model"
+        );
     }
 
     #[test]
