@@ -81,6 +81,7 @@ const STDERR_TAIL: usize = 12;
 /// exit status: 0 without findings, 1 with, 2 when it stopped on an error; `Err` for a setup
 /// error before anything ran.
 pub fn run_from_cli(options: &CampaignOptions, json: bool) -> Result<u8, String> {
+    check_options(options)?;
     let signals = Arc::new(AtomicUsize::new(0));
     {
         let signals = Arc::clone(&signals);
@@ -118,10 +119,10 @@ pub fn run_from_cli(options: &CampaignOptions, json: bool) -> Result<u8, String>
     let _ = std::io::stdout().flush();
     Ok(if summary.stopped == Stopped::Error {
         2
-    } else if summary.findings.is_empty() {
-        0
-    } else {
+    } else if summary.has_new_bugs() {
         1
+    } else {
+        0
     })
 }
 
@@ -262,6 +263,8 @@ pub fn run_campaign(
         let _ = state.child.wait();
     }
     campaign.finish_minimizations(signals);
+    let known_open = known_open_entries(&options.start_corpus);
+    campaign.summary.group_bugs(&known_open);
     campaign.summary.elapsed_s = campaign.start.elapsed().as_secs_f64();
     campaign.summary.runs_per_s =
         campaign.summary.runs as f64 / campaign.summary.elapsed_s.max(0.001);
@@ -719,6 +722,25 @@ impl Workspace {
     fn worker_dir(&self, index: usize) -> PathBuf {
         worker::work_dir(self.dir.path(), index)
     }
+}
+
+/// The `known-open` entries under `dirs` that reproduce in this build, with their signature:
+/// a finding that shows such a signature is that known bug, not a new one.
+fn known_open_entries(dirs: &[PathBuf]) -> Vec<(String, PathBuf)> {
+    let mut known = Vec::new();
+    for dir in dirs {
+        for path in corpus::entries_under(dir).unwrap_or_default() {
+            let Ok(entry) = Entry::read(&path) else {
+                continue;
+            };
+            if entry.status == Status::KnownOpen
+                && triage::replay(&entry, triage::REPRO_ATTEMPTS).hits > 0
+            {
+                known.push((entry.signature.clone(), path));
+            }
+        }
+    }
+    known
 }
 
 /// Whether every known bug whose last buggy release is the salsa under test has a finding that

@@ -43,6 +43,29 @@ pub struct CampaignFinding {
     pub note: Option<String>,
 }
 
+/// One bug: the findings that are one mistake of salsa's (or of the canary, or ours).
+///
+/// Findings whose signatures are equal after normalization (see
+/// [`crate::oracle::Signature`]) are one bug. A bug whose signature a `known-open` regression
+/// entry of the starting corpus shows, replayed in this build, is labelled with that entry.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Bug {
+    /// The signature of its first finding.
+    pub signature: String,
+    /// Every signature of its findings.
+    pub signatures: Vec<String>,
+    /// Reports of all its findings.
+    pub count: usize,
+    /// Seconds from the campaign's start to its first report.
+    pub first_s: f64,
+    /// One entry to act on: the first minimized one, else the first kept input.
+    pub entry: Option<PathBuf>,
+    /// The `known-open` regression entry it replays as, if any: already known, so it does not
+    /// by itself make the exit status 1.
+    pub known_open: Option<PathBuf>,
+}
+
 /// What a campaign did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -73,11 +96,53 @@ pub struct Summary {
     pub restarts: usize,
     /// Resident memory of worker 0 at its first report and at the end, in KiB.
     pub worker_rss_kib: [u64; 2],
+    /// Findings grouped into bugs, in order of discovery.
+    pub bugs: Vec<Bug>,
     /// Findings by signature, in order of discovery.
     pub findings: Vec<CampaignFinding>,
 }
 
 impl Summary {
+    /// Groups the findings into [`Summary::bugs`]; `known_open` lists the (signature, entry) of
+    /// each `known-open` regression entry that reproduced in this build.
+    pub fn group_bugs(&mut self, known_open: &[(String, PathBuf)]) {
+        let mut bugs: Vec<Bug> = Vec::new();
+        for finding in &self.findings {
+            let entry = finding
+                .entry
+                .clone()
+                .or_else(|| finding.unminimized.clone());
+            match bugs
+                .iter_mut()
+                .find(|bug| bug.signatures.contains(&finding.signature))
+            {
+                Some(bug) => {
+                    bug.count += finding.count;
+                    if bug.entry.is_none() {
+                        bug.entry = entry;
+                    }
+                }
+                None => bugs.push(Bug {
+                    signature: finding.signature.clone(),
+                    signatures: vec![finding.signature.clone()],
+                    count: finding.count,
+                    first_s: finding.first_s,
+                    entry,
+                    known_open: known_open
+                        .iter()
+                        .find(|(signature, _)| *signature == finding.signature)
+                        .map(|(_, path)| path.clone()),
+                }),
+            }
+        }
+        self.bugs = bugs;
+    }
+
+    /// Whether a bug that is not already a known-open regression was found.
+    pub fn has_new_bugs(&self) -> bool {
+        self.bugs.iter().any(|bug| bug.known_open.is_none())
+    }
+
     /// The summary as one line of JSON (`run --json`).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|error| {
@@ -152,6 +217,33 @@ impl Summary {
             self.worker_rss_kib[0] / 1024,
             self.worker_rss_kib[1] / 1024
         );
+        let known = self
+            .bugs
+            .iter()
+            .filter(|bug| bug.known_open.is_some())
+            .count();
+        let _ = writeln!(
+            out,
+            "  bugs                {} ({} new, {known} known-open)",
+            self.bugs.len(),
+            self.bugs.len() - known
+        );
+        for bug in &self.bugs {
+            let label = match &bug.known_open {
+                Some(entry) => format!(" (known-open: {})", entry.display()),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    {}x  {}{label}\n        first at {:.1} s; entry {}",
+                bug.count,
+                bug.signature,
+                bug.first_s,
+                bug.entry
+                    .as_ref()
+                    .map_or("(none)".to_owned(), |path| path.display().to_string())
+            );
+        }
         let _ = writeln!(out, "  findings            {} unique", self.findings.len());
         for finding in &self.findings {
             let _ = writeln!(out, "    {}x  {}", finding.count, finding.signature);
@@ -205,5 +297,36 @@ mod tests {
         assert_eq!(summary.runs, 10);
         assert_eq!(summary.findings[0].entry, None);
         assert_eq!(summary.stopped, Stopped::Time);
+    }
+
+    #[test]
+    fn findings_of_one_signature_are_one_bug_and_known_open_ones_are_labelled() {
+        let finding = |signature: &str, count| CampaignFinding {
+            signature: signature.to_owned(),
+            count,
+            ..CampaignFinding::default()
+        };
+        let mut summary = Summary {
+            findings: vec![
+                finding("Salsa: project answers differ from the model (exports)", 2),
+                finding("Canary: panic `c` at src/db/canary.rs []", 5),
+            ],
+            ..Summary::default()
+        };
+        let known = [(
+            "Salsa: project answers differ from the model (exports)".to_owned(),
+            PathBuf::from("corpus/regressions/0002.sfz"),
+        )];
+        summary.group_bugs(&known);
+        assert_eq!(summary.bugs.len(), 2);
+        assert_eq!(
+            summary.bugs[0].known_open,
+            Some(PathBuf::from("corpus/regressions/0002.sfz"))
+        );
+        assert_eq!(summary.bugs[1].count, 5);
+        assert!(summary.has_new_bugs());
+        summary.findings.pop();
+        summary.group_bugs(&known);
+        assert!(!summary.has_new_bugs(), "only a known-open bug");
     }
 }
