@@ -171,6 +171,9 @@ struct Campaign<'a> {
     by_signature: BTreeMap<String, usize>,
     queue: VecDeque<Pending>,
     minimizer: Option<(Pending, Child)>,
+    /// Racy findings that did not reproduce while the workers loaded the machine: tried once
+    /// more after they stop.
+    retry: Vec<Pending>,
     startup_deaths: usize,
 }
 
@@ -200,6 +203,7 @@ pub fn run_campaign(
         by_signature: BTreeMap::new(),
         queue: VecDeque::new(),
         minimizer: None,
+        retry: Vec::new(),
         startup_deaths: 0,
     };
     let mut workers: Vec<Worker> = Vec::new();
@@ -250,7 +254,7 @@ pub fn run_campaign(
             }
             Err(_) => {}
         }
-        campaign.poll_minimizer(false);
+        campaign.poll_minimizer();
         if last_progress.elapsed() >= Duration::from_secs(1) {
             last_progress = Instant::now();
             campaign.totals(&workers);
@@ -460,30 +464,29 @@ impl Campaign<'_> {
     }
 
     /// Collects a finished minimizer and starts the next one.
-    fn poll_minimizer(&mut self, wait: bool) {
-        if let Some((pending, child)) = &mut self.minimizer {
-            let status = if wait {
-                child.wait().map(Some)
-            } else {
-                child.try_wait()
-            };
-            match status {
-                Ok(None) => return,
+    fn poll_minimizer(&mut self) {
+        if let Some((pending, mut child)) = self.minimizer.take() {
+            match child.try_wait() {
+                Ok(None) => {
+                    self.minimizer = Some((pending, child));
+                    return;
+                }
                 Ok(Some(status)) => {
                     let mut out = String::new();
                     if let Some(stdout) = child.stdout.as_mut() {
                         let _ = stdout.read_to_string(&mut out);
                     }
-                    let index = pending.index;
-                    self.minimized(index, &out, &describe(Ok(status)));
+                    if !self.minimized(pending.index, &out, &describe(Ok(status)))
+                        && out.contains("does not reproduce reliably enough")
+                    {
+                        self.retry.push(pending);
+                    }
                 }
                 Err(error) => {
-                    let index = pending.index;
-                    self.summary.findings[index].note =
+                    self.summary.findings[pending.index].note =
                         Some(format!("the minimizer could not be waited for: {error}"));
                 }
             }
-            self.minimizer = None;
         }
         if self.summary.stopped == Stopped::Error {
             return;
@@ -510,8 +513,9 @@ impl Campaign<'_> {
         }
     }
 
-    /// Records what a minimizer wrote: the entry replaces the unminimized one.
-    fn minimized(&mut self, index: usize, stdout: &str, status: &str) {
+    /// Records what a minimizer wrote: the entry replaces the unminimized one. False when it
+    /// wrote none.
+    fn minimized(&mut self, index: usize, stdout: &str, status: &str) -> bool {
         let written = stdout.lines().find_map(|line| {
             line.strip_prefix("wrote ")
                 .or_else(|| line.strip_prefix("already there: "))
@@ -520,9 +524,11 @@ impl Campaign<'_> {
         match written {
             Some(path) => {
                 finding.entry = Some(PathBuf::from(path.trim()));
+                finding.note = None;
                 if let Some(raw) = finding.unminimized.take() {
                     let _ = std::fs::remove_file(raw);
                 }
+                true
             }
             None => {
                 let why = stdout
@@ -531,6 +537,7 @@ impl Campaign<'_> {
                     .filter(|line| !line.is_empty())
                     .unwrap_or("no output");
                 finding.note = Some(format!("not minimized ({status}): {why}"));
+                false
             }
         }
     }
@@ -538,6 +545,11 @@ impl Campaign<'_> {
     /// After the workers stop: runs the remaining minimizations, unless a second signal comes;
     /// then the pending findings keep their unminimized entries.
     fn finish_minimizations(&mut self, signals: &AtomicUsize) {
+        if self.summary.stopped != Stopped::Error {
+            // The machine is quiet now: a race that did not show under load may.
+            let retry = std::mem::take(&mut self.retry);
+            self.queue.extend(retry);
+        }
         let pending = self.queue.len() + usize::from(self.minimizer.is_some());
         if pending > 0 && self.summary.stopped == Stopped::Signal {
             let _ = writeln!(
@@ -566,7 +578,7 @@ impl Campaign<'_> {
                 }
                 break;
             }
-            self.poll_minimizer(false);
+            self.poll_minimizer();
             std::thread::sleep(Duration::from_millis(20));
         }
     }
