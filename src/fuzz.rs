@@ -1,9 +1,9 @@
 //! The one entry point fuzz targets, tests and the benchmark share: bytes in, outcome out.
 //! The cargo-fuzz targets under `fuzz/` are thin shims over [`fuzz_one`].
 
+use crate::answers::SourceInput;
 use crate::db::{FuzzDatabase, answers};
 use crate::exec::{self, ExecOptions, Outcome};
-use crate::answers::SourceInput;
 use crate::model;
 use crate::oracle::{Culprit, Finding, FindingKind};
 use crate::script::EditScript;

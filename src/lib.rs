@@ -13,8 +13,8 @@
 //! [`util`] holds the few helpers (content hash, atomic writes, dates) that know none of these.
 #![deny(missing_docs)]
 
-pub mod bench;
 pub mod answers;
+pub mod bench;
 pub mod benchmark;
 pub mod campaign;
 pub mod corpus;

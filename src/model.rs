@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 use crate::answers::{Answers, FileAnswers, ScopeAnswers, SourceInput};
-use crate::semantic::{ParsedModule, parse_source};
 use crate::semantic::{
     self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, ScopeKind, SymbolFlags,
     SymbolTable,
 };
+use crate::semantic::{ParsedModule, parse_source};
 
 struct ModelFile {
     path: String,

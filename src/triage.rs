@@ -219,9 +219,10 @@ pub fn judge(entry: &Entry, replay: &Replay) -> Result<(), String> {
     let reproduced = replay.hits > 0;
     let ok = match entry.status {
         // With the canary planted, a seed may well find it: that is the canary's business.
-        Status::Seed => replay.observed.as_deref().is_none_or(|signature| {
-            cfg!(feature = "canary") && signature.starts_with("Canary:")
-        }),
+        Status::Seed => replay
+            .observed
+            .as_deref()
+            .is_none_or(|signature| cfg!(feature = "canary") && signature.starts_with("Canary:")),
         Status::Fixed => !reproduced,
         Status::KnownOpen => reproduced,
         Status::Canary => reproduced == cfg!(feature = "canary"),

@@ -98,7 +98,10 @@ fn fixtures_root() -> PathBuf {
 fn collect_groups(
     root: &Path,
     grouping: Grouping,
-) -> (BTreeMap<String, Vec<salsa_fuzz::answers::SourceInput>>, usize) {
+) -> (
+    BTreeMap<String, Vec<salsa_fuzz::answers::SourceInput>>,
+    usize,
+) {
     let mut paths = Vec::new();
     walk(root, root, &mut paths);
     paths.sort();
@@ -114,11 +117,14 @@ fn collect_groups(
             (Grouping::ByTopLevelPackage, Some((package, _))) => package.to_owned(),
             (Grouping::ByTopLevelPackage, None) => "<top-level modules>".to_owned(),
         };
-        groups.entry(group).or_default().push(salsa_fuzz::answers::SourceInput {
-            path: relative,
-            text,
-            is_library: true,
-        });
+        groups
+            .entry(group)
+            .or_default()
+            .push(salsa_fuzz::answers::SourceInput {
+                path: relative,
+                text,
+                is_library: true,
+            });
     }
     (groups, skipped)
 }

@@ -22,8 +22,8 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
 
-use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::answers::SourceInput;
+use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::model::{Model, ParseCache};
 use crate::oracle::{
     Culprit, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::answers::{FileAnswers, SourceInput};
 use crate::db::{
     FuzzDatabase, ModuleName, check_file, file_diagnostics, module_exports, parsed_module,
     resolve_module, resolve_names, semantic_index, symbol_table,
 };
-use crate::answers::{FileAnswers, SourceInput};
 use crate::model::Model;
 use crate::script::Query;
 use crate::semantic::{
