@@ -350,12 +350,16 @@ fn usage_error(error: clap::Error) -> ExitCode {
     if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         return fail("a command is required (see `salsa-fuzz --help`)");
     }
+    // The first paragraph, joined: a missing argument is named on the line after the message.
     let rendered = error.render().to_string();
-    let first = rendered
+    let first: Vec<&str> = rendered
         .lines()
-        .next()
-        .unwrap_or("bad usage")
-        .trim_start_matches("error: ");
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let first = first.join(" ");
+    let first = first.trim_start_matches("error: ");
+    let first = if first.is_empty() { "bad usage" } else { first };
     fail(format!("{first} (see `salsa-fuzz --help`)"))
 }
 

@@ -125,8 +125,8 @@ mod tests {
 
     #[test]
     fn atomic_writes_create_the_directory_replace_whole_files_and_leave_nothing_behind() {
-        let dir = std::env::temp_dir().join(format!("salsa-fuzz-util-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = tempfile::tempdir().expect("a scratch directory");
+        let dir = scratch.path().join("util");
         let path = dir.join("nested").join("entry.sfz");
         write_atomically(&path, b"first").expect("the first write");
         write_atomically(&path, b"second").expect("the second write");
@@ -146,6 +146,5 @@ mod tests {
         // A directory where the file should be: the error names the path and keeps its kind.
         let error = write_atomically(&dir.join("nested"), b"x").expect_err("a directory");
         assert!(error.to_string().contains("nested"), "{error}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,29 +1,137 @@
-//! The `salsa-fuzz` command line: bad usage is one clear line and exit 2 (`tests/campaign.rs`
-//! runs campaigns).
+//! The `salsa-fuzz` command line: bad usage, and a file or directory that is not there, is one
+//! clear line on stderr, nothing on stdout, and exit status 2 (`tests/campaign.rs` runs
+//! campaigns, `tests/crash_pipeline.rs` feeds corrupt entries, `tests/cli_snapshots.rs` pins
+//! the help texts).
 
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
 
-fn salsa_fuzz(args: &[&str]) -> std::process::Output {
+fn salsa_fuzz<S: AsRef<OsStr>>(args: &[S]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"))
         .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs")
 }
 
+/// Asserts exit status 2, an empty stdout and one `salsa-fuzz: …` line on stderr that contains
+/// `names`.
+#[track_caller]
+fn assert_one_line_usage_error<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S], names: &str) {
+    let output = salsa_fuzz(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {args:?}: {stderr}");
+    assert!(stderr.starts_with("salsa-fuzz: "), "{args:?}: {stderr}");
+    assert!(stderr.contains(names), "{args:?} names {names}: {stderr}");
+}
+
 #[test]
 fn usage_errors_are_one_line_and_exit_two() {
-    for args in [
-        &["run", "--frobnicate"][..],
-        &["run", "--jobs", "many"],
-        &["run", "--time", "soon"],
-        &["run", "--seed"],
-        &["dance"],
-        &[],
+    for (args, names) in [
+        (&["run", "--frobnicate"][..], "--frobnicate"),
+        (&["run", "--jobs", "many"], "--jobs"),
+        (&["run", "--time", "soon"], "--time"),
+        (&["run", "--seed"], "--seed"),
+        (&["dance"], "dance"),
+        (&["fmt"], "FILE"),
     ] {
-        let output = salsa_fuzz(args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.starts_with("salsa-fuzz: "), "{args:?}: {stderr}");
-        assert!(output.stdout.is_empty(), "{args:?}");
+        assert_one_line_usage_error(args, names);
     }
+}
+
+#[test]
+fn no_command_at_all_prints_the_help_on_stderr_and_exits_two() {
+    // The one usage error that is not one line: `src/main.rs` prints clap's help for it, as
+    // someone typing `salsa-fuzz` alone wants the list of commands, not a complaint.
+    let output = salsa_fuzz::<&str>(&[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(stderr.contains("Usage: salsa-fuzz <COMMAND>"), "{stderr}");
+    assert!(
+        stderr.contains("\n  run "),
+        "the commands are listed: {stderr}"
+    );
+}
+
+#[test]
+fn zero_jobs_and_zero_durations_are_refused_before_anything_runs() {
+    // Were one accepted, a campaign would start: it gets a scratch corpus and one second, so
+    // that a regression here fails quickly and writes nothing into the checkout.
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let corpus = scratch.path().join("w");
+    let findings = scratch.path().join("f");
+    let campaign = |flag: &str, value: &str| -> Vec<OsString> {
+        let mut args: Vec<OsString> = ["run", "--time", "1s", flag, value]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        args.extend(["--corpus".into(), corpus.clone().into_os_string()]);
+        args.extend(["--findings".into(), findings.clone().into_os_string()]);
+        args
+    };
+    for (flag, value) in [
+        ("--jobs", "0"),
+        ("--time", "0s"),
+        ("--time", "0"),
+        ("--hang-limit", "0s"),
+    ] {
+        assert_one_line_usage_error(&campaign(flag, value), flag);
+    }
+    assert_one_line_usage_error(&["bench", "--seconds", "0"], "--seconds");
+    assert!(!corpus.exists() && !findings.exists(), "no campaign ran");
+}
+
+#[test]
+fn arguments_that_are_not_utf8_are_one_line_and_exit_two() {
+    let bad = OsStr::from_bytes(b"\xff\xfe");
+    let with_bad = |before: &[&str], after: &[&str]| -> Vec<OsString> {
+        before
+            .iter()
+            .map(OsString::from)
+            .chain([bad.to_owned()])
+            .chain(after.iter().map(OsString::from))
+            .collect()
+    };
+    // Where a command or a text is expected (a path may be any bytes: see the next test).
+    for (args, names) in [
+        (with_bad(&[], &[]), "unrecognized subcommand"),
+        (with_bad(&["run", "--seed"], &[]), "UTF-8"),
+        (with_bad(&["run", "--time"], &[]), "UTF-8"),
+        (with_bad(&["salsa"], &["test"]), "UTF-8"),
+    ] {
+        assert_one_line_usage_error(&args, names);
+    }
+}
+
+#[test]
+fn a_missing_file_or_an_empty_corpus_is_one_line_and_exit_two() {
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let empty = scratch.path().to_str().expect("a UTF-8 path");
+    let missing = scratch.path().join("missing.sfz");
+    let missing = missing.to_str().expect("a UTF-8 path");
+    assert_one_line_usage_error(&["repro", missing], missing);
+    assert_one_line_usage_error(&["repro", "--any", missing], missing);
+    assert_one_line_usage_error(&["corpus", "check", empty], "no corpus entries");
+    assert_one_line_usage_error(&["corpus", "check", missing], missing);
+    // A path that is not UTF-8 is still a path: it is looked for, and named as well as it can be.
+    let shown = format!("{}/\u{fffd}.sfz", scratch.path().display());
+    let mut bytes = scratch.path().as_os_str().as_bytes().to_vec();
+    bytes.extend_from_slice(b"/\xff.sfz");
+    let args = [OsStr::new("fmt"), OsStr::from_bytes(&bytes)];
+    assert_one_line_usage_error(&args, &shown);
+    assert_eq!(
+        std::fs::read_dir(scratch.path())
+            .expect("the scratch directory")
+            .count(),
+        0,
+        "nothing was written"
+    );
 }

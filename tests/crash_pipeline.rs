@@ -2,7 +2,7 @@
 //! truncated inputs, and (with the canary planted) a libFuzzer artifact minimized into a small
 //! entry that replays.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn salsa_fuzz(args: &[&str]) -> Output {
@@ -12,11 +12,9 @@ fn salsa_fuzz(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("salsa-fuzz-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch directory");
-    dir
+/// A directory removed when the test ends, pass or fail.
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a scratch directory")
 }
 
 fn seed() -> String {
@@ -28,7 +26,8 @@ fn seed() -> String {
 
 #[test]
 fn corrupt_truncated_and_missing_files_are_one_line_and_exit_two() {
-    let dir = scratch("corrupt");
+    let tmp = scratch();
+    let dir = tmp.path();
     let seed = seed();
     let truncated = dir.join("truncated.sfz");
     std::fs::write(&truncated, &seed[..seed.len() - "end\n".len()]).expect("write");
@@ -79,7 +78,8 @@ fn corrupt_truncated_and_missing_files_are_one_line_and_exit_two() {
 
 #[test]
 fn a_seed_prints_replays_clean_and_formats_as_rust() {
-    let dir = scratch("seed");
+    let tmp = scratch();
+    let dir = tmp.path();
     let path = dir.join("seed.sfz");
     std::fs::write(&path, seed()).expect("write");
     let path = path.to_str().expect("utf-8 path");
@@ -122,7 +122,8 @@ fn the_canary_artifact_minimizes_to_a_small_entry_that_replays() {
         String::from_utf8_lossy(&repro.stdout)
     );
 
-    let out = scratch("minimize");
+    let tmp = scratch();
+    let out = tmp.path();
     let output = salsa_fuzz(&[
         "minimize",
         artifact,
@@ -131,7 +132,7 @@ fn the_canary_artifact_minimizes_to_a_small_entry_that_replays() {
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    let written: Vec<_> = std::fs::read_dir(&out)
+    let written: Vec<_> = std::fs::read_dir(out)
         .expect("the entry was written")
         .flatten()
         .collect();
