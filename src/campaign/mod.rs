@@ -268,7 +268,8 @@ pub fn run_campaign(
     }
     campaign.finish_minimizations(signals);
     let known_open = known_open_entries(&options.start_corpus);
-    campaign.summary.group_bugs(&known_open);
+    let replays_as = campaign.replays_as(signals);
+    campaign.summary.group_bugs(&known_open, &replays_as);
     campaign.summary.elapsed_s = campaign.start.elapsed().as_secs_f64();
     campaign.summary.runs_per_s =
         campaign.summary.runs as f64 / campaign.summary.elapsed_s.max(0.001);
@@ -581,6 +582,53 @@ impl Campaign<'_> {
             self.poll_minimizer();
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// For each finding with an entry, the signature of another finding that its entry shows
+    /// when replayed (a few runs each, in a child process: an entry may kill its replayer),
+    /// so that one bug seen two ways is one bug. Bounded in time; skipped after a second
+    /// signal.
+    fn replays_as(&self, signals: &AtomicUsize) -> BTreeMap<String, String> {
+        const RUNS: usize = 3;
+        let budget = Instant::now() + Duration::from_secs(30);
+        let first = signals.load(Ordering::SeqCst);
+        let mut aliases = BTreeMap::new();
+        if self.summary.findings.len() < 2 {
+            return aliases;
+        }
+        for finding in &self.summary.findings {
+            let Some(entry) = finding.entry.as_ref().or(finding.unminimized.as_ref()) else {
+                continue;
+            };
+            if finding.signature.starts_with("Crash:") {
+                continue;
+            }
+            for _ in 0..RUNS {
+                if Instant::now() > budget || signals.load(Ordering::SeqCst) > first.max(1) {
+                    return aliases;
+                }
+                let Ok(output) = Command::new(&self.me)
+                    .args(["repro", "--any"])
+                    .arg(entry)
+                    .stdin(Stdio::null())
+                    .stderr(Stdio::null())
+                    .process_group(0)
+                    .output()
+                else {
+                    break;
+                };
+                let text = String::from_utf8_lossy(&output.stdout);
+                let observed = text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("observed: "))
+                    .unwrap_or("none");
+                if observed != finding.signature && self.by_signature.contains_key(observed) {
+                    aliases.insert(finding.signature.clone(), observed.to_owned());
+                    break;
+                }
+            }
+        }
+        aliases
     }
 
     fn totals(&mut self, workers: &[Worker]) {

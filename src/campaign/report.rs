@@ -104,20 +104,33 @@ pub struct Summary {
 
 impl Summary {
     /// Groups the findings into [`Summary::bugs`]; `known_open` lists the (signature, entry) of
-    /// each `known-open` regression entry that reproduced in this build.
-    pub fn group_bugs(&mut self, known_open: &[(String, PathBuf)]) {
+    /// each `known-open` regression entry that reproduced in this build, and `replays_as` maps
+    /// a finding's signature to another finding's that its entry showed when replayed: one bug
+    /// seen two ways (a panic in one batch is a propagated cancellation in another).
+    pub fn group_bugs(
+        &mut self,
+        known_open: &[(String, PathBuf)],
+        replays_as: &std::collections::BTreeMap<String, String>,
+    ) {
         let mut bugs: Vec<Bug> = Vec::new();
         for finding in &self.findings {
             let entry = finding
                 .entry
                 .clone()
                 .or_else(|| finding.unminimized.clone());
-            match bugs
-                .iter_mut()
-                .find(|bug| bug.signatures.contains(&finding.signature))
-            {
+            let alias = replays_as.get(&finding.signature);
+            match bugs.iter_mut().find(|bug| {
+                bug.signatures.contains(&finding.signature)
+                    || alias.is_some_and(|alias| bug.signatures.contains(alias))
+                    || replays_as
+                        .get(&bug.signature)
+                        .is_some_and(|alias| *alias == finding.signature)
+            }) {
                 Some(bug) => {
                     bug.count += finding.count;
+                    if !bug.signatures.contains(&finding.signature) {
+                        bug.signatures.push(finding.signature.clone());
+                    }
                     if bug.entry.is_none() {
                         bug.entry = entry;
                     }
@@ -317,7 +330,8 @@ mod tests {
             "Salsa: project answers differ from the model (exports)".to_owned(),
             PathBuf::from("corpus/regressions/0002.sfz"),
         )];
-        summary.group_bugs(&known);
+        let none = std::collections::BTreeMap::new();
+        summary.group_bugs(&known, &none);
         assert_eq!(summary.bugs.len(), 2);
         assert_eq!(
             summary.bugs[0].known_open,
@@ -326,7 +340,33 @@ mod tests {
         assert_eq!(summary.bugs[1].count, 5);
         assert!(summary.has_new_bugs());
         summary.findings.pop();
-        summary.group_bugs(&known);
+        summary.group_bugs(&known, &none);
         assert!(!summary.has_new_bugs(), "only a known-open bug");
+    }
+
+    #[test]
+    fn a_finding_that_replays_as_another_joins_its_bug() {
+        let finding = |signature: &str| CampaignFinding {
+            signature: signature.to_owned(),
+            count: 1,
+            ..CampaignFinding::default()
+        };
+        let canary = "Canary: panic `c` at src/db/canary.rs []";
+        let propagated = "Salsa: panic `unexpected cancellation of a background batch` at  []";
+        let mut summary = Summary {
+            findings: vec![finding(canary), finding(propagated)],
+            ..Summary::default()
+        };
+        let replays_as = [(propagated.to_owned(), canary.to_owned())]
+            .into_iter()
+            .collect();
+        summary.group_bugs(&[], &replays_as);
+        assert_eq!(summary.bugs.len(), 1, "{:?}", summary.bugs);
+        assert_eq!(summary.bugs[0].count, 2);
+        assert_eq!(summary.bugs[0].signatures, [canary, propagated]);
+        // And the other way round: the earlier finding's entry shows the later one's signature.
+        summary.findings.reverse();
+        summary.group_bugs(&[], &replays_as);
+        assert_eq!(summary.bugs.len(), 1, "{:?}", summary.bugs);
     }
 }

@@ -496,6 +496,13 @@ impl<'o> Session<'o> {
     /// A background batch ended in `Cancelled` though no step cancelled anything since it was
     /// spawned and no fault fired in this revision.
     fn report_unexpected_background_cancellation(&mut self, cancelled: salsa::Cancelled) {
+        // A panic in another batch propagates to this one as `Cancelled::PropagatedPanic`; its
+        // report may come later: the panic is the finding, if there was one (a 120 s canary
+        // campaign reported the propagated cancellation instead of the canary's panic).
+        self.join();
+        if !self.findings.is_empty() {
+            return;
+        }
         let report = PanicReport::synthetic(
             format!(
                 "unexpected cancellation of a background batch (nothing cancelled it): {cancelled}"
