@@ -73,7 +73,11 @@ fn scopes_differential(data: &[u8]) -> Outcome {
         outcome.findings.push(Finding {
             step: 0,
             culprit: Culprit::Harness,
-            kind: FindingKind::AnswersDiffer { part, difference },
+            kind: FindingKind::AnswersDiffer {
+                part,
+                difference,
+                decision: None,
+            },
         });
     }
     outcome

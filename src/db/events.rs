@@ -26,6 +26,21 @@ pub enum LoggedEvent {
     Other,
 }
 
+impl LoggedEvent {
+    /// The query (ingredient and key) the event is about, if any.
+    pub fn key(&self) -> Option<DatabaseKeyIndex> {
+        match *self {
+            LoggedEvent::WillExecute(key)
+            | LoggedEvent::DidValidateMemoizedValue(key)
+            | LoggedEvent::WillBlockOn(key)
+            | LoggedEvent::WillIterateCycle(key)
+            | LoggedEvent::DidDiscard(key)
+            | LoggedEvent::DidReuseInternedValue(key) => Some(key),
+            LoggedEvent::DidSetCancellationFlag | LoggedEvent::Other => None,
+        }
+    }
+}
+
 /// A shared, thread-safe event log; clone it to keep a reader while the database owns a writer.
 #[derive(Clone, Debug, Default)]
 pub struct EventLog {
@@ -55,6 +70,24 @@ impl EventLog {
             _ => LoggedEvent::Other,
         };
         self.lock().push(logged);
+    }
+
+    /// How many events are logged.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is logged.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// The events logged since the log had `start` of them (a copy; nothing is removed).
+    pub fn since(&self, start: usize) -> Vec<LoggedEvent> {
+        self.lock()
+            .get(start..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
     }
 
     /// Removes and returns every event logged so far.

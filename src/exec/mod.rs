@@ -22,11 +22,12 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
 
-use crate::answers::SourceInput;
+use crate::answers::{AnswerPart, SourceInput};
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::model::{Model, ParseCache};
+use crate::oracle::decision::{EventKind, NamedEvent, decide};
 use crate::oracle::{
-    Culprit, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
+    Culprit, Decision, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
     culprit_of_panic,
 };
 use crate::script::{Edit, EditScript, FileSlot, Query, STEP_KINDS, Step};
@@ -222,6 +223,8 @@ struct BatchOrigin {
     cancels: u64,
     /// Faults fired at the spawn.
     faults: u32,
+    /// The event log's length when the spawn's revision started.
+    log_start: usize,
 }
 
 struct BatchReport {
@@ -251,6 +254,8 @@ struct Session<'o> {
     /// Faults fired when the current revision started: a fault fired since makes a
     /// `Cancelled::PropagatedPanic` in this revision expected.
     faults_at_revision: u32,
+    /// The event log's length when the current revision started.
+    revision_log_start: usize,
 }
 
 impl<'o> Session<'o> {
@@ -263,7 +268,8 @@ impl<'o> Session<'o> {
         let mut session = Session {
             options,
             db: FuzzDatabase::with_options(
-                options.feedback.then(EventLog::new),
+                // The oracle names the salsa decision behind a wrong answer from the log.
+                (options.feedback || options.oracle).then(EventLog::new),
                 script
                     .steps
                     .iter()
@@ -280,6 +286,7 @@ impl<'o> Session<'o> {
             stats: Stats::default(),
             cancels: 0,
             faults_at_revision: 0,
+            revision_log_start: 0,
         };
         session.snapshot();
         session
@@ -338,6 +345,36 @@ impl<'o> Session<'o> {
     fn new_revision(&mut self) {
         self.cancels += 1;
         self.faults_at_revision = self.db.faults_fired();
+        self.revision_log_start = self.log_len();
+    }
+
+    fn log_len(&self) -> usize {
+        self.db.event_log().map_or(0, EventLog::len)
+    }
+
+    /// The salsa decision behind a wrong answer of `query` (of `file`'s key, if given), read
+    /// from the events logged since `start`; `None` without a log.
+    fn decision(&self, start: usize, query: &str, file: Option<&str>) -> Option<Decision> {
+        let log = self.db.event_log()?;
+        let window: Vec<NamedEvent> = log
+            .since(start)
+            .iter()
+            .map(|event| {
+                let key = event.key();
+                NamedEvent {
+                    event: EventKind::of(event),
+                    query: key.map_or_else(String::new, |key| {
+                        salsa::Database::ingredient_debug_name(&self.db, key.ingredient_index())
+                            .into_owned()
+                    }),
+                    key: key.map(|key| key.key_index()),
+                }
+            })
+            .collect();
+        let key = file
+            .and_then(|path| self.db.file(path))
+            .map(|file| salsa::plumbing::AsId::as_id(&file));
+        Some(decide(&window, query, key))
     }
 
     /// Records the current inputs as a new version.
@@ -454,10 +491,11 @@ impl<'o> Session<'o> {
         self.stats.foreground_queries += 1;
         let fired = self.db.faults_fired();
         self.db.set_main_alone(self.pending == 0);
+        let window = self.log_len();
         let caught = catch(|| ask_database(&self.db, query));
         self.db.set_main_alone(false);
         match caught {
-            Caught::Done(answer) => self.compare(self.version(), query, answer, false),
+            Caught::Done(answer) => self.compare(self.version(), query, answer, false, window),
             Caught::Cancelled(cancelled) => self.main_thread_cancelled(cancelled, fired),
             Caught::Panicked(report) => self.report_panic(report),
             Caught::Injected => {}
@@ -521,6 +559,7 @@ impl<'o> Session<'o> {
                 step: self.step,
                 cancels: self.cancels,
                 faults: self.db.faults_fired(),
+                log_start: self.revision_log_start,
             },
         };
         match self.pool {
@@ -577,7 +616,13 @@ impl<'o> Session<'o> {
             if !self.findings.is_empty() {
                 break;
             }
-            self.compare(report.origin.version, query, answer, true);
+            self.compare(
+                report.origin.version,
+                query,
+                answer,
+                true,
+                report.origin.log_start,
+            );
         }
         match report.end {
             BatchEnd::Completed | BatchEnd::Injected => {}
@@ -595,7 +640,16 @@ impl<'o> Session<'o> {
         }
     }
 
-    fn compare(&mut self, version: usize, query: Query, got: QueryAnswer, background: bool) {
+    /// Compares an answer with the model's; `window` is where in the event log the events that
+    /// produced it start.
+    fn compare(
+        &mut self,
+        version: usize,
+        query: Query,
+        got: QueryAnswer,
+        background: bool,
+        window: usize,
+    ) {
         if !self.options.oracle {
             return;
         }
@@ -617,11 +671,17 @@ impl<'o> Session<'o> {
             Caught::Done(fresh) if fresh == expected => Culprit::Salsa,
             _ => Culprit::Harness,
         };
+        let file_keyed = matches!(
+            query,
+            Query::Parse(_) | Query::Scopes(_) | Query::Exports(_) | Query::Diagnostics(_)
+        );
+        let file = query.file().filter(|_| file_keyed).map(|slot| slot.path());
         let kind = FindingKind::Mismatch {
             query,
             background,
             got: format!("{got:?}"),
             expected: format!("{expected:?}"),
+            decision: self.decision(window, query.name(), file),
         };
         self.report(culprit, kind);
     }
@@ -630,6 +690,7 @@ impl<'o> Session<'o> {
         let snapshot = Arc::clone(self.snapshots.last().expect("a snapshot per session"));
         let fired = self.db.faults_fired();
         self.db.set_main_alone(self.pending == 0);
+        let window = self.log_len();
         let caught = catch(|| answers(&self.db));
         self.db.set_main_alone(false);
         let got = match caught {
@@ -656,7 +717,15 @@ impl<'o> Session<'o> {
             Caught::Done(fresh) if fresh == expected => Culprit::Salsa,
             _ => Culprit::Harness,
         };
-        self.report(culprit, FindingKind::AnswersDiffer { part, difference });
+        let decision = self.project_decision(window, part, &difference);
+        self.report(
+            culprit,
+            FindingKind::AnswersDiffer {
+                part,
+                difference,
+                decision,
+            },
+        );
     }
 
     /// Runs the model (our code) under `catch`: its panics are harness findings, never salsa's.
@@ -682,6 +751,29 @@ impl<'o> Session<'o> {
     }
 
     /// Runs `report` with findings attributed to `step` (the step that spawned a batch).
+    /// The decision behind a whole-project difference: the query that computes `part`, of the
+    /// file the difference names first.
+    fn project_decision(
+        &self,
+        window: usize,
+        part: AnswerPart,
+        difference: &str,
+    ) -> Option<Decision> {
+        let (query, file_keyed) = match part {
+            AnswerPart::Files => return None,
+            AnswerPart::Scopes => ("semantic_index", true),
+            AnswerPart::Symbols => ("symbol_table", false),
+            AnswerPart::Resolutions => ("resolve_names", false),
+            AnswerPart::Exports => ("module_exports", true),
+            AnswerPart::Diagnostics => ("check_file", true),
+        };
+        let file = difference
+            .split_once(": ")
+            .map(|(path, _)| path)
+            .filter(|path| file_keyed && self.db.file(path).is_some());
+        self.decision(window, query, file)
+    }
+
     fn at_step(&mut self, step: usize, report: impl FnOnce(&mut Self)) {
         let current = std::mem::replace(&mut self.step, step);
         report(self);

@@ -5,10 +5,12 @@
 //! thread or by a background batch that completed. Every finding names its culprit: salsa, the
 //! planted canary, or our own harness (a harness bug is never reported as a salsa bug).
 
+pub mod decision;
 mod query;
 
 use std::fmt;
 
+pub use decision::Decision;
 pub use query::{QueryAnswer, ask_database, ask_model};
 
 use crate::script::Query;
@@ -72,6 +74,8 @@ pub enum FindingKind {
         got: String,
         /// The model's answer.
         expected: String,
+        /// What salsa did with the memo behind the answer (when events were logged).
+        decision: Option<Decision>,
     },
     /// The whole-project comparison of a `CheckAll` step (or the script's end) differs.
     AnswersDiffer {
@@ -81,6 +85,8 @@ pub enum FindingKind {
         part: crate::answers::AnswerPart,
         /// The first difference, described.
         difference: String,
+        /// What salsa did with the memo behind the differing answer (when events were logged).
+        decision: Option<Decision>,
     },
     /// A background batch did not report within the watchdog's bound.
     Hang(String),
@@ -120,10 +126,16 @@ impl Finding {
                     frames,
                 }
             }
-            FindingKind::Mismatch { query, .. } => What::WrongAnswer {
+            FindingKind::Mismatch {
+                query, decision, ..
+            } => What::WrongAnswer {
                 query: query.name(),
+                decision: *decision,
             },
-            FindingKind::AnswersDiffer { part, .. } => What::ProjectAnswers { part: part.name() },
+            FindingKind::AnswersDiffer { part, decision, .. } => What::ProjectAnswers {
+                part: part.name(),
+                decision: *decision,
+            },
             FindingKind::Hang(_) => What::Hang,
         };
         Signature {
@@ -139,8 +151,9 @@ impl Finding {
 ///
 /// Its text form (`Display`) is the key findings are deduplicated and grouped by and what a
 /// corpus entry records: `Salsa: panic `MESSAGE` at salsa/src/FILE.rs [FRAME < FRAME]`,
-/// `Salsa: answer of QUERY differs from the model`, `Salsa: project answers differ from the
-/// model (PART)`, `Salsa: hang`.
+/// `Salsa: answer of QUERY differs from the model: DECISION`, `Salsa: project answers differ
+/// from the model (PART): DECISION` (the salsa decision that returned the wrong
+/// memo, see [`Decision`]), `Salsa: hang`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Signature {
     /// Who is to blame.
@@ -167,11 +180,15 @@ pub enum What {
     WrongAnswer {
         /// The query's name.
         query: &'static str,
+        /// The salsa decision that returned the wrong memo.
+        decision: Option<Decision>,
     },
     /// A whole-project comparison differs; the most basic differing part.
     ProjectAnswers {
         /// `files`, `scopes`, `symbols`, `resolutions`, `exports` or `diagnostics`.
         part: &'static str,
+        /// The salsa decision that returned the wrong memo.
+        decision: Option<Decision>,
     },
     /// A background batch did not report within the watchdog's bound.
     Hang,
@@ -190,9 +207,19 @@ impl fmt::Display for Signature {
                 "panic `{message}` at {location} [{}]",
                 frames.join(" < ")
             ),
-            What::WrongAnswer { query } => write!(f, "answer of {query} differs from the model"),
-            What::ProjectAnswers { part } => {
-                write!(f, "project answers differ from the model ({part})")
+            What::WrongAnswer { query, decision } => {
+                write!(f, "answer of {query} differs from the model")?;
+                match decision {
+                    Some(decision) => write!(f, ": {}", decision.describe()),
+                    None => Ok(()),
+                }
+            }
+            What::ProjectAnswers { part, decision } => {
+                write!(f, "project answers differ from the model ({part})")?;
+                match decision {
+                    Some(decision) => write!(f, ": {}", decision.describe()),
+                    None => Ok(()),
+                }
             }
             What::Hang => write!(f, "hang"),
         }
@@ -391,12 +418,13 @@ mod tests {
                 background,
                 got: String::new(),
                 expected: String::new(),
+                decision: Some(Decision::ReusedVerified),
             },
         };
         assert_eq!(wrong(true).signature(), wrong(false).signature());
         assert_eq!(
             wrong(true).signature(),
-            "Salsa: answer of check_file differs from the model"
+            "Salsa: answer of check_file differs from the model: memo reused, verified without re-executing anything"
         );
     }
 

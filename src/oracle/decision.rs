@@ -1,0 +1,172 @@
+//! Which salsa decision produced a wrong answer, read from salsa's events.
+//!
+//! A wrong answer is a memo salsa should not have returned. What salsa did with that memo in
+//! the window that produced the answer (the foreground call, the whole-project check, or the
+//! revision for a background batch) says which of its decisions went wrong: it iterated a
+//! fixpoint, re-executed (from inputs that were themselves wrong, or after an interned slot
+//! was reused), or reused the memo after verifying it (with or without a dependency being
+//! re-executed and backdated), or returned a memo already verified in this revision.
+//!
+//! The window is filtered by the query (its ingredient's name) and, where the finding names
+//! a file, by that file's key. Salsa emits the same event (`DidValidateMemoizedValue`) for a
+//! shallow verification by durability and for a deep one, so the two are told apart only by
+//! whether another query's memo was verified or re-executed before it in the window; a deep
+//! verification over input fields alone reads as "verified without re-executing anything".
+
+use crate::db::LoggedEvent;
+
+/// The kinds of salsa event a decision is read from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// `WillExecute`.
+    Execute,
+    /// `DidValidateMemoizedValue`.
+    Validate,
+    /// `WillIterateCycle`.
+    IterateCycle,
+    /// `DidReuseInternedValue`.
+    ReuseInterned,
+    /// Anything else.
+    Other,
+}
+
+impl EventKind {
+    /// The kind of a logged event.
+    pub fn of(event: &LoggedEvent) -> EventKind {
+        match event {
+            LoggedEvent::WillExecute(_) => EventKind::Execute,
+            LoggedEvent::DidValidateMemoizedValue(_) => EventKind::Validate,
+            LoggedEvent::WillIterateCycle(_) => EventKind::IterateCycle,
+            LoggedEvent::DidReuseInternedValue(_) => EventKind::ReuseInterned,
+            _ => EventKind::Other,
+        }
+    }
+}
+
+/// What salsa did with the memo behind a wrong answer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Decision {
+    /// The query ran as part of a fixpoint iteration in the window.
+    FixpointIteration,
+    /// The query re-executed after an interned slot was reused in the window.
+    ReExecutedAfterInternedReuse,
+    /// The query re-executed.
+    ReExecuted,
+    /// The memo was reused after a dependency re-executed (and was backdated).
+    ReusedAfterBackdating,
+    /// The memo was reused after verification, with nothing re-executed before it.
+    ReusedVerified,
+    /// No event for the memo in the window: it had been verified earlier in the revision.
+    ReusedAlreadyVerified,
+}
+
+impl Decision {
+    /// The decision in words, as signatures show it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Decision::FixpointIteration => "re-executed in a fixpoint iteration",
+            Decision::ReExecutedAfterInternedReuse => "re-executed after an interned slot reuse",
+            Decision::ReExecuted => "re-executed",
+            Decision::ReusedAfterBackdating => "memo reused after a dependency was backdated",
+            Decision::ReusedVerified => "memo reused, verified without re-executing anything",
+            Decision::ReusedAlreadyVerified => "memo reused, verified earlier in the revision",
+        }
+    }
+}
+
+/// One logged event with its query's name and key (`salsa::Id`) resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedEvent<K = salsa::Id> {
+    /// The event's kind.
+    pub event: EventKind,
+    /// Its ingredient's debug name (`module_exports`), empty for events without a key.
+    pub query: String,
+    /// Its key, if it has one.
+    pub key: Option<K>,
+}
+
+/// The decision behind a wrong answer of `query` (and of `key`, when known) in `window`.
+pub fn decide<K: PartialEq + Copy>(
+    window: &[NamedEvent<K>],
+    query: &str,
+    key: Option<K>,
+) -> Decision {
+    let ours = |named: &NamedEvent<K>| {
+        named.query == query && key.is_none_or(|key| named.key == Some(key))
+    };
+    let iterated = window
+        .iter()
+        .any(|named| named.event == EventKind::IterateCycle && named.query == query);
+    let executed = window
+        .iter()
+        .any(|named| named.event == EventKind::Execute && ours(named));
+    if executed && iterated {
+        return Decision::FixpointIteration;
+    }
+    if executed {
+        let reused = window
+            .iter()
+            .any(|named| named.event == EventKind::ReuseInterned);
+        return if reused {
+            Decision::ReExecutedAfterInternedReuse
+        } else {
+            Decision::ReExecuted
+        };
+    }
+    let Some(validated) = window
+        .iter()
+        .position(|named| named.event == EventKind::Validate && ours(named))
+    else {
+        return Decision::ReusedAlreadyVerified;
+    };
+    let dependency_ran = window[..validated]
+        .iter()
+        .any(|named| named.event == EventKind::Execute && !ours(named));
+    if dependency_ran {
+        Decision::ReusedAfterBackdating
+    } else {
+        Decision::ReusedVerified
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind::*;
+    use super::*;
+
+    fn named(event: EventKind, query: &str, key: u32) -> NamedEvent<u32> {
+        NamedEvent {
+            event,
+            query: query.to_owned(),
+            key: Some(key),
+        }
+    }
+
+    #[test]
+    fn each_decision_is_read_from_its_events() {
+        let key = Some(1);
+        let exports = |event| named(event, "module_exports", 1);
+        let other = |event| named(event, "module_table", 7);
+        let decide = |events: &[NamedEvent<u32>]| decide(events, "module_exports", key);
+        assert_eq!(decide(&[]), Decision::ReusedAlreadyVerified);
+        assert_eq!(decide(&[exports(Validate)]), Decision::ReusedVerified);
+        assert_eq!(
+            decide(&[other(Execute), exports(Validate)]),
+            Decision::ReusedAfterBackdating
+        );
+        assert_eq!(decide(&[exports(Execute)]), Decision::ReExecuted);
+        assert_eq!(
+            decide(&[exports(IterateCycle), exports(Execute)]),
+            Decision::FixpointIteration
+        );
+        assert_eq!(
+            decide(&[other(ReuseInterned), exports(Execute)]),
+            Decision::ReExecutedAfterInternedReuse
+        );
+        // Another file's memo is not ours.
+        assert_eq!(
+            decide(&[named(Execute, "module_exports", 5)]),
+            Decision::ReusedAlreadyVerified
+        );
+    }
+}
