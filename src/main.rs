@@ -40,7 +40,7 @@ struct Cli {
 enum Command {
     /// Run a fuzzing campaign of worker processes (stable Rust), with progress on stderr.
     #[command(
-        after_help = "Examples:\n  salsa-fuzz run --time 60s\n  salsa-fuzz run --time 10m --jobs 1 --seed 7 --json > summary.json\n\nExit status: 0 without new findings, 1 with, 2 on usage or I/O errors."
+        after_help = "Examples:\n  salsa-fuzz run --time 60s\n  salsa-fuzz run --time 10m --jobs 1 --seed 7 --json > summary.json\n\nExit status: 0 without a new bug (a known-open one alone does not count), 1 with one, 2 on usage or I/O errors (the summary is still printed)."
     )]
     Run(RunArgs),
     /// Print an entry's or libFuzzer artifact's script, run it, and print its finding.
@@ -328,13 +328,26 @@ fn main() -> ExitCode {
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
-                &mut Cli::command(),
+                &mut completion_command(),
                 "salsa-fuzz",
                 &mut std::io::stdout(),
             );
             ExitCode::SUCCESS
         }
     }
+}
+
+/// The command line as completions offer it: without the internal commands.
+fn completion_command() -> clap::Command {
+    let full = Cli::command();
+    let visible: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|command| !command.is_hide_set())
+        .cloned()
+        .collect();
+    clap::Command::new("salsa-fuzz")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommands(visible)
 }
 
 /// clap's error as one line (`--help` and `--version` print in full and exit 0).
@@ -512,6 +525,20 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn completions_leave_the_internal_commands_out() {
+        let mut script = Vec::new();
+        clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut completion_command(),
+            "salsa-fuzz",
+            &mut script,
+        );
+        let script = String::from_utf8_lossy(&script);
+        assert!(script.contains("known-bugs"), "{script}");
+        assert!(!script.contains("worker") && !script.contains("bench-mode"));
     }
 
     #[test]
