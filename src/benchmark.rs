@@ -116,10 +116,47 @@ pub fn run_and_report(
     Ok(text)
 }
 
-/// Runs the benchmark and returns the report (a Markdown table and the findings of each run).
+/// Runs the benchmark and returns the report (a Markdown table and the findings of each run):
+/// [`prepare`] the builds, run every release, [`judge`] each bug, [`render`] the report.
 pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, String> {
+    let prepared = prepare(options, log)?;
+    let (runs, fuzz_runs) = run_releases(&prepared, options, log)?;
+    let mut observe_on = |entry: &Path, version: &str| match prepared.binary_of(version) {
+        Some(binary) => observe(&binary, entry).map(Some),
+        None => Ok(None),
+    };
+    let verdicts = prepared
+        .bugs
+        .iter()
+        .map(|bug| judge(bug, &runs, &fuzz_runs, &mut observe_on))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(render(&verdicts, &runs))
+}
+
+/// The builds a benchmark runs: the selected bugs, their releases (ascending, each with
+/// whether it is only some bug's last buggy release) and one binary per release.
+struct Prepared {
+    root: PathBuf,
+    bugs: Vec<&'static KnownBug>,
+    releases: Vec<(String, bool)>,
+    binaries: Vec<PathBuf>,
+    nightly: bool,
+    seeds_bytes: PathBuf,
+}
+
+impl Prepared {
+    fn binary_of(&self, version: &str) -> Option<PathBuf> {
+        self.releases
+            .iter()
+            .position(|(known, _)| known == version)
+            .map(|index| self.binaries[index].clone())
+    }
+}
+
+/// Selects the bugs, builds the suite against each release, exports the seeds for libFuzzer.
+fn prepare(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Prepared, String> {
     let root = matrix::checkout_root()?;
-    let bugs: Vec<&KnownBug> = KNOWN_BUGS
+    let bugs: Vec<&'static KnownBug> = KNOWN_BUGS
         .iter()
         .filter(|bug| bug.fixed_in.is_some())
         .filter(|bug| options.bugs.is_empty() || options.bugs.iter().any(|id| id == bug.id))
@@ -153,13 +190,29 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
             return Err("corpus export of the seeds failed".to_owned());
         }
     }
+    Ok(Prepared {
+        root,
+        bugs,
+        releases,
+        binaries,
+        nightly,
+        seeds_bytes,
+    })
+}
 
+/// Runs (or, with `--reuse`, reads back) the stable runner against every release, and
+/// libFuzzer beside it against each buggy one.
+fn run_releases(
+    prepared: &Prepared,
+    options: &BenchOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<(Vec<Run>, Vec<(String, FuzzRun)>), String> {
     let mut runs: Vec<Run> = Vec::new();
     let mut fuzz_runs: Vec<(String, FuzzRun)> = Vec::new();
-    for ((version, buggy_only), binary) in releases.iter().zip(&binaries) {
+    for ((version, buggy_only), binary) in prepared.releases.iter().zip(&prepared.binaries) {
         let dir = options.out.join(version);
         if options.reuse
-            && let Some((run, fuzz)) = reuse_run(version, &dir, binary, nightly)?
+            && let Some((run, fuzz)) = reuse_run(version, &dir, binary, prepared.nightly)?
         {
             log(&format!(
                 "salsa {version}: reusing the run in {}",
@@ -173,17 +226,18 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
         }
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-        let fuzzer = if nightly && bugs.iter().any(|bug| bug.last_buggy == version) {
-            Some(start_libfuzzer(
-                &root,
-                version,
-                &dir,
-                &seeds_bytes,
-                options,
-            )?)
-        } else {
-            None
-        };
+        let fuzzer =
+            if prepared.nightly && prepared.bugs.iter().any(|bug| bug.last_buggy == version) {
+                Some(start_libfuzzer(
+                    &prepared.root,
+                    version,
+                    &dir,
+                    &prepared.seeds_bytes,
+                    options,
+                )?)
+            } else {
+                None
+            };
         log(&format!(
             "salsa {version}: stable runner for up to {}s{}{}",
             options.time.as_secs(),
@@ -198,7 +252,7 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
                 ""
             }
         ));
-        let run = run_campaign(binary, &root, version, &dir, *buggy_only, options)?;
+        let run = run_campaign(binary, &prepared.root, version, &dir, *buggy_only, options)?;
         for finding in &run.findings {
             log(&format!(
                 "  {:>6.1}s {}",
@@ -218,13 +272,108 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
             fuzz_runs.push((version.clone(), fuzz));
         }
     }
+    Ok((runs, fuzz_runs))
+}
 
-    let binary_of = |version: &str| {
-        releases
-            .iter()
-            .position(|(known, _)| known == version)
-            .map(|index| binaries[index].clone())
+/// What the benchmark concludes about one bug.
+#[derive(Clone, Debug, PartialEq)]
+struct Verdict {
+    bug: &'static KnownBug,
+    /// The finding taken as the bug, and whether its entry is gone on the fix release
+    /// (`None`: no entry to replay, unconfirmed).
+    found: Option<(RunFinding, Option<bool>)>,
+    /// The time of an earlier finding of the class that had no entry to confirm it by.
+    earlier_unconfirmed: Option<f64>,
+    /// Whether any finding of the class was seen on the buggy release.
+    class_seen: bool,
+    /// The buggy release's run time.
+    buggy_elapsed: Option<f64>,
+    /// libFuzzer's first crash on the buggy release: (seconds, signature).
+    fuzz: Option<(f64, Option<String>)>,
+    /// The fix release's run: (seconds, scripts, findings of the class no open bug explains).
+    fix: Option<(f64, u64, Vec<String>)>,
+}
+
+/// Judges one bug: the first finding of its class on its last buggy release whose entry does
+/// not reproduce it on the fix release (`observe(entry, release)` replays an entry there)
+/// is the bug; failing that, the first without an entry, unconfirmed. On the fix release,
+/// a finding of the class that no bug still open there explains is a false report.
+fn judge(
+    bug: &'static KnownBug,
+    runs: &[Run],
+    fuzz_runs: &[(String, FuzzRun)],
+    observe: &mut dyn FnMut(&Path, &str) -> Result<Option<Option<String>>, String>,
+) -> Result<Verdict, String> {
+    let fixed = bug.fixed_in.unwrap_or("?");
+    let buggy_run = runs.iter().find(|run| run.version == bug.last_buggy);
+    let candidates: Vec<&RunFinding> = buggy_run
+        .map(|run| {
+            run.findings
+                .iter()
+                .filter(|finding| bug.class.matches(&finding.signature))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut confirmed = None;
+    let mut unconfirmed = None;
+    for candidate in &candidates {
+        let gone = match &candidate.entry {
+            Some(entry) => observe(entry, fixed)?.map(|observed| {
+                observed
+                    .as_deref()
+                    .is_none_or(|signature| !bug.class.matches(signature))
+            }),
+            None => None,
+        };
+        match gone {
+            Some(true) => {
+                confirmed = Some(*candidate);
+                break;
+            }
+            None if unconfirmed.is_none() => unconfirmed = Some(*candidate),
+            _ => {}
+        }
+    }
+    let earlier_unconfirmed = match (confirmed, unconfirmed) {
+        (Some(confirmed), Some(earlier)) if earlier.first_s < confirmed.first_s => {
+            Some(earlier.first_s)
+        }
+        _ => None,
     };
+    let found = match (confirmed, unconfirmed) {
+        (Some(finding), _) => Some((finding.clone(), Some(true))),
+        (None, Some(finding)) => Some((finding.clone(), None)),
+        (None, None) => None,
+    };
+    let fuzz = fuzz_runs
+        .iter()
+        .find(|(version, _)| version == bug.last_buggy)
+        .map(|(_, fuzz)| (fuzz.seconds, fuzz.signature.clone()));
+    let fix = runs.iter().find(|run| run.version == fixed).map(|run| {
+        let unexplained = run
+            .findings
+            .iter()
+            .filter(|finding| {
+                bug.class.matches(&finding.signature)
+                    && explaining(&finding.signature, fixed).is_empty()
+            })
+            .map(|finding| finding.signature.clone())
+            .collect();
+        (run.elapsed_s, run.runs, unexplained)
+    });
+    Ok(Verdict {
+        bug,
+        found,
+        earlier_unconfirmed,
+        class_seen: !candidates.is_empty(),
+        buggy_elapsed: buggy_run.map(|run| run.elapsed_s),
+        fuzz,
+        fix,
+    })
+}
+
+/// The report: one table row per verdict, the totals, then every finding by release.
+fn render(verdicts: &[Verdict], runs: &[Run]) -> String {
     let mut table = String::new();
     let _ = writeln!(
         table,
@@ -233,99 +382,42 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
     let _ = writeln!(table, "| --- | --- | --- | --- | --- | --- |");
     let mut found = 0;
     let mut false_reports = 0;
-    for bug in &bugs {
+    for verdict in verdicts {
+        let bug = verdict.bug;
         let fixed = bug.fixed_in.unwrap_or("?");
-        let buggy_run = runs.iter().find(|run| run.version == bug.last_buggy);
-        let candidates: Vec<&RunFinding> = buggy_run
-            .map(|run| {
-                run.findings
-                    .iter()
-                    .filter(|finding| bug.class.matches(&finding.signature))
-                    .collect()
-            })
-            .unwrap_or_default();
-        // The first candidate whose entry does not reproduce on the fix release is the bug;
-        // failing that, the first one without an entry to replay (unconfirmed).
-        let mut verdict = None;
-        let mut unconfirmed = None;
-        for candidate in &candidates {
-            let gone = match (&candidate.entry, binary_of(fixed)) {
-                (Some(entry), Some(fix_binary)) => {
-                    let observed = observe(&fix_binary, entry)?;
-                    Some(
-                        observed
-                            .as_deref()
-                            .is_none_or(|signature| !bug.class.matches(signature)),
-                    )
-                }
-                _ => None,
-            };
-            match gone {
-                Some(true) => {
-                    verdict = Some((*candidate, gone));
-                    break;
-                }
-                None if unconfirmed.is_none() => unconfirmed = Some(*candidate),
-                _ => {}
+        let fuzz = match &verdict.fuzz {
+            Some((seconds, Some(signature))) if bug.class.matches(signature) => {
+                format!("{seconds:.1} s (this class)")
             }
-        }
-        let earlier_unconfirmed = match (verdict, unconfirmed) {
-            (Some((confirmed, _)), Some(earlier)) if earlier.first_s < confirmed.first_s => {
+            Some((seconds, Some(_))) => format!("{seconds:.1} s (another finding)"),
+            Some((seconds, None)) => format!("none in {seconds:.0} s"),
+            None => "not run".to_owned(),
+        };
+        let fix_column = match &verdict.fix {
+            None => "not run".to_owned(),
+            Some((elapsed, scripts, unexplained)) if unexplained.is_empty() => {
+                format!("none in {elapsed:.0} s ({scripts} scripts)")
+            }
+            Some((_, _, unexplained)) => {
+                false_reports += unexplained.len();
                 format!(
-                    " (one of its class at {:.1} s had no minimized entry)",
-                    earlier.first_s
+                    "**{} unexplained**: {}",
+                    unexplained.len(),
+                    unexplained.join("; ")
                 )
             }
-            _ => String::new(),
         };
-        let verdict = verdict.or(unconfirmed.map(|candidate| (candidate, None)));
-        let fuzz = fuzz_runs
-            .iter()
-            .find(|(version, _)| version == bug.last_buggy)
-            .map(|(_, fuzz)| match &fuzz.signature {
-                Some(signature) if bug.class.matches(signature) => {
-                    format!("{:.1} s (this class)", fuzz.seconds)
-                }
-                Some(_) => format!("{:.1} s (another finding)", fuzz.seconds),
-                None => format!("none in {:.0} s", fuzz.seconds),
-            })
-            .unwrap_or_else(|| "not run".to_owned());
-        let fix_run = runs.iter().find(|run| run.version == fixed);
-        let fix_reports: Vec<&RunFinding> = fix_run
-            .map(|run| {
-                run.findings
-                    .iter()
-                    .filter(|finding| {
-                        bug.class.matches(&finding.signature)
-                            && explaining(&finding.signature, fixed).is_empty()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        false_reports += fix_reports.len();
-        let fix_column = match fix_run {
-            None => "not run".to_owned(),
-            Some(run) if fix_reports.is_empty() => {
-                format!("none in {:.0} s ({} scripts)", run.elapsed_s, run.runs)
-            }
-            Some(_) => format!(
-                "**{} unexplained**: {}",
-                fix_reports.len(),
-                fix_reports
-                    .iter()
-                    .map(|finding| finding.signature.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        };
-        let (first, signature, gone) = match verdict {
+        let (first, signature, gone) = match &verdict.found {
             Some((finding, gone)) => {
                 found += 1;
+                let earlier = verdict
+                    .earlier_unconfirmed
+                    .map(|seconds| {
+                        format!(" (one of its class at {seconds:.1} s had no minimized entry)")
+                    })
+                    .unwrap_or_default();
                 (
-                    format!(
-                        "{} **{:.1} s**{earlier_unconfirmed}",
-                        bug.last_buggy, finding.first_s
-                    ),
+                    format!("{} **{:.1} s**{earlier}", bug.last_buggy, finding.first_s),
                     format!("`{}`", short(&finding.signature)),
                     match gone {
                         Some(true) => format!("yes: {fixed} does not reproduce it"),
@@ -337,12 +429,12 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
                 format!(
                     "{} not found in {:.0} s",
                     bug.last_buggy,
-                    buggy_run.map_or(0.0, |run| run.elapsed_s)
+                    verdict.buggy_elapsed.unwrap_or(0.0)
                 ),
-                if candidates.is_empty() {
-                    "-".to_owned()
-                } else {
+                if verdict.class_seen {
                     format!("(class seen, but it reproduces on {fixed} too)")
+                } else {
+                    "-".to_owned()
                 },
                 "-".to_owned(),
             ),
@@ -356,10 +448,10 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
     let _ = writeln!(
         table,
         "\n{found} of {} bugs found; {false_reports} findings of a fixed bug's class on its fix release that no open bug explains.",
-        bugs.len()
+        verdicts.len()
     );
     let _ = writeln!(table, "\nEvery finding, by release (stable runner):\n");
-    for run in &runs {
+    for run in runs {
         let _ = writeln!(
             table,
             "- salsa {}: {:.0} s, {} scripts{}",
@@ -390,7 +482,7 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
             );
         }
     }
-    Ok(table)
+    table
 }
 
 /// A signature without the registry path prefix of salsa's sources and without the salsa
@@ -679,6 +771,89 @@ mod tests {
             .map(|(version, _)| version.as_str())
             .collect();
         assert_eq!(buggy_only, ["0.26.2", "0.27.2", "0.28.1"]);
+    }
+
+    fn finding(signature: &str, first_s: f64, entry: Option<&str>) -> RunFinding {
+        RunFinding {
+            signature: signature.to_owned(),
+            first_s,
+            entry: entry.map(PathBuf::from),
+        }
+    }
+
+    fn run(version: &str, findings: Vec<RunFinding>) -> Run {
+        Run {
+            version: version.to_owned(),
+            elapsed_s: 600.0,
+            runs: 1000,
+            findings,
+        }
+    }
+
+    fn bug(id: &str) -> &'static KnownBug {
+        KNOWN_BUGS
+            .iter()
+            .find(|bug| bug.id == id)
+            .expect("a known bug")
+    }
+
+    const LOST: &str = "Salsa: project answers differ from the model (diagnostics)";
+
+    #[test]
+    fn the_bug_is_the_first_finding_of_its_class_gone_on_the_fix_release() {
+        let runs = [
+            run(
+                "0.27.0",
+                vec![
+                    finding(LOST, 1.0, Some("a.sfz")),
+                    finding(LOST, 2.0, Some("b.sfz")),
+                ],
+            ),
+            run("0.27.1", Vec::new()),
+        ];
+        // a.sfz still shows a lost diagnostic on 0.27.1 (another bug); b.sfz does not.
+        let mut observe = |entry: &Path, version: &str| {
+            assert_eq!(version, "0.27.1");
+            Ok(Some((entry == Path::new("a.sfz")).then(|| LOST.to_owned())))
+        };
+        let verdict = judge(bug("salsa#1155"), &runs, &[], &mut observe).expect("judged");
+        let (found, gone) = verdict.found.clone().expect("found");
+        assert_eq!(found.entry, Some(PathBuf::from("b.sfz")));
+        assert_eq!(gone, Some(true));
+        assert_eq!(verdict.fix, Some((600.0, 1000, Vec::new())));
+        let report = render(&[verdict], &runs);
+        assert!(report.contains("0.27.0 **2.0 s**"), "{report}");
+        assert!(report.contains("1 of 1 bugs found; 0 findings"), "{report}");
+    }
+
+    #[test]
+    fn a_finding_without_an_entry_is_unconfirmed_and_a_fix_release_finding_is_a_false_report() {
+        let runs = [
+            run("0.27.0", vec![finding(LOST, 1.0, None)]),
+            run("0.27.1", vec![finding(LOST, 5.0, Some("c.sfz"))]),
+        ];
+        let mut observe = |_: &Path, _: &str| Ok(Some(None));
+        let verdict = judge(bug("salsa#1155"), &runs, &[], &mut observe).expect("judged");
+        assert_eq!(verdict.found.as_ref().map(|(_, gone)| *gone), Some(None));
+        let report = render(&[verdict], &runs);
+        assert!(
+            report.contains("unconfirmed (no minimized entry)"),
+            "{report}"
+        );
+        assert!(report.contains("**1 unexplained**"), "{report}");
+    }
+
+    #[test]
+    fn a_class_that_reproduces_on_the_fix_release_is_not_found() {
+        let runs = [run("0.27.0", vec![finding(LOST, 1.0, Some("a.sfz"))])];
+        let mut observe = |_: &Path, _: &str| Ok(Some(Some(LOST.to_owned())));
+        let verdict = judge(bug("salsa#1155"), &runs, &[], &mut observe).expect("judged");
+        assert_eq!(verdict.found, None);
+        let report = render(&[verdict], &runs);
+        assert!(
+            report.contains("(class seen, but it reproduces on 0.27.1 too)"),
+            "{report}"
+        );
     }
 
     #[test]
