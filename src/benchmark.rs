@@ -200,13 +200,20 @@ fn prepare(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Prepared
     })
 }
 
+/// Every release's stable-runner run, and libFuzzer's run by release.
+type Runs = (Vec<Run>, Vec<(String, FuzzRun)>);
+
+/// Replays an entry on a release: `Ok(None)` when that release was not built, else what it
+/// observed (`Some(None)`: nothing).
+type Observe<'a> = dyn FnMut(&Path, &str) -> Result<Option<Option<String>>, String> + 'a;
+
 /// Runs (or, with `--reuse`, reads back) the stable runner against every release, and
 /// libFuzzer beside it against each buggy one.
 fn run_releases(
     prepared: &Prepared,
     options: &BenchOptions,
     log: &mut dyn FnMut(&str),
-) -> Result<(Vec<Run>, Vec<(String, FuzzRun)>), String> {
+) -> Result<Runs, String> {
     let mut runs: Vec<Run> = Vec::new();
     let mut fuzz_runs: Vec<(String, FuzzRun)> = Vec::new();
     for ((version, buggy_only), binary) in prepared.releases.iter().zip(&prepared.binaries) {
@@ -302,7 +309,7 @@ fn judge(
     bug: &'static KnownBug,
     runs: &[Run],
     fuzz_runs: &[(String, FuzzRun)],
-    observe: &mut dyn FnMut(&Path, &str) -> Result<Option<Option<String>>, String>,
+    observe: &mut Observe<'_>,
 ) -> Result<Verdict, String> {
     let fixed = bug.fixed_in.unwrap_or("?");
     let buggy_run = runs.iter().find(|run| run.version == bug.last_buggy);
