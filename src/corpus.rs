@@ -284,10 +284,19 @@ impl Entry {
 }
 
 /// Every `.sfz` entry under `dir`, sorted by path.
+///
+/// Symbolic links to directories are followed once each: a directory reached again (a link
+/// loop, or two links to one place) is not read twice.
 pub fn entries_under(dir: &Path) -> Result<Vec<PathBuf>, EntryError> {
     let mut found = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
+        if let Ok(canonical) = std::fs::canonicalize(&dir)
+            && !seen.insert(canonical)
+        {
+            continue;
+        }
         let entries = std::fs::read_dir(&dir).map_err(|source| EntryError::Read {
             path: dir.clone(),
             source,
@@ -405,6 +414,17 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_symlink_loop_is_read_once() {
+        let scratch = tempfile::tempdir().expect("a scratch directory");
+        let root = scratch.path();
+        std::fs::create_dir(root.join("a")).expect("a directory");
+        std::fs::write(root.join("a/x.sfz"), "").expect("a file");
+        std::os::unix::fs::symlink(root, root.join("a/loop")).expect("a link");
+        let found = entries_under(root).expect("readable");
+        assert_eq!(found, [root.join("a/x.sfz")]);
     }
 
     #[test]

@@ -144,17 +144,52 @@ fn an_unwritable_findings_directory_is_one_error_before_the_first_run() {
     assert!(output.stdout.is_empty());
 }
 
+/// Mounts a tmpfs of `size` at `at` (`ro` read-only); false where this process cannot mount.
+fn mount_tmpfs(at: &Path, size: &str, ro: bool) -> bool {
+    let options = if ro {
+        format!("size={size},ro")
+    } else {
+        format!("size={size}")
+    };
+    Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
+        .arg(at)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+#[test]
+fn a_read_only_findings_directory_is_one_error_before_the_first_run() {
+    // File modes do not stop root: a read-only file system does.
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let mount = scratch.path().join("findings");
+    std::fs::create_dir(&mount).expect("a mount point");
+    if !mount_tmpfs(&mount, "64k", true) {
+        eprintln!("skipped: cannot mount a read-only tmpfs here (needs root)");
+        return;
+    }
+    let output = salsa_fuzz()
+        .args(run_args(scratch.path(), "5s"))
+        .output()
+        .expect("runs");
+    let _ = Command::new("umount").arg(&mount).status();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("salsa-fuzz: --findings") && stderr.contains("Read-only"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
 #[test]
 fn a_full_disk_stops_the_campaign_with_that_error() {
     let scratch = tempfile::tempdir().expect("a scratch directory");
     let mount = scratch.path().join("small");
     std::fs::create_dir(&mount).expect("a mount point");
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=48k", "tmpfs"])
-        .arg(&mount)
-        .status()
-        .is_ok_and(|status| status.success());
-    if !mounted {
+    if !mount_tmpfs(&mount, "48k", false) {
         eprintln!("skipped: cannot mount a small tmpfs here (needs root)");
         return;
     }
