@@ -45,8 +45,10 @@ pub struct CampaignFinding {
 
 /// One bug: the findings that are one mistake of salsa's (or of the canary, or ours).
 ///
-/// Findings whose signatures are equal after normalization (see
-/// [`crate::oracle::Signature`]) are one bug. A bug whose signature a `known-open` regression
+/// Findings whose signatures have one [`crate::oracle::bug_key`] are one bug (the same panic
+/// message and file from other callers; the same wrong query and salsa decision, whether asked
+/// alone or found by a whole-project comparison), and so are findings whose entries replay as
+/// each other. A bug whose signature a `known-open` regression
 /// entry of the starting corpus shows, replayed in this build, is labelled with that entry.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -119,8 +121,10 @@ impl Summary {
                 .clone()
                 .or_else(|| finding.unminimized.clone());
             let alias = replays_as.get(&finding.signature);
+            let key = crate::oracle::bug_key(&finding.signature);
             match bugs.iter_mut().find(|bug| {
-                bug.signatures.contains(&finding.signature)
+                crate::oracle::bug_key(&bug.signature) == key
+                    || bug.signatures.contains(&finding.signature)
                     || alias.is_some_and(|alias| bug.signatures.contains(alias))
                     || replays_as
                         .get(&bug.signature)

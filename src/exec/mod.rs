@@ -354,7 +354,18 @@ impl<'o> Session<'o> {
 
     /// The salsa decision behind a wrong answer of `query` (of `file`'s key, if given), read
     /// from the events logged since `start`; `None` without a log.
+    ///
+    /// A memo with no event in the call was verified earlier in the revision (by another
+    /// query or a background batch): the revision's events say how.
     fn decision(&self, start: usize, query: &str, file: Option<&str>) -> Option<Decision> {
+        let decision = self.decision_in(start, query, file)?;
+        if decision == Decision::ReusedAlreadyVerified && start > self.revision_log_start {
+            return self.decision_in(self.revision_log_start, query, file);
+        }
+        Some(decision)
+    }
+
+    fn decision_in(&self, start: usize, query: &str, file: Option<&str>) -> Option<Decision> {
         let log = self.db.event_log()?;
         let window: Vec<NamedEvent> = log
             .since(start)

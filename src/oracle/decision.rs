@@ -61,6 +61,23 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Every decision.
+    pub const ALL: [Decision; 6] = [
+        Decision::FixpointIteration,
+        Decision::ReExecutedAfterInternedReuse,
+        Decision::ReExecuted,
+        Decision::ReusedAfterBackdating,
+        Decision::ReusedVerified,
+        Decision::ReusedAlreadyVerified,
+    ];
+
+    /// The decision [`Decision::describe`] wrote.
+    pub fn parse(text: &str) -> Option<Decision> {
+        Decision::ALL
+            .into_iter()
+            .find(|decision| decision.describe() == text)
+    }
+
     /// The decision in words, as signatures show it.
     pub fn describe(self) -> &'static str {
         match self {

@@ -194,6 +194,112 @@ pub enum What {
     Hang,
 }
 
+/// The queries a wrong answer can name, and the query behind each part of a whole-project
+/// comparison.
+const QUERIES: [&str; 7] = [
+    "parsed_module",
+    "semantic_index",
+    "symbol_table",
+    "resolve_names",
+    "module_exports",
+    "check_file",
+    "resolve_module",
+];
+const PARTS: [(&str, Option<&str>); 6] = [
+    ("files", None),
+    ("scopes", Some("semantic_index")),
+    ("symbols", Some("symbol_table")),
+    ("resolutions", Some("resolve_names")),
+    ("exports", Some("module_exports")),
+    ("diagnostics", Some("check_file")),
+];
+
+impl Signature {
+    /// Reads a signature's text form back (`None` for anything else, such as a campaign's
+    /// `Crash: …` of a dead worker).
+    pub fn parse(text: &str) -> Option<Signature> {
+        let (culprit, rest) = text.split_once(": ")?;
+        let culprit = match culprit {
+            "Salsa" => Culprit::Salsa,
+            "Canary" => Culprit::Canary,
+            "Harness" => Culprit::Harness,
+            "Other" => Culprit::Other,
+            _ => return None,
+        };
+        let what = if let Some(panic) = rest.strip_prefix("panic `") {
+            let (message, place) = panic.rsplit_once("` at ")?;
+            let (location, frames) = place.strip_suffix(']')?.rsplit_once(" [")?;
+            What::Panic {
+                message: message.to_owned(),
+                location: location.to_owned(),
+                frames: if frames.is_empty() {
+                    Vec::new()
+                } else {
+                    frames.split(" < ").map(str::to_owned).collect()
+                },
+            }
+        } else if rest == "hang" {
+            What::Hang
+        } else {
+            let (head, decision) = match rest.split_once(": ") {
+                Some((head, decision)) => (head, Some(Decision::parse(decision)?)),
+                None => (rest, None),
+            };
+            if let Some(query) = head
+                .strip_prefix("answer of ")
+                .and_then(|rest| rest.strip_suffix(" differs from the model"))
+            {
+                What::WrongAnswer {
+                    query: QUERIES.into_iter().find(|known| *known == query)?,
+                    decision,
+                }
+            } else {
+                let part = head
+                    .strip_prefix("project answers differ from the model (")?
+                    .strip_suffix(')')?;
+                What::ProjectAnswers {
+                    part: PARTS.into_iter().find(|(known, _)| *known == part)?.0,
+                    decision,
+                }
+            }
+        };
+        Some(Signature { culprit, what })
+    }
+
+    /// What one bug's findings share, so that a campaign reports them once: a panic's message
+    /// and file (the same assertion reached from other callers is the same mistake); a wrong
+    /// answer's query (asked alone or found by a whole-project comparison) and salsa's decision.
+    pub fn bug_key(&self) -> String {
+        let what = match &self.what {
+            What::Panic {
+                message, location, ..
+            } => format!("panic `{message}` at {location}"),
+            What::WrongAnswer { query, decision } => wrong_answer_key(query, *decision),
+            What::ProjectAnswers { part, decision } => {
+                match PARTS.iter().find(|(known, _)| known == part) {
+                    Some((_, Some(query))) => wrong_answer_key(query, *decision),
+                    _ => format!("project answers ({part})"),
+                }
+            }
+            What::Hang => "hang".to_owned(),
+        };
+        format!("{:?}: {what}", self.culprit)
+    }
+}
+
+fn wrong_answer_key(query: &str, decision: Option<Decision>) -> String {
+    format!(
+        "wrong answer of {query}: {}",
+        decision.map_or("decision unknown", Decision::describe)
+    )
+}
+
+/// The bug a signature's text belongs to ([`Signature::bug_key`]); a text that is not a
+/// signature (a dead worker's `Crash: …`) is its own key.
+pub fn bug_key(signature: &str) -> String {
+    Signature::parse(signature).map_or_else(|| signature.to_owned(), |parsed| parsed.bug_key())
+}
+
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}: ", self.culprit)?;
@@ -404,6 +510,44 @@ mod tests {
         assert_eq!(
             normalize_location("/w/target/salsa-matrix/0.27.0/src/db/canary.rs:58:13"),
             "src/db/canary.rs"
+        );
+    }
+
+    #[test]
+    fn signatures_read_back_and_one_bug_has_one_key() {
+        let texts = [
+            "Salsa: panic ``fetch_cold_cycle` should have inserted a provisional memo` at salsa/src/function/execute.rs [salsa::a < salsa::b]",
+            "Canary: panic `canary: x` at src/db/canary.rs []",
+            "Salsa: answer of check_file differs from the model: memo reused after a dependency was backdated",
+            "Salsa: project answers differ from the model (exports)",
+            "Salsa: project answers differ from the model (diagnostics): memo reused, verified without re-executing anything",
+            "Harness: hang",
+        ];
+        for text in texts {
+            let parsed = Signature::parse(text).unwrap_or_else(|| panic!("parses: {text}"));
+            assert_eq!(parsed.to_string(), text);
+        }
+        assert_eq!(Signature::parse("Crash: worker died: SIGABRT"), None);
+        // One assertion reached from two callers; one lost diagnostic seen two ways.
+        assert_eq!(
+            bug_key("Salsa: panic `p` at salsa/src/interned.rs [salsa::a < salsa::b]"),
+            bug_key("Salsa: panic `p` at salsa/src/interned.rs [salsa::c]")
+        );
+        assert_eq!(
+            bug_key(
+                "Salsa: answer of check_file differs from the model: memo reused after a dependency was backdated"
+            ),
+            bug_key(
+                "Salsa: project answers differ from the model (diagnostics): memo reused after a dependency was backdated"
+            )
+        );
+        assert_ne!(
+            bug_key(
+                "Salsa: project answers differ from the model (diagnostics): memo reused after a dependency was backdated"
+            ),
+            bug_key(
+                "Salsa: project answers differ from the model (diagnostics): memo reused, verified without re-executing anything"
+            )
         );
     }
 
