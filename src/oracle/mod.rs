@@ -271,6 +271,12 @@ impl Signature {
     /// answer's query (asked alone or found by a whole-project comparison) and salsa's decision.
     pub fn bug_key(&self) -> String {
         let what = match &self.what {
+            // A cancellation nothing caused is one mistake whichever thread it reached (the
+            // main thread or a background batch, as a wrong answer's handle does not matter).
+            What::Panic { message, .. } if message.starts_with("unexpected cancellation") => {
+                let kind = message.rsplit_once(": ").map_or(message.as_str(), |(_, kind)| kind);
+                format!("unexpected cancellation: {kind}")
+            }
             What::Panic {
                 message, location, ..
             } => format!("panic `{message}` at {location}"),
@@ -539,6 +545,14 @@ mod tests {
             ),
             bug_key(
                 "Salsa: project answers differ from the model (diagnostics): memo reused after a dependency was backdated"
+            )
+        );
+        assert_eq!(
+            bug_key(
+                "Salsa: panic `unexpected cancellation on the main thread: cancelled because of propagated panic` at  []"
+            ),
+            bug_key(
+                "Salsa: panic `unexpected cancellation of a background batch (nothing cancelled it): cancelled because of propagated panic` at  []"
             )
         );
         assert_ne!(
