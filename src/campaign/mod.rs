@@ -558,9 +558,8 @@ impl Campaign<'_> {
                 "salsa-fuzz: stopping; finishing {pending} minimization(s) (a second signal stops at once, keeping the unminimized entries)"
             );
         }
-        let first = signals.load(Ordering::SeqCst);
         while self.minimizer.is_some() || !self.queue.is_empty() {
-            if signals.load(Ordering::SeqCst) > first.max(1) - usize::from(first == 0) {
+            if self.stop_now(signals) {
                 if let Some((pending, mut child)) = self.minimizer.take() {
                     let _ = child.kill();
                     let _ = child.wait();
@@ -584,6 +583,12 @@ impl Campaign<'_> {
         }
     }
 
+    /// Whether a signal asks to stop at once: any signal after the one that stopped the
+    /// campaign (or any at all, when time or an error stopped it).
+    fn stop_now(&self, signals: &AtomicUsize) -> bool {
+        signals.load(Ordering::SeqCst) > usize::from(self.summary.stopped == Stopped::Signal)
+    }
+
     /// For each finding with an entry, the signature of another finding that its entry shows
     /// when replayed (a few runs each, in a child process: an entry may kill its replayer),
     /// so that one bug seen two ways is one bug. Bounded in time; skipped after a second
@@ -591,7 +596,6 @@ impl Campaign<'_> {
     fn replays_as(&self, signals: &AtomicUsize) -> BTreeMap<String, String> {
         const RUNS: usize = 3;
         let budget = Instant::now() + Duration::from_secs(30);
-        let first = signals.load(Ordering::SeqCst);
         let mut aliases = BTreeMap::new();
         if self.summary.findings.len() < 2 {
             return aliases;
@@ -604,7 +608,7 @@ impl Campaign<'_> {
                 continue;
             }
             for _ in 0..RUNS {
-                if Instant::now() > budget || signals.load(Ordering::SeqCst) > first.max(1) {
+                if Instant::now() > budget || self.stop_now(signals) {
                     return aliases;
                 }
                 let Ok(output) = Command::new(&self.me)
