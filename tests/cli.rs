@@ -5,15 +5,10 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::process::Command;
 
-fn salsa_fuzz<S: AsRef<OsStr>>(args: &[S]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+
+use common::salsa_fuzz;
 
 /// Asserts exit status 2, an empty stdout and one `salsa-fuzz: …` line on stderr that contains
 /// `names`.

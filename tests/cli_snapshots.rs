@@ -9,22 +9,15 @@
 //! `tests/cli.rs` checks usage errors; this file checks what a working command prints.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
 const SEED: &str = "corpus/seeds/original-report-def-delete-retype.sfz";
 const CANARY: &str = "corpus/regressions/0001-canary-scope-recreated-with-background-query.sfz";
 
-/// Runs the binary from the package root, so relative paths in arguments and output are the
-/// same on every machine.
-fn salsa_fuzz(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+
+use common::salsa_fuzz;
 
 /// The stdout of a command that must succeed.
 #[track_caller]

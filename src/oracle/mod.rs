@@ -274,7 +274,9 @@ impl Signature {
             // A cancellation nothing caused is one mistake whichever thread it reached (the
             // main thread or a background batch, as a wrong answer's handle does not matter).
             What::Panic { message, .. } if message.starts_with("unexpected cancellation") => {
-                let kind = message.rsplit_once(": ").map_or(message.as_str(), |(_, kind)| kind);
+                let kind = message
+                    .rsplit_once(": ")
+                    .map_or(message.as_str(), |(_, kind)| kind);
                 format!("unexpected cancellation: {kind}")
             }
             What::Panic {

@@ -46,3 +46,13 @@ pub fn executed_keys(executed: &[(String, salsa::Id)], query: &str) -> Vec<salsa
         .map(|(_, key)| *key)
         .collect()
 }
+
+/// Runs the `salsa-fuzz` binary from the package root (so relative paths in arguments and
+/// output are the same on every machine) and returns its output.
+pub fn salsa_fuzz<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_salsa-fuzz"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
