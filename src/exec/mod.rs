@@ -7,17 +7,19 @@
 //! counted, never reported; the first finding stops the script. The thread interleaving is
 //! not replayed exactly: the same input and thread count give the same logical run.
 
+mod batch;
 mod mirror;
 mod panics;
 mod watchdog;
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use salsa::{Database, Durability};
 
+use batch::{BatchEnd, BatchJob, BatchOrigin, BatchReport, background_pool};
 pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
@@ -25,7 +27,7 @@ pub use watchdog::{Watch, set_hang_reporter};
 use crate::answers::{AnswerPart, SourceInput};
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::model::{Model, ParseCache};
-use crate::oracle::decision::{EventKind, NamedEvent, decide};
+use crate::oracle::decision::{decide, name_events};
 use crate::oracle::{
     Culprit, Decision, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
     culprit_of_panic,
@@ -205,34 +207,6 @@ impl Snapshot {
     }
 }
 
-enum BatchEnd {
-    Completed,
-    Cancelled(salsa::Cancelled),
-    Panicked(PanicReport),
-    Injected,
-}
-
-/// When a batch was spawned: what its report is judged against.
-#[derive(Clone, Copy)]
-struct BatchOrigin {
-    /// The input version its answers must match.
-    version: usize,
-    /// The step that spawned it.
-    step: usize,
-    /// [`Session::cancels`] at the spawn.
-    cancels: u64,
-    /// Faults fired at the spawn.
-    faults: u32,
-    /// The event log's length when the spawn's revision started.
-    log_start: usize,
-}
-
-struct BatchReport {
-    origin: BatchOrigin,
-    answers: Vec<(Query, QueryAnswer)>,
-    end: BatchEnd,
-}
-
 struct Session<'o> {
     options: &'o ExecOptions,
     db: FuzzDatabase,
@@ -367,21 +341,7 @@ impl<'o> Session<'o> {
 
     fn decision_in(&self, start: usize, query: &str, file: Option<&str>) -> Option<Decision> {
         let log = self.db.event_log()?;
-        let window: Vec<NamedEvent> = log
-            .since(start)
-            .iter()
-            .map(|event| {
-                let key = event.key();
-                NamedEvent {
-                    event: EventKind::of(event),
-                    query: key.map_or_else(String::new, |key| {
-                        salsa::Database::ingredient_debug_name(&self.db, key.ingredient_index())
-                            .into_owned()
-                    }),
-                    key: key.map(|key| key.key_index()),
-                }
-            })
-            .collect();
+        let window = name_events(&self.db, &log.since(start));
         let key = file
             .and_then(|path| self.db.file(path))
             .map(|file| salsa::plumbing::AsId::as_id(&file));
@@ -802,110 +762,6 @@ impl<'o> Session<'o> {
     }
 }
 
-/// One background batch: a cloned handle and its queries.
-struct BatchJob {
-    db: FuzzDatabase,
-    queries: Vec<Query>,
-    origin: BatchOrigin,
-}
-
-impl BatchJob {
-    /// Runs the queries on the batch's clone; the clone (and every clone made from it) is
-    /// dropped before the report is returned, so a waiting write can proceed. A batch that
-    /// starts with `check_file` and runs on a pool is a workspace-diagnostics request: like
-    /// ty's `check`, it asks its queries in parallel, one clone per task, so several threads
-    /// enter the same import cycles at once (salsa's cross-thread cycle handling, salsa#1263's
-    /// ground). Inline, a batch is always sequential.
-    fn run(self, on_pool: bool) -> BatchReport {
-        let BatchJob {
-            db,
-            queries,
-            origin,
-        } = self;
-        let in_flight = db.background_in_flight();
-        let parallel = on_pool && queries.len() > 1 && matches!(queries[0], Query::Diagnostics(_));
-        let (answers, end) = if parallel {
-            ask_in_parallel(&db, &queries, origin.step)
-        } else {
-            ask_in_order(&db, &queries, origin.step)
-        };
-        drop(db);
-        drop(in_flight);
-        BatchReport {
-            origin,
-            answers,
-            end,
-        }
-    }
-}
-
-/// Asks the queries one after the other until one is cancelled or panics.
-fn ask_in_order(
-    db: &FuzzDatabase,
-    queries: &[Query],
-    step: usize,
-) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
-    let mut answers = Vec::with_capacity(queries.len());
-    let outcome = catch(|| {
-        for &query in queries {
-            watchdog::note_activity(step, query.name());
-            answers.push((query, ask_database(db, query)));
-        }
-    });
-    watchdog::clear_activity();
-    let end = match outcome {
-        Caught::Done(()) => BatchEnd::Completed,
-        Caught::Cancelled(cancelled) => BatchEnd::Cancelled(cancelled),
-        Caught::Panicked(report) => BatchEnd::Panicked(report),
-        Caught::Injected => BatchEnd::Injected,
-    };
-    (answers, end)
-}
-
-/// Asks every query as its own task on the current pool, each on its own clone. The batch
-/// ends as its worst task: a panic, else a cancellation, else an injected fault.
-fn ask_in_parallel(
-    db: &FuzzDatabase,
-    queries: &[Query],
-    step: usize,
-) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
-    let outcomes: Vec<Mutex<Option<Caught<QueryAnswer>>>> =
-        queries.iter().map(|_| Mutex::new(None)).collect();
-    // Handles are not `Sync`: each task gets its clone by value.
-    let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
-    rayon::scope(|scope| {
-        for ((query, slot), db) in queries.iter().zip(&outcomes).zip(clones) {
-            scope.spawn(move |_| {
-                watchdog::note_activity(step, query.name());
-                let caught = catch(|| ask_database(&db, *query));
-                watchdog::clear_activity();
-                drop(db);
-                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(caught);
-            });
-        }
-    });
-    let mut answers = Vec::with_capacity(queries.len());
-    let mut end = BatchEnd::Completed;
-    for (query, slot) in queries.iter().zip(outcomes) {
-        match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
-            Some(Caught::Done(answer)) => answers.push((*query, answer)),
-            Some(Caught::Panicked(report)) if !matches!(end, BatchEnd::Panicked(_)) => {
-                end = BatchEnd::Panicked(report);
-            }
-            Some(Caught::Cancelled(cancelled))
-                if matches!(end, BatchEnd::Completed | BatchEnd::Injected) =>
-            {
-                end = BatchEnd::Cancelled(cancelled);
-            }
-            Some(Caught::Injected) if matches!(end, BatchEnd::Completed) => {
-                end = BatchEnd::Injected;
-            }
-            _ => {}
-        }
-    }
-    (answers, end)
-}
-
 /// A database built from scratch with a snapshot's inputs (removed files created and removed),
 /// for triage: if it agrees with the model where the incremental one did not, salsa is to blame.
 fn fresh_database(snapshot: &Snapshot) -> FuzzDatabase {
@@ -918,28 +774,6 @@ fn fresh_database(snapshot: &Snapshot) -> FuzzDatabase {
         }
     }
     db
-}
-
-/// The background pools, one per thread count, built on first use and reused by every script.
-fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool> {
-    static POOLS: OnceLock<Vec<Option<rayon::ThreadPool>>> = OnceLock::new();
-    let pools = POOLS.get_or_init(|| {
-        (1..=4)
-            .map(|threads| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .thread_name(|index| format!("salsa-fuzz-bg-{index}"))
-                    // The AST walk recurses with nesting depth; a 2,048-byte text can nest
-                    // about 1,500 brackets.
-                    .stack_size(16 << 20)
-                    .build()
-                    .ok()
-            })
-            .collect()
-    });
-    pools
-        .get(usize::from(threads.clamp(1, 4)) - 1)
-        .and_then(Option::as_ref)
 }
 
 #[cfg(test)]

@@ -102,6 +102,24 @@ pub struct NamedEvent<K = salsa::Id> {
     pub key: Option<K>,
 }
 
+/// `events` with their queries' names and keys, as [`decide`] reads them.
+pub fn name_events(db: &dyn salsa::Database, events: &[LoggedEvent]) -> Vec<NamedEvent> {
+    events
+        .iter()
+        .map(|event| {
+            let key = event.key();
+            NamedEvent {
+                event: EventKind::of(event),
+                query: key.map_or_else(String::new, |key| {
+                    db.ingredient_debug_name(key.ingredient_index())
+                        .into_owned()
+                }),
+                key: key.map(|key| key.key_index()),
+            }
+        })
+        .collect()
+}
+
 /// The decision behind a wrong answer of `query` (and of `key`, when known) in `window`.
 pub fn decide<K: PartialEq + Copy>(
     window: &[NamedEvent<K>],
