@@ -71,13 +71,21 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
             Step::Join if !entry.sequential => line(&mut body, "join(&mut batches);".to_owned()),
             Step::Join => line(&mut body, "// join: batches ran inline".to_owned()),
             Step::Cancel => line(&mut body, "db.trigger_cancellation();".to_owned()),
-            Step::SyntheticWrite(high) => {
-                let durability = if *high { "HIGH" } else { "LOW" };
-                line(
-                    &mut body,
-                    format!("db.synthetic_write(Durability::{durability});"),
-                );
-            }
+            Step::SyntheticWrite(class) => line(
+                &mut body,
+                format!(
+                    "db.synthetic_write(Durability::{});",
+                    class.name().to_uppercase()
+                ),
+            ),
+            Step::SetDurability(slot, class) => line(
+                &mut body,
+                format!(
+                    "db.set_durability({:?}, Durability::{});",
+                    slot.path(),
+                    class.name().to_uppercase()
+                ),
+            ),
             Step::TriggerLruEviction => line(&mut body, "db.trigger_lru_eviction();".to_owned()),
             Step::CheckAll => line(&mut body, "check_all(&db);".to_owned()),
             Step::Fault(fault) => line(

@@ -1,5 +1,5 @@
 //! Salsa features: LRU eviction of `parsed_module` (capacity changed at run time) and input
-//! durability (library files are HIGH, workspace files LOW).
+//! durability (library files are HIGH, workspace files LOW, and a file moved alone to MEDIUM).
 
 mod common;
 
@@ -72,4 +72,47 @@ fn library_files_are_not_recomputed_after_workspace_edits() {
     assert_agrees_with_model(&db);
     db.write_file("lib.py", "def api():\n    return 2\n");
     assert_agrees_with_model(&db);
+}
+
+/// Durability alone: moving a file to another class (its text set again, unchanged, at the
+/// new durability) re-runs what reads that file and nothing that reads only others; at MEDIUM
+/// it is then skipped after a LOW edit, and back at LOW it follows its edits.
+#[test]
+fn a_durability_change_alone_invalidates_exactly_what_reads_the_file() {
+    let mut db = logged_db(&[
+        ("pkg/m.py", "def helper():\n    return 1\n"),
+        ("a.py", "from pkg.m import helper\nhelper()\n"),
+        ("b.py", "x = 1\n"),
+    ]);
+    assert_agrees_with_model(&db);
+    let id = |db: &salsa_fuzz::db::FuzzDatabase, path: &str| db.file(path).expect("exists").as_id();
+    let (m, b) = (id(&db, "pkg/m.py"), id(&db, "b.py"));
+
+    assert!(db.set_durability("pkg/m.py", salsa::Durability::MEDIUM));
+    let executed = assert_agrees_with_model(&db);
+    assert!(
+        executed_keys(&executed, "parsed_module").contains(&m),
+        "the moved file's text was set again: its parse re-runs"
+    );
+    assert!(
+        !executed_keys(&executed, "parsed_module").contains(&b),
+        "a file that did not move is not re-parsed"
+    );
+
+    // A LOW edit elsewhere: the MEDIUM file's queries are verified by durability, not re-run.
+    db.write_file("b.py", "x = 2\n");
+    let executed = assert_agrees_with_model(&db);
+    for query in ["parsed_module", "semantic_index", "module_table"] {
+        assert!(
+            !executed_keys(&executed, query).contains(&m),
+            "{query}(pkg/m.py) re-ran after a LOW edit of another file"
+        );
+    }
+
+    // Back to LOW and edited: its answers follow.
+    assert!(db.set_durability("pkg/m.py", salsa::Durability::LOW));
+    assert_agrees_with_model(&db);
+    db.write_file("pkg/m.py", "def helper2():\n    return 1\n");
+    assert_agrees_with_model(&db);
+    assert!(!db.set_durability("never.py", salsa::Durability::HIGH));
 }

@@ -62,7 +62,8 @@ fn retarget(rng: &mut SeededInputs, script: &mut EditScript) {
         Step::Edit(old, _)
         | Step::AddFile(old, _)
         | Step::RemoveFile(old)
-        | Step::SetLibrary(old, _) => *old = slot,
+        | Step::SetLibrary(old, _)
+        | Step::SetDurability(old, _) => *old = slot,
         Step::Query(query) => retarget_query(query, slot),
         Step::SpawnBatch(queries) => {
             let position = rng.below(queries.len());

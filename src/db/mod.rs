@@ -85,6 +85,8 @@ pub struct FuzzDatabase {
     /// Every file ever created, by path, live or removed: a path keeps its handle for life.
     /// Read and written only through `&self`/`&mut self` methods, never by queries.
     files: Arc<BTreeMap<String, SourceFile>>,
+    /// Files moved to a durability class of their own by [`FuzzDatabase::set_durability`].
+    classes: Arc<BTreeMap<String, Durability>>,
     events: Option<EventLog>,
     faults: Option<Arc<Faults>>,
     #[cfg(feature = "canary")]
@@ -158,6 +160,7 @@ impl FuzzDatabase {
             storage: salsa::Storage::new(callback),
             project: None,
             files: Arc::default(),
+            classes: Arc::default(),
             events,
             faults,
             #[cfg(feature = "canary")]
@@ -273,7 +276,7 @@ impl FuzzDatabase {
             self.set_live(file, true);
             return file;
         };
-        let durability = file_durability(file.is_library(self));
+        let durability = self.durability_of(file);
         file.set_text(self)
             .with_durability(durability)
             .to(text.to_owned());
@@ -300,7 +303,7 @@ impl FuzzDatabase {
         let Some(file) = self.file(path).filter(|file| file.exists(self)) else {
             return false;
         };
-        let durability = file_durability(file.is_library(self));
+        let durability = self.durability_of(file);
         file.set_exists(self).with_durability(durability).to(false);
         self.set_live(file, false);
         true
@@ -312,6 +315,8 @@ impl FuzzDatabase {
         let Some(file) = self.file(path) else {
             return false;
         };
+        // Marking a file as library (or not) puts it back in that class.
+        Arc::make_mut(&mut self.classes).remove(path);
         let durability = file_durability(is_library);
         file.set_is_library(self)
             .with_durability(Durability::HIGH)
@@ -350,6 +355,32 @@ fn file_durability(is_library: bool) -> Durability {
         Durability::HIGH
     } else {
         Durability::LOW
+    }
+}
+
+impl FuzzDatabase {
+    /// The durability the file's text and existence are written at: the class a
+    /// [`Self::set_durability`] step moved it to, else HIGH for library code, LOW otherwise.
+    fn durability_of(&self, file: SourceFile) -> Durability {
+        self.classes
+            .get(file.path(self))
+            .copied()
+            .unwrap_or_else(|| file_durability(file.is_library(self)))
+    }
+
+    /// Moves the file at `path` to durability `durability` and changes nothing else: its text
+    /// and existence are set again, unchanged, at that durability. Returns whether the file was
+    /// ever created.
+    pub fn set_durability(&mut self, path: &str, durability: Durability) -> bool {
+        let Some(file) = self.file(path) else {
+            return false;
+        };
+        Arc::make_mut(&mut self.classes).insert(path.to_owned(), durability);
+        let text = file.text(self).clone();
+        file.set_text(self).with_durability(durability).to(text);
+        let exists = file.exists(self);
+        file.set_exists(self).with_durability(durability).to(exists);
+        true
     }
 }
 

@@ -32,7 +32,7 @@ use crate::oracle::{
     Culprit, Decision, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
     culprit_of_panic,
 };
-use crate::script::{Edit, EditScript, FileSlot, Query, STEP_KINDS, Step};
+use crate::script::{DurabilityClass, Edit, EditScript, FileSlot, Query, STEP_KINDS, Step};
 
 /// How to run a script.
 #[derive(Clone, Debug)]
@@ -388,16 +388,12 @@ impl<'o> Session<'o> {
                 self.db.trigger_cancellation();
                 true
             }
-            Step::SyntheticWrite(high) => {
-                let durability = if *high {
-                    Durability::HIGH
-                } else {
-                    Durability::LOW
-                };
+            Step::SyntheticWrite(class) => {
                 self.new_revision();
-                self.db.synthetic_write(durability);
+                self.db.synthetic_write(class.durability());
                 true
             }
+            Step::SetDurability(slot, class) => self.set_durability(*slot, *class),
             Step::TriggerLruEviction => {
                 self.cancelling();
                 self.db.trigger_lru_eviction();
@@ -454,6 +450,18 @@ impl<'o> Session<'o> {
         }
         self.new_revision();
         self.db.set_library(slot.path(), library);
+        self.snapshot();
+        true
+    }
+
+    /// A durability change alone: a new revision whose inputs are unchanged (the model's
+    /// answers are the previous version's).
+    fn set_durability(&mut self, slot: FileSlot, class: DurabilityClass) -> bool {
+        if !self.mirror.created().contains(slot.path()) {
+            return false;
+        }
+        self.new_revision();
+        self.db.set_durability(slot.path(), class.durability());
         self.snapshot();
         true
     }

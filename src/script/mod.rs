@@ -147,6 +147,60 @@ impl Query {
     }
 }
 
+/// A durability class of salsa inputs, as ty uses them: LOW for workspace files, MEDIUM for a
+/// second search-path class, HIGH for library files.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DurabilityClass {
+    /// `Durability::LOW`.
+    Low,
+    /// `Durability::MEDIUM`.
+    Medium,
+    /// `Durability::HIGH`.
+    High,
+}
+
+impl DurabilityClass {
+    /// Every class, in the byte encoding's order.
+    pub const ALL: [DurabilityClass; 3] = [
+        DurabilityClass::Low,
+        DurabilityClass::Medium,
+        DurabilityClass::High,
+    ];
+
+    /// `low`, `medium`, `high`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DurabilityClass::Low => "low",
+            DurabilityClass::Medium => "medium",
+            DurabilityClass::High => "high",
+        }
+    }
+
+    /// The class called `name`.
+    pub fn named(name: &str) -> Option<DurabilityClass> {
+        DurabilityClass::ALL
+            .into_iter()
+            .find(|class| class.name() == name)
+    }
+
+    /// salsa's durability.
+    pub fn durability(self) -> salsa::Durability {
+        match self {
+            DurabilityClass::Low => salsa::Durability::LOW,
+            DurabilityClass::Medium => salsa::Durability::MEDIUM,
+            DurabilityClass::High => salsa::Durability::HIGH,
+        }
+    }
+
+    fn decode(reader: &mut Reader<'_>) -> Option<DurabilityClass> {
+        Some(DurabilityClass::ALL[reader.choose(3)?])
+    }
+
+    fn encode(self, writer: &mut Writer) {
+        writer.choose(self as usize);
+    }
+}
+
 /// One step of a script.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
@@ -158,6 +212,10 @@ pub enum Step {
     RemoveFile(FileSlot),
     /// Mark a file as library (HIGH durability) or workspace (LOW).
     SetLibrary(FileSlot, bool),
+    /// Move a file to another durability class and change nothing else: its text and
+    /// existence are set again, unchanged, at that durability (ty moves files between search
+    /// path classes this way). Shares [`Step::kind`] with [`Step::SetLibrary`].
+    SetDurability(FileSlot, DurabilityClass),
     /// Set `parsed_module`'s LRU capacity (0 disables eviction).
     SetLruCapacity(u8),
     /// Ask one query on the main thread and check it against the model.
@@ -168,8 +226,8 @@ pub enum Step {
     Join,
     /// `trigger_cancellation`: cancel the background batches.
     Cancel,
-    /// `synthetic_write` at LOW or HIGH durability: a new revision with no input change.
-    SyntheticWrite(bool),
+    /// `synthetic_write` at a durability: a new revision with no input change.
+    SyntheticWrite(DurabilityClass),
     /// `trigger_lru_eviction`.
     TriggerLruEviction,
     /// Compare every answer of the database with the model.
@@ -188,7 +246,7 @@ impl Step {
             Step::Edit(..) => 0,
             Step::AddFile(..) => 1,
             Step::RemoveFile(_) => 2,
-            Step::SetLibrary(..) => 3,
+            Step::SetLibrary(..) | Step::SetDurability(..) => 3,
             Step::SetLruCapacity(_) => 4,
             Step::Query(_) => 5,
             Step::SpawnBatch(_) => 6,
@@ -335,7 +393,14 @@ impl Step {
             0 => Step::Edit(FileSlot::decode(reader)?, Edit::decode(reader)?),
             1 => Step::AddFile(FileSlot::decode(reader)?, Text::decode(reader)?),
             2 => Step::RemoveFile(FileSlot::decode(reader)?),
-            3 => Step::SetLibrary(FileSlot::decode(reader)?, reader.byte()? & 1 == 1),
+            3 => {
+                let slot = FileSlot::decode(reader)?;
+                match reader.byte()? % 4 {
+                    0 => Step::SetLibrary(slot, false),
+                    1 => Step::SetLibrary(slot, true),
+                    _ => Step::SetDurability(slot, DurabilityClass::decode(reader)?),
+                }
+            }
             4 => Step::SetLruCapacity(reader.choose(5)? as u8),
             5 => Step::Query(Query::decode(reader)?),
             6 => {
@@ -348,7 +413,7 @@ impl Step {
             }
             7 => Step::Join,
             8 => Step::Cancel,
-            9 => Step::SyntheticWrite(reader.byte()? & 1 == 1),
+            9 => Step::SyntheticWrite(DurabilityClass::decode(reader)?),
             10 => Step::TriggerLruEviction,
             11 => Step::CheckAll,
             _ => Step::Fault(Fault {
@@ -375,6 +440,11 @@ impl Step {
                 slot.encode(writer);
                 writer.byte(u8::from(*library));
             }
+            Step::SetDurability(slot, class) => {
+                slot.encode(writer);
+                writer.byte(2);
+                class.encode(writer);
+            }
             Step::SetLruCapacity(capacity) => writer.choose(usize::from(*capacity).min(4)),
             Step::Query(query) => query.encode(writer),
             Step::SpawnBatch(queries) => {
@@ -384,7 +454,7 @@ impl Step {
                     query.encode(writer);
                 }
             }
-            Step::SyntheticWrite(high) => writer.byte(u8::from(*high)),
+            Step::SyntheticWrite(class) => class.encode(writer),
             Step::Fault(fault) => {
                 let point = FaultPoint::ALL
                     .iter()

@@ -40,8 +40,9 @@
 use std::fmt::Write as _;
 
 use super::{
-    Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_BATCH, MAX_FAULT_NTH, MAX_INITIAL_FILES,
-    MAX_LITERAL_CHARS, MAX_STEPS, MODULES, ModuleRef, PATHS, Query, Step, Text, is_literal_text,
+    DurabilityClass, Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_BATCH, MAX_FAULT_NTH,
+    MAX_INITIAL_FILES, MAX_LITERAL_CHARS, MAX_STEPS, MODULES, ModuleRef, PATHS, Query, Step, Text,
+    is_literal_text,
 };
 
 /// Why some lines are not a script.
@@ -213,11 +214,10 @@ fn write_step(out: &mut String, step: &Step) {
         }
         Step::Join => writeln!(out, "join"),
         Step::Cancel => writeln!(out, "cancel"),
-        Step::SyntheticWrite(high) => writeln!(
-            out,
-            "synthetic-write {}",
-            if *high { "high" } else { "low" }
-        ),
+        Step::SyntheticWrite(class) => writeln!(out, "synthetic-write {}", class.name()),
+        Step::SetDurability(slot, class) => {
+            writeln!(out, "durability {} {}", slot.path(), class.name())
+        }
         Step::TriggerLruEviction => writeln!(out, "lru-evict"),
         Step::CheckAll => writeln!(out, "check-all"),
         Step::Fault(fault) => writeln!(
@@ -349,7 +349,11 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, SyntaxError
         "query" => Step::Query(parse_query(number, rest)?),
         "join" => Step::Join,
         "cancel" => Step::Cancel,
-        "synthetic-write" => Step::SyntheticWrite(parse_choice(number, rest, "high", "low")?),
+        "synthetic-write" => Step::SyntheticWrite(parse_class(number, rest)?),
+        "durability" => {
+            let (slot, class) = parse_slot(number, rest)?;
+            Step::SetDurability(slot, parse_class(number, class.trim())?)
+        }
         "lru-evict" => Step::TriggerLruEviction,
         "check-all" => Step::CheckAll,
         "fault" => parse_fault(number, rest)?,
@@ -456,6 +460,15 @@ fn parse_number<T: std::str::FromStr>(number: usize, text: &str) -> Result<T, Sy
     text.trim()
         .parse()
         .map_err(|_| error(number, format!("expected a number, found `{text}`")))
+}
+
+fn parse_class(number: usize, text: &str) -> Result<DurabilityClass, SyntaxError> {
+    DurabilityClass::named(text).ok_or_else(|| {
+        error(
+            number,
+            format!("expected low, medium or high, not `{text}`"),
+        )
+    })
 }
 
 fn parse_choice(number: usize, text: &str, yes: &str, no: &str) -> Result<bool, SyntaxError> {
