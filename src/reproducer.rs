@@ -18,6 +18,7 @@ use crate::script::{FileSlot, Query, Step};
 pub fn rust_test(entry: &Entry, name: &str) -> String {
     let mut body = String::new();
     let mut mirror = Mirror::default();
+    let mut cancel_request: Option<u8> = None;
     let faults = entry
         .script
         .steps
@@ -67,7 +68,21 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                 line(&mut body, format!("db.set_parse_lru_capacity({capacity});"))
             }
             Step::Query(query) => line(&mut body, format!("check(&db, {});", query_code(query))),
-            Step::SpawnBatch(queries) => write_batch(&mut body, queries, entry.sequential),
+            Step::SpawnBatch(queries) => write_batch(
+                &mut body,
+                queries,
+                entry.sequential,
+                cancel_request
+                    .take()
+                    .map(|n| usize::from(n) % queries.len().max(1)),
+            ),
+            Step::CancelRequest(n) => {
+                cancel_request = Some(*n);
+                line(
+                    &mut body,
+                    "// the next request is cancelled through its handle's token".to_owned(),
+                );
+            }
             Step::Join if !entry.sequential => line(&mut body, "join(&mut batches);".to_owned()),
             Step::Join => line(&mut body, "// join: batches ran inline".to_owned()),
             Step::Cancel => line(&mut body, "db.trigger_cancellation();".to_owned()),
@@ -149,7 +164,10 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
         entry.salsa, entry.parser, entry.rate.0, entry.rate.1
     );
     let salsa_items: Vec<&str> = [
-        ("Database", uses("db.trigger") || uses("db.synthetic")),
+        (
+            "Database",
+            uses("db.trigger") || uses("db.synthetic") || uses(".cancellation_token()"),
+        ),
         ("Durability", uses("Durability::")),
     ]
     .into_iter()
@@ -286,8 +304,25 @@ fn join(batches: &mut Vec<std::thread::JoinHandle<()>>) {
 }
 "#;
 
-fn write_batch(body: &mut String, queries: &[Query], sequential: bool) {
-    let (indent, open, close): (&str, &[&str], &[&str]) = if sequential {
+fn write_batch(
+    body: &mut String,
+    queries: &[Query],
+    sequential: bool,
+    cancel_before: Option<usize>,
+) {
+    let (indent, open, close): (&str, &[&str], &[&str]) = if sequential && cancel_before.is_some() {
+        (
+            "            ",
+            &[
+                "{",
+                "    // A background request, run inline on a cloned handle, cancelled by its token.",
+                "    let db = db.clone();",
+                "    let _in_flight = db.background_in_flight();",
+                "    let _ = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {",
+            ],
+            &["    }));", "}"],
+        )
+    } else if sequential {
         (
             "        ",
             &[
@@ -315,7 +350,10 @@ fn write_batch(body: &mut String, queries: &[Query], sequential: bool) {
     for line in open {
         let _ = writeln!(body, "    {line}");
     }
-    for query in queries {
+    for (index, query) in queries.iter().enumerate() {
+        if cancel_before == Some(index) {
+            let _ = writeln!(body, "{indent}db.cancellation_token().cancel();");
+        }
         let _ = writeln!(body, "{indent}ask_database(&db, {});", query_code(query));
     }
     for line in close {

@@ -30,10 +30,15 @@ pub(super) struct BatchOrigin {
     pub(super) faults: u32,
     /// The event log's length when the spawn's revision started.
     pub(super) log_start: usize,
+    /// Whether the batch stands for a request that is cancelled through its token
+    /// ([`crate::script::Step::CancelRequest`]): it may end in `Cancelled::Local`.
+    pub(super) requested: bool,
 }
 
 pub(super) struct BatchReport {
     pub(super) origin: BatchOrigin,
+    /// The batch's queries, answered or not.
+    pub(super) queries: Vec<Query>,
     pub(super) answers: Vec<(Query, QueryAnswer)>,
     pub(super) end: BatchEnd,
 }
@@ -43,6 +48,8 @@ pub(super) struct BatchJob {
     pub(super) db: FuzzDatabase,
     pub(super) queries: Vec<Query>,
     pub(super) origin: BatchOrigin,
+    /// Cancel the request through the handle's `CancellationToken` just before this query.
+    pub(super) cancel_before: Option<usize>,
 }
 
 impl BatchJob {
@@ -57,18 +64,20 @@ impl BatchJob {
             db,
             queries,
             origin,
+            cancel_before,
         } = self;
         let in_flight = db.background_in_flight();
         let parallel = on_pool && queries.len() > 1 && matches!(queries[0], Query::Diagnostics(_));
         let (answers, end) = if parallel {
-            ask_in_parallel(&db, &queries, origin.step)
+            ask_in_parallel(&db, &queries, origin.step, cancel_before)
         } else {
-            ask_in_order(&db, &queries, origin.step)
+            ask_in_order(&db, &queries, origin.step, cancel_before)
         };
         drop(db);
         drop(in_flight);
         BatchReport {
             origin,
+            queries,
             answers,
             end,
         }
@@ -80,10 +89,15 @@ fn ask_in_order(
     db: &FuzzDatabase,
     queries: &[Query],
     step: usize,
+    cancel_before: Option<usize>,
 ) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
     let mut answers = Vec::with_capacity(queries.len());
     let outcome = catch(|| {
-        for &query in queries {
+        for (index, &query) in queries.iter().enumerate() {
+            if cancel_before == Some(index) {
+                // `$/cancelRequest` arrives: salsa throws `Cancelled::Local` at the next check.
+                salsa::Database::cancellation_token(db).cancel();
+            }
             watchdog::note_activity(step, query.name());
             answers.push((query, ask_database(db, query)));
         }
@@ -98,19 +112,25 @@ fn ask_in_order(
     (answers, end)
 }
 
-/// Asks every query as its own task on the current pool, each on its own clone. The batch
-/// ends as its worst task: a panic, else a cancellation, else an injected fault.
+/// Asks every query as its own task on the current pool, each on its own clone (the task
+/// `cancel_before` names has its clone's token cancelled first). The batch ends as its worst
+/// task: a panic, else a cancellation, else an injected fault.
 fn ask_in_parallel(
     db: &FuzzDatabase,
     queries: &[Query],
     step: usize,
+    cancel_before: Option<usize>,
 ) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
     let outcomes: Vec<Mutex<Option<Caught<QueryAnswer>>>> =
         queries.iter().map(|_| Mutex::new(None)).collect();
     // Handles are not `Sync`: each task gets its clone by value.
     let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
     rayon::scope(|scope| {
-        for ((query, slot), db) in queries.iter().zip(&outcomes).zip(clones) {
+        for (index, ((query, slot), db)) in queries.iter().zip(&outcomes).zip(clones).enumerate() {
+            if cancel_before == Some(index) {
+                // One task of the request, on its own clone, is cancelled by its token.
+                salsa::Database::cancellation_token(&db).cancel();
+            }
             scope.spawn(move |_| {
                 watchdog::note_activity(step, query.name());
                 let caught = catch(|| ask_database(&db, *query));

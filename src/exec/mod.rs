@@ -77,6 +77,8 @@ pub struct Stats {
     pub background_completed: usize,
     /// Background batches that ended in `salsa::Cancelled`.
     pub background_cancelled: usize,
+    /// Of those, requests cancelled through their token (`Cancelled::Local`), as asked.
+    pub requests_cancelled: usize,
     /// Answers compared with the model.
     pub comparisons: usize,
     /// Injected faults that fired.
@@ -110,6 +112,7 @@ const STEP_NAMES: [&str; STEP_KINDS] = [
     "trigger LRU eviction",
     "check all",
     "arm fault",
+    "cancel request",
 ];
 
 thread_local! {
@@ -230,6 +233,8 @@ struct Session<'o> {
     faults_at_revision: u32,
     /// The event log's length when the current revision started.
     revision_log_start: usize,
+    /// A request cancellation armed for the next batch spawned (its query index, modulo).
+    cancel_request: Option<u8>,
 }
 
 impl<'o> Session<'o> {
@@ -261,6 +266,7 @@ impl<'o> Session<'o> {
             cancels: 0,
             faults_at_revision: 0,
             revision_log_start: 0,
+            cancel_request: None,
         };
         session.snapshot();
         session
@@ -400,6 +406,10 @@ impl<'o> Session<'o> {
                 true
             }
             Step::Fault(fault) => self.db.arm_fault(*fault),
+            Step::CancelRequest(n) => {
+                self.cancel_request = Some(*n);
+                true
+            }
             Step::CheckAll => {
                 if self.options.oracle {
                     self.check_all();
@@ -486,7 +496,10 @@ impl<'o> Session<'o> {
     /// is followed by the `trigger_cancellation` a real pending write would have made, or a
     /// `PropagatedPanic` from an injected panic earlier in this revision.
     fn main_thread_cancelled(&mut self, cancelled: salsa::Cancelled, fired: u32) {
-        if self.db.faults_fired() != fired {
+        if matches!(cancelled, salsa::Cancelled::Local) {
+            // No step cancels the main handle's token.
+            self.report_unexpected_cancellation(cancelled);
+        } else if self.db.faults_fired() != fired {
             self.cancelling();
             self.db.trigger_cancellation();
         } else if !self.fault_in_revision() {
@@ -529,7 +542,47 @@ impl<'o> Session<'o> {
         self.report(Culprit::Salsa, FindingKind::Panic(report));
     }
 
+    /// After a request was cancelled through its token: in the same revision, its queries
+    /// asked again on the main handle and on a new clone must give the model's answers (the
+    /// cancellation poisoned nothing). Skipped once a later step started a new revision.
+    fn ask_again(&mut self, origin: BatchOrigin, queries: &[Query]) {
+        if origin.cancels != self.cancels || origin.version != self.version() {
+            return;
+        }
+        let clone = self.db.clone();
+        let mut asked = Vec::with_capacity(2 * queries.len());
+        for &query in queries {
+            for (handle, background) in [(&self.db, false), (&clone, true)] {
+                let window = self.log_len();
+                asked.push((
+                    query,
+                    background,
+                    window,
+                    catch(|| ask_database(handle, query)),
+                ));
+            }
+        }
+        drop(clone);
+        for (query, background, window, caught) in asked {
+            match caught {
+                Caught::Done(answer) => {
+                    self.compare(self.version(), query, answer, background, window);
+                }
+                Caught::Cancelled(cancelled) => self.report_unexpected_cancellation(cancelled),
+                Caught::Panicked(report) => self.report_panic(report),
+                Caught::Injected => {}
+            }
+            if !self.findings.is_empty() {
+                return;
+            }
+        }
+    }
+
     fn spawn_batch(&mut self, queries: &[Query]) {
+        let cancel_before = self
+            .cancel_request
+            .take()
+            .map(|n| usize::from(n) % queries.len().max(1));
         let job = BatchJob {
             db: self.db.clone(),
             queries: queries.to_vec(),
@@ -539,7 +592,9 @@ impl<'o> Session<'o> {
                 cancels: self.cancels,
                 faults: self.db.faults_fired(),
                 log_start: self.revision_log_start,
+                requested: cancel_before.is_some(),
             },
+            cancel_before,
         };
         match self.pool {
             None => {
@@ -605,9 +660,20 @@ impl<'o> Session<'o> {
         }
         match report.end {
             BatchEnd::Completed | BatchEnd::Injected => {}
+            BatchEnd::Cancelled(salsa::Cancelled::Local) if report.origin.requested => {
+                self.stats.background_cancelled += 1;
+                self.stats.requests_cancelled += 1;
+                self.at_step(report.origin.step, |session| {
+                    session.ask_again(report.origin, &report.queries);
+                });
+            }
             BatchEnd::Cancelled(cancelled) => {
                 self.stats.background_cancelled += 1;
-                if report.origin.cancels == self.cancels && !self.fault_in_revision() {
+                // A local cancellation nobody asked for is salsa's, whatever else happened.
+                let unasked_local = matches!(cancelled, salsa::Cancelled::Local);
+                if unasked_local
+                    || (report.origin.cancels == self.cancels && !self.fault_in_revision())
+                {
                     self.at_step(report.origin.step, |session| {
                         session.report_unexpected_background_cancellation(cancelled);
                     });

@@ -234,10 +234,14 @@ pub enum Step {
     CheckAll,
     /// Arm a fault: an unwind at the n-th matching salsa event (see [`crate::db::Fault`]).
     Fault(Fault),
+    /// An editor cancels one request (`$/cancelRequest`), not a write: the next background
+    /// batch spawned is cancelled through its own handle's `CancellationToken` just before its
+    /// query number `n` (modulo its length), while other batches go on.
+    CancelRequest(u8),
 }
 
 /// The kinds of step, for swarm testing.
-pub const STEP_KINDS: usize = 13;
+pub const STEP_KINDS: usize = 14;
 
 impl Step {
     /// The step's kind, an index below [`STEP_KINDS`].
@@ -256,6 +260,7 @@ impl Step {
             Step::TriggerLruEviction => 10,
             Step::CheckAll => 11,
             Step::Fault(_) => 12,
+            Step::CancelRequest(_) => 13,
         }
     }
 
@@ -287,7 +292,11 @@ impl Step {
     pub fn is_write(&self) -> bool {
         !matches!(
             self,
-            Step::Query(_) | Step::SpawnBatch(_) | Step::Join | Step::CheckAll
+            Step::Query(_)
+                | Step::SpawnBatch(_)
+                | Step::Join
+                | Step::CheckAll
+                | Step::CancelRequest(_)
         )
     }
 }
@@ -416,6 +425,7 @@ impl Step {
             9 => Step::SyntheticWrite(DurabilityClass::decode(reader)?),
             10 => Step::TriggerLruEviction,
             11 => Step::CheckAll,
+            13 => Step::CancelRequest(reader.byte()?),
             _ => Step::Fault(Fault {
                 point: FaultPoint::ALL[reader.choose(FaultPoint::ALL.len())?],
                 nth: reader.choose(usize::from(MAX_FAULT_NTH))? as u8 + 1,
@@ -464,6 +474,7 @@ impl Step {
                 writer.choose(usize::from(fault.nth.clamp(1, MAX_FAULT_NTH) - 1));
                 writer.byte(u8::from(fault.cancel));
             }
+            Step::CancelRequest(n) => writer.byte(*n),
             Step::Join | Step::Cancel | Step::TriggerLruEviction | Step::CheckAll => {}
         }
     }
@@ -482,7 +493,7 @@ impl Swarm {
     /// nothing.
     pub fn all() -> Swarm {
         Swarm {
-            weights: [6, 2, 1, 1, 1, 4, 3, 2, 1, 1, 1, 1, 1],
+            weights: [6, 2, 1, 1, 1, 4, 3, 2, 1, 1, 1, 1, 1, 1],
         }
     }
 

@@ -215,6 +215,7 @@ fn write_step(out: &mut String, step: &Step) {
         Step::Join => writeln!(out, "join"),
         Step::Cancel => writeln!(out, "cancel"),
         Step::SyntheticWrite(class) => writeln!(out, "synthetic-write {}", class.name()),
+        Step::CancelRequest(n) => writeln!(out, "cancel-request {n}"),
         Step::SetDurability(slot, class) => {
             writeln!(out, "durability {} {}", slot.path(), class.name())
         }
@@ -350,6 +351,7 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, SyntaxError
         "join" => Step::Join,
         "cancel" => Step::Cancel,
         "synthetic-write" => Step::SyntheticWrite(parse_class(number, rest)?),
+        "cancel-request" => Step::CancelRequest(parse_number(number, rest)?),
         "durability" => {
             let (slot, class) = parse_slot(number, rest)?;
             Step::SetDurability(slot, parse_class(number, class.trim())?)

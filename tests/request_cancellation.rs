@@ -1,0 +1,96 @@
+//! Salsa feature: cancelling one request through its handle's `CancellationToken` (ty's
+//! server does this on `$/cancelRequest`; salsa PR #1007), not a write. The cancelled request
+//! ends in `Cancelled::Local`; other requests go on; nothing is poisoned: the same queries
+//! asked again in the same revision give the model's answers.
+//!
+//! ```text
+//! main      ──write──┬────────────────────────────── ask again ── check
+//! request 1          └─ clone ─ token.cancel() ─ ✗ Local
+//! request 2          └─ clone ─ answers ✓
+//! ```
+
+mod common;
+
+use common::{assert_agrees_with_model, logged_db};
+use salsa::Database;
+use salsa_fuzz::exec::{ExecOptions, execute};
+use salsa_fuzz::oracle::ask_database;
+use salsa_fuzz::script::{EditScript, FileSlot, PATHS, Query, Step, Text};
+
+fn slot(path: &str) -> FileSlot {
+    FileSlot(
+        PATHS
+            .iter()
+            .position(|known| *known == path)
+            .expect("a known path") as u8,
+    )
+}
+
+#[test]
+fn one_request_is_cancelled_by_its_token_while_another_finishes() {
+    let db = logged_db(&[
+        ("a.py", "from b import *\nx = y\n"),
+        ("b.py", "from a import *\ny = 1\n"),
+    ]);
+    let exports = Query::Exports(slot("a.py"));
+    let cancelled = db.clone();
+    let other = db.clone();
+    cancelled.cancellation_token().cancel();
+    let outcome = salsa::Cancelled::catch(|| ask_database(&cancelled, exports));
+    assert!(
+        matches!(outcome, Err(salsa::Cancelled::Local)),
+        "the cancelled request ends in Cancelled::Local: {outcome:?}"
+    );
+    let answer = salsa::Cancelled::catch(|| ask_database(&other, exports))
+        .expect("the other request is not cancelled");
+    drop((cancelled, other));
+    // Nothing poisoned: the main handle and a new clone agree with the model.
+    assert_eq!(ask_database(&db, exports), answer);
+    assert_eq!(ask_database(&db.clone(), exports), answer);
+    assert_agrees_with_model(&db);
+}
+
+/// The executor's `cancel-request` step, with batches inline and on threads: the request is
+/// cancelled as asked, counted, and its queries asked again give the model's answers.
+#[test]
+fn a_cancel_request_step_cancels_exactly_the_next_request() {
+    let (a, b) = (slot("a.py"), slot("b.py"));
+    let script = EditScript {
+        threads: 2,
+        initial: vec![
+            (a, Text::literal("from b import *\nx = y\n")),
+            (b, Text::literal("from a import *\ny = 1\n")),
+        ],
+        steps: vec![
+            Step::CancelRequest(1),
+            Step::SpawnBatch(vec![
+                Query::Exports(a),
+                Query::Exports(b),
+                Query::Diagnostics(a),
+            ]),
+            Step::SpawnBatch(vec![Query::Diagnostics(b)]),
+            Step::Join,
+            Step::CheckAll,
+        ],
+    };
+    for sequential in [true, false] {
+        let options = ExecOptions {
+            sequential,
+            ..ExecOptions::default()
+        };
+        let outcome = execute(&script, &options);
+        assert!(
+            outcome.findings.is_empty(),
+            "sequential {sequential}: {:?}",
+            outcome.findings
+        );
+        assert_eq!(
+            outcome.stats.requests_cancelled, 1,
+            "sequential {sequential}"
+        );
+        assert_eq!(
+            outcome.stats.background_cancelled, 1,
+            "sequential {sequential}"
+        );
+    }
+}
