@@ -549,6 +549,7 @@ impl<'o> Session<'o> {
         if origin.cancels != self.cancels || origin.version != self.version() {
             return;
         }
+        let fired = self.db.faults_fired();
         let clone = self.db.clone();
         let mut asked = Vec::with_capacity(2 * queries.len());
         for &query in queries {
@@ -560,6 +561,11 @@ impl<'o> Session<'o> {
                     window,
                     catch(|| ask_database(handle, query)),
                 ));
+                if self.db.faults_fired() != fired {
+                    // An armed fault fired in the re-asking: what follows in this revision is
+                    // the fault's doing, not the cancelled request's.
+                    return;
+                }
             }
         }
         drop(clone);
@@ -568,7 +574,7 @@ impl<'o> Session<'o> {
                 Caught::Done(answer) => {
                     self.compare(self.version(), query, answer, background, window);
                 }
-                Caught::Cancelled(cancelled) => self.report_unexpected_cancellation(cancelled),
+                Caught::Cancelled(cancelled) => self.main_thread_cancelled(cancelled, fired),
                 Caught::Panicked(report) => self.report_panic(report),
                 Caught::Injected => {}
             }
