@@ -186,6 +186,15 @@ pub fn is_known_here(signature: &str) -> bool {
     !explaining(signature, crate::corpus::SALSA_VERSION).is_empty()
 }
 
+/// Whether a finding on the salsa this crate is built against is explained by a known bug
+/// that a later release fixed (not by one still open in the newest release): a seed may show
+/// such a bug on an older salsa, never an open one.
+pub fn is_fixed_later_here(signature: &str) -> bool {
+    explaining(signature, crate::corpus::SALSA_VERSION)
+        .iter()
+        .any(|bug| bug.fixed_in.is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
