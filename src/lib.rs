@@ -25,6 +25,7 @@ pub mod known_bugs;
 pub mod matrix;
 pub mod minimize;
 pub mod model;
+pub mod mutants;
 pub mod oracle;
 pub mod reproducer;
 pub mod script;

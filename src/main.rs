@@ -15,6 +15,7 @@ use salsa_fuzz::bench::{self, Mode};
 use salsa_fuzz::benchmark::{self, BenchOptions};
 use salsa_fuzz::campaign::{self, CampaignOptions, worker::WorkerConfig};
 use salsa_fuzz::fuzz::Target;
+use salsa_fuzz::mutants::{self, MutantsOptions, Shard};
 use salsa_fuzz::triage::{self, MinimizeOutcome};
 use salsa_fuzz::{known_bugs, matrix};
 
@@ -92,6 +93,12 @@ enum Command {
         after_help = "Examples:\n  salsa-fuzz known-bugs --time 120s --bug salsa#1238 --no-libfuzzer\n  salsa-fuzz known-bugs --reuse --report bench.md"
     )]
     KnownBugs(KnownBugsArgs),
+    /// The salsa mutation score: which mutants of salsa's core the suite kills, next to
+    /// salsa's own tests.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz mutants --sample 100 --seed 1\n  salsa-fuzz mutants --file 'src/function/**' --shard 0/4\n  salsa-fuzz mutants --mutant 'VerifyResult::is_unchanged -> bool with true' --time 10s\n  salsa-fuzz mutants --sample 100 --seed 1 --report-only --report mutants.md\n\nEach mutant's result is kept under target/mutants/results/: run the same command again to go on where a run stopped.\nA finding kills a mutant only if unmutated salsa does not show it too; salsa's tests that fail unmutated are left out.\nExit status: 0 with a report, 2 on usage or setup errors."
+    )]
+    Mutants(MutantsArgs),
     /// Run any cargo command against another salsa release or a local checkout.
     #[command(
         after_help = "Examples:\n  salsa-fuzz salsa 0.27.0 test\n  salsa-fuzz salsa ../salsa -- run --release -- run --time 60s\n  salsa-fuzz salsa 0.28.1 +nightly fuzz run edit_script -- -timeout=20\n\nExit status: cargo's."
@@ -221,6 +228,47 @@ struct KnownBugsArgs {
 }
 
 #[derive(Debug, Args)]
+struct MutantsArgs {
+    /// Mutate only salsa files matching this cargo-mutants glob (repeatable; one with a slash
+    /// matches the whole path) [default: salsa's core: src/function/**, src/tracked_struct*,
+    /// src/input*, src/interned.rs, src/cycle.rs, src/durability.rs, src/accumulator*,
+    /// src/table/**, src/zalsa_local.rs, src/runtime.rs].
+    #[arg(long = "file", value_name = "GLOB")]
+    files: Vec<String>,
+    /// Only mutants whose cargo-mutants name contains this (repeatable).
+    #[arg(long = "mutant", value_name = "SUBSTRING")]
+    mutants: Vec<String>,
+    /// A seeded sample of this many mutants, spread across the files.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    sample: Option<u64>,
+    /// The sample's and the campaigns' seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Only this shard of the selected mutants, `K/N` with K counted from 0 (cargo-mutants'
+    /// convention).
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    shard: Option<Shard>,
+    /// Each campaign's bound; a mutant gets two (threads, then --sequential).
+    #[arg(long, default_value = "30s", value_parser = positive_duration)]
+    time: Duration,
+    /// The bound on salsa's own tests per mutant, build included.
+    #[arg(long, default_value = "10m", value_parser = positive_duration)]
+    test_timeout: Duration,
+    /// Also write the report to this file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Report the results already kept, running nothing.
+    #[arg(long)]
+    report_only: bool,
+    /// Measure the selected mutants again even where a result is kept, replacing it.
+    #[arg(long, conflicts_with = "report_only")]
+    rerun: bool,
+    /// Print the selected mutants' names, running nothing.
+    #[arg(long, conflicts_with = "report_only")]
+    list: bool,
+}
+
+#[derive(Debug, Args)]
 struct WorkerArgs {
     #[arg(long)]
     index: usize,
@@ -269,6 +317,10 @@ fn target_name(name: &str) -> Result<Target, String> {
         let names: Vec<&str> = Target::ALL.iter().map(|(_, name)| *name).collect();
         format!("unknown fuzz target `{name}` (one of {})", names.join(", "))
     })
+}
+
+fn shard(text: &str) -> Result<Shard, String> {
+    text.parse()
 }
 
 fn known_fixed_bug(id: &str) -> Result<String, String> {
@@ -322,6 +374,7 @@ fn main() -> ExitCode {
             None => fail(format!("unknown benchmark mode `{mode}`")),
         },
         Command::KnownBugs(args) => known_bugs_benchmark(args),
+        Command::Mutants(args) => mutation_score(args),
         Command::Salsa { spec, cargo_args } => {
             status_of(matrix::run_cargo_against(&spec, &cargo_args, &mut log_line))
         }
@@ -513,6 +566,32 @@ fn known_bugs_benchmark(args: KnownBugsArgs) -> ExitCode {
     };
     let mut log = |line: &str| eprintln!("known-bugs: {line}");
     match benchmark::run_and_report(&options, args.report.as_deref(), &mut log) {
+        Ok(text) => print_out(&text),
+        Err(error) => fail(error),
+    }
+}
+
+fn mutation_score(args: MutantsArgs) -> ExitCode {
+    let words: Vec<String> = std::iter::once("salsa-fuzz".to_owned())
+        .chain(std::env::args().skip(1))
+        .collect();
+    let options = MutantsOptions {
+        files: args.files,
+        names: args.mutants,
+        sample: args
+            .sample
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        seed: args.seed,
+        shard: args.shard,
+        time: args.time,
+        tests_bound: args.test_timeout,
+        report_only: args.report_only,
+        rerun: args.rerun,
+        list_only: args.list,
+        command: mutants::report::command_line(&words),
+    };
+    let mut log = |line: &str| eprintln!("mutants: {line}");
+    match mutants::run_and_report(&options, args.report.as_deref(), &mut log) {
         Ok(text) => print_out(&text),
         Err(error) => fail(error),
     }

@@ -11,7 +11,7 @@
 //! `src/db/compat.rs` picks the matching API and findings name that salsa.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// The oldest and newest crates.io releases the suite is tested against.
 pub const TESTED: (&str, &str) = ("0.26.0", "0.28.5");
@@ -136,7 +136,12 @@ impl Generated {
 
     /// Where `cargo build --release` puts the `salsa-fuzz` binary.
     pub fn release_binary(&self) -> PathBuf {
-        self.dir.join("target/release/salsa-fuzz")
+        self.binary("release")
+    }
+
+    /// Where `cargo build --profile PROFILE` puts the `salsa-fuzz` binary.
+    pub fn binary(&self, profile: &str) -> PathBuf {
+        self.dir.join("target").join(profile).join("salsa-fuzz")
     }
 }
 
@@ -248,17 +253,36 @@ pub fn cargo_command(generated: &Generated, args: &[String]) -> Result<Command, 
 
 /// Builds the release `salsa-fuzz` binary against `spec` and returns its path.
 pub fn build_release_binary(root: &Path, spec: &SalsaSpec) -> Result<PathBuf, String> {
+    build_binary(root, spec, "release", None)
+}
+
+/// Builds the `salsa-fuzz` binary against `spec` with a cargo profile of this package's
+/// manifest (`release`, or `mutants` for the mutation benchmark's incremental rebuilds) and
+/// returns its path. Cargo's diagnostics go to `log` when given (a mutant that does not
+/// compile is an expected outcome there, not noise for the terminal), else to stderr.
+pub fn build_binary(
+    root: &Path,
+    spec: &SalsaSpec,
+    profile: &str,
+    log: Option<&Path>,
+) -> Result<PathBuf, String> {
     let generated = generate(root, spec)?;
-    let status = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--bin",
-            "salsa-fuzz",
-            "--manifest-path",
-        ])
-        .arg(generated.manifest())
+    let mut command = Command::new("cargo");
+    command
+        .args(["build", "--profile", profile, "--bin", "salsa-fuzz"])
+        .arg("--manifest-path")
+        .arg(generated.manifest());
+    match log {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|error| format!("{}: {error}", path.display()))?;
+            command.stdout(Stdio::null()).stderr(file);
+        }
+        None => {
+            command.arg("--quiet");
+        }
+    }
+    let status = command
         .status()
         .map_err(|error| format!("could not run cargo: {error}"))?;
     if !status.success() {
@@ -267,7 +291,7 @@ pub fn build_release_binary(root: &Path, spec: &SalsaSpec) -> Result<PathBuf, St
             spec.key()
         ));
     }
-    Ok(generated.release_binary())
+    Ok(generated.binary(profile))
 }
 
 /// `salsa-fuzz salsa SPEC CARGO-ARGS...`: runs cargo with `cargo_args` against the salsa

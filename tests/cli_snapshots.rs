@@ -33,7 +33,7 @@ fn stdout_of(args: &[&str]) -> String {
 }
 
 /// Every command a user runs, as its words on the command line.
-const COMMANDS: [&[&str]; 12] = [
+const COMMANDS: [&[&str]; 13] = [
     &[],
     &["run"],
     &["repro"],
@@ -44,6 +44,7 @@ const COMMANDS: [&[&str]; 12] = [
     &["corpus", "export"],
     &["bench"],
     &["known-bugs"],
+    &["mutants"],
     &["salsa"],
     &["completions"],
 ];
@@ -81,6 +82,7 @@ fn internal_commands_work_but_are_not_listed_in_help() {
             "corpus",
             "bench",
             "known-bugs",
+            "mutants",
             "salsa",
             "completions",
             "help"
@@ -125,7 +127,15 @@ fn bash_completions_are_a_bash_completion_script() {
         script.contains("complete -F _salsa__fuzz") && script.contains("salsa-fuzz"),
         "{script}"
     );
-    for command in ["run", "repro", "minimize", "fmt", "corpus", "known-bugs"] {
+    for command in [
+        "run",
+        "repro",
+        "minimize",
+        "fmt",
+        "corpus",
+        "known-bugs",
+        "mutants",
+    ] {
         assert!(script.contains(command), "{command} is completed");
     }
 }
