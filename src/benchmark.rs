@@ -515,18 +515,9 @@ fn run_campaign(
     until_known: bool,
     options: &BenchOptions,
 ) -> Result<Run, String> {
-    let mut command = Command::new(binary);
-    command
-        .args(["run", "--jobs", "1", "--json", "--time"])
-        .arg(format!("{}s", options.time.as_secs()))
-        .args(["--seed", &options.seed.to_string(), "--seeds"])
-        .arg(root.join("corpus/seeds"))
-        .arg("--corpus")
-        .arg(dir.join("working"))
-        .arg("--findings")
-        .arg(dir.join("findings"))
-        .current_dir(root)
-        .stderr(Stdio::null());
+    let mut command =
+        crate::campaign::benchmark_command(binary, root, dir, options.time, options.seed);
+    command.stderr(Stdio::null());
     if until_known {
         command.arg("--until-known-bugs");
     }

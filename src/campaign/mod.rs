@@ -276,6 +276,31 @@ pub fn run_campaign(
     Ok(campaign.summary)
 }
 
+/// The `salsa-fuzz run` command line a benchmark starts against `binary` (the known-bug
+/// benchmark, the mutation score): one worker, a JSON summary on stdout, the seeds of `root`'s
+/// `corpus/seeds` only (the regressions would hand it the answers), and its working corpus and
+/// findings under `dir`.
+pub fn benchmark_command(
+    binary: &Path,
+    root: &Path,
+    dir: &Path,
+    time: Duration,
+    seed: u64,
+) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .args(["run", "--jobs", "1", "--json", "--time"])
+        .arg(format!("{}s", time.as_secs()))
+        .args(["--seed", &seed.to_string(), "--seeds"])
+        .arg(root.join("corpus/seeds"))
+        .arg("--corpus")
+        .arg(dir.join("working"))
+        .arg("--findings")
+        .arg(dir.join("findings"))
+        .current_dir(root);
+    command
+}
+
 /// Refuses options that cannot work, before anything runs: a missing seed directory, an output
 /// directory that cannot be written.
 fn check_options(options: &CampaignOptions) -> Result<(), String> {

@@ -107,20 +107,9 @@ pub(super) fn campaign(
     let log_path = dir.join("campaign.log");
     let stdout = File::create(&summary_path).map_err(io(&summary_path))?;
     let stderr = File::create(&log_path).map_err(io(&log_path))?;
-    let mut command = Command::new(binary);
-    command
-        .args(["run", "--jobs", "1", "--json", "--time"])
-        .arg(format!("{}s", options.time.as_secs()))
-        .args(["--seed", &options.seed.to_string(), "--seeds"])
-        .arg(root.join("corpus/seeds"))
-        .arg("--corpus")
-        .arg(dir.join("working"))
-        .arg("--findings")
-        .arg(dir.join("findings"))
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr);
+    let mut command =
+        crate::campaign::benchmark_command(binary, root, dir, options.time, options.seed);
+    command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
     if mode == "sequential" {
         command.arg("--sequential");
     }
