@@ -99,7 +99,8 @@ pub fn bench_mode(mode: Mode, seconds: u64) -> String {
     format!(
         "{:<30} {rate:>8.0}   {:>6} MB",
         mode.name,
-        peak_rss_mb().map_or("?".to_owned(), |mb| mb.to_string())
+        crate::util::proc_status_kib("self", "VmHWM")
+            .map_or("?".to_owned(), |kib| (kib / 1024).to_string())
     )
 }
 
@@ -147,12 +148,4 @@ fn bench_libfuzzer(target: &str, seconds: u64) -> String {
         }
         _ => format!("{name:<30} failed: no final stats in libFuzzer's output"),
     }
-}
-
-/// Peak resident set size of this process (Linux `VmHWM`), in MB.
-fn peak_rss_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
 }

@@ -355,14 +355,12 @@ pub fn write_new_entry(entry: &Entry, dir: &Path) -> Result<MinimizeOutcome, Tri
                         target.display()
                     ))
                 })?;
-                return match write_no_clobber(&target, text.as_bytes()) {
+                return match crate::util::write_new(&target, text.as_bytes()) {
                     Ok(()) => Ok(MinimizeOutcome::Wrote(target)),
                     // Another process took the name between the read and the write.
                     Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                    Err(error) => Err(TriageError::Write(format!(
-                        "cannot write {}: {error}",
-                        target.display()
-                    ))),
+                    // The error names the path already.
+                    Err(error) => Err(TriageError::Write(error.to_string())),
                 };
             }
         }
@@ -487,21 +485,6 @@ pub fn check_corpus(dir: &Path, out: &mut dyn Write) -> Result<CheckCounts, Tria
     )
     .map_err(write_error)?;
     Ok(counts)
-}
-
-/// Writes `bytes` to a new file `path` atomically (a synced temporary file renamed into place
-/// only if `path` does not exist yet).
-fn write_no_clobber(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let parent = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let mut file = tempfile::NamedTempFile::new_in(parent)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist_noclobber(path).map_err(|error| error.error)?;
-    Ok(())
 }
 
 fn write_error(error: std::io::Error) -> TriageError {

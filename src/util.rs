@@ -49,6 +49,17 @@ impl std::hash::Hasher for Fnv {
 /// The error's message names `path`; its [`io::ErrorKind`] is the original one, so a caller
 /// can still tell a full disk ([`io::ErrorKind::StorageFull`]) from other failures.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write(path, bytes, true)
+}
+
+/// [`write_atomically`] to a file that must not exist yet: when `path` exists (or another
+/// process creates it first), nothing is written and the error is
+/// [`io::ErrorKind::AlreadyExists`].
+pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write(path, bytes, false)
+}
+
+fn write(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
     let named = |error: io::Error| {
         io::Error::new(
             error.kind(),
@@ -72,13 +83,29 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes).map_err(named)?;
     file.as_file().sync_all().map_err(named)?;
     // On failure `persist` hands the temporary file back; dropping it deletes it.
-    file.persist(path).map_err(|error| named(error.error))?;
+    if replace {
+        file.persist(path).map_err(|error| named(error.error))?;
+    } else {
+        file.persist_noclobber(path)
+            .map_err(|error| named(error.error))?;
+    }
     // Best effort: opening a directory for syncing is not supported everywhere (Windows), and
     // the new file is already complete either way.
     if let Ok(directory) = std::fs::File::open(parent) {
         let _ = directory.sync_all();
     }
     Ok(())
+}
+
+/// A `kB` field of `/proc/PROCESS/status` (`VmRSS`, `VmHWM`), for `PROCESS` `self` or a pid;
+/// `None` off Linux.
+pub fn proc_status_kib(process: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    let line = status.lines().find(|line| {
+        line.strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Today's date in UTC, `YYYY-MM-DD` (metadata only; never used in a decision).
@@ -116,6 +143,16 @@ mod tests {
     }
 
     #[test]
+    fn this_process_has_a_resident_size() {
+        if cfg!(target_os = "linux") {
+            let rss = proc_status_kib("self", "VmRSS").expect("VmRSS on Linux");
+            let peak = proc_status_kib("self", "VmHWM").expect("VmHWM on Linux");
+            assert!(rss > 0 && peak >= rss, "{rss} {peak}");
+        }
+        assert_eq!(proc_status_kib("self", "NoSuchField"), None);
+    }
+
+    #[test]
     fn the_content_hash_is_fnv_1a() {
         // Published FNV-1a 64 test vectors: file names on disk depend on these values.
         assert_eq!(content_hash(b""), 0xcbf2_9ce4_8422_2325);
@@ -143,6 +180,12 @@ mod tests {
         let mode = |path: &Path| std::fs::metadata(path).expect("metadata").permissions();
         assert_eq!(mode(&path), mode(&plain));
         std::fs::remove_file(&plain).expect("remove");
+        // A new file is never written over an existing one.
+        let error = write_new(&path, b"third").expect_err("the file exists");
+        assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).ok(), Some(b"second".to_vec()));
+        write_new(&dir.join("nested/new.sfz"), b"new").expect("a new file");
+        std::fs::remove_file(dir.join("nested/new.sfz")).expect("remove");
         // A directory where the file should be: the error names the path and keeps its kind.
         let error = write_atomically(&dir.join("nested"), b"x").expect_err("a directory");
         assert!(error.to_string().contains("nested"), "{error}");

@@ -177,14 +177,14 @@ struct Campaign<'a> {
     startup_deaths: usize,
 }
 
-/// Runs a campaign; `signals` counts the stop signals received (one: stop gracefully; two:
-/// stop at once). `Err` only for a setup error, before any worker ran.
-pub fn run_campaign(
+/// Runs a campaign whose options [`run_from_cli`] has checked; `signals` counts the stop
+/// signals received (one: stop gracefully; two: stop at once). `Err` only for a setup error,
+/// before any worker ran.
+fn run_campaign(
     options: &CampaignOptions,
     signals: &AtomicUsize,
     mut progress: impl FnMut(&Summary),
 ) -> Result<Summary, String> {
-    check_options(options)?;
     let me =
         std::env::current_exe().map_err(|error| format!("cannot find this program: {error}"))?;
     let work = Workspace::create(&options.corpus)?;
@@ -261,7 +261,6 @@ pub fn run_campaign(
             progress(&campaign.summary);
         }
     }
-    campaign.totals(&workers);
     for state in &mut workers {
         let _ = state.child.kill();
         let _ = state.child.wait();
@@ -270,9 +269,7 @@ pub fn run_campaign(
     let known_open = known_open_entries(&options.start_corpus);
     let replays_as = campaign.replays_as(signals);
     campaign.summary.group_bugs(&known_open, &replays_as);
-    campaign.summary.elapsed_s = campaign.start.elapsed().as_secs_f64();
-    campaign.summary.runs_per_s =
-        campaign.summary.runs as f64 / campaign.summary.elapsed_s.max(0.001);
+    campaign.totals(&workers);
     Ok(campaign.summary)
 }
 
@@ -354,7 +351,8 @@ impl Campaign<'_> {
                 state.current = (runs, cancelled, checked);
                 self.summary.corpus = self.summary.corpus.max(corpus);
                 if index == 0 {
-                    let rss = rss_kib(state.child.id()).unwrap_or(0);
+                    let rss = crate::util::proc_status_kib(&state.child.id().to_string(), "VmRSS")
+                        .unwrap_or(0);
                     if self.summary.worker_rss_kib[0] == 0 {
                         self.summary.worker_rss_kib[0] = rss;
                     }
@@ -864,11 +862,4 @@ fn describe(status: std::io::Result<std::process::ExitStatus>) -> String {
         },
         Err(error) => format!("unknown exit ({error})"),
     }
-}
-
-/// Resident memory of process `pid`, in KiB (Linux).
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -498,47 +498,40 @@ impl<'o> Session<'o> {
     fn main_thread_cancelled(&mut self, cancelled: salsa::Cancelled, fired: u32) {
         if matches!(cancelled, salsa::Cancelled::Local) {
             // No step cancels the main handle's token.
-            self.report_unexpected_cancellation(cancelled);
+            self.report_unexpected_cancellation(cancelled, false);
         } else if self.db.faults_fired() != fired {
             self.cancelling();
             self.db.trigger_cancellation();
         } else if !self.fault_in_revision() {
-            self.report_unexpected_cancellation(cancelled);
+            self.report_unexpected_cancellation(cancelled, false);
         }
     }
 
-    /// Only writes cancel, and writes happen on this thread: a cancellation of a main-thread
-    /// query means salsa propagated a failure from another thread or lost track of one.
-    fn report_unexpected_cancellation(&mut self, cancelled: salsa::Cancelled) {
-        // A background panic propagates to a thread waiting on the same query as
-        // `Cancelled::PropagatedPanic`: the panic is the finding, if there was one.
+    /// Only writes cancel, and writes happen on the main thread: a cancellation of a query on
+    /// the main thread, or of a background batch that no step cancelled since it was spawned,
+    /// means salsa propagated a failure from another thread or lost track of one. A panic in
+    /// another batch reaches a thread waiting on the same query as
+    /// `Cancelled::PropagatedPanic`, and its report may come later: the panic is the finding,
+    /// if there was one (a 120 s canary campaign reported the propagated cancellation instead).
+    fn report_unexpected_cancellation(&mut self, cancelled: salsa::Cancelled, background: bool) {
         self.join();
         if !self.findings.is_empty() {
             return;
         }
-        let report = PanicReport::synthetic(
-            format!("unexpected cancellation on the main thread: {cancelled}"),
-            "main".to_owned(),
-        );
-        self.report(Culprit::Salsa, FindingKind::Panic(report));
-    }
-
-    /// A background batch ended in `Cancelled` though no step cancelled anything since it was
-    /// spawned and no fault fired in this revision.
-    fn report_unexpected_background_cancellation(&mut self, cancelled: salsa::Cancelled) {
-        // A panic in another batch propagates to this one as `Cancelled::PropagatedPanic`; its
-        // report may come later: the panic is the finding, if there was one (a 120 s canary
-        // campaign reported the propagated cancellation instead of the canary's panic).
-        self.join();
-        if !self.findings.is_empty() {
-            return;
-        }
-        let report = PanicReport::synthetic(
-            format!(
-                "unexpected cancellation of a background batch (nothing cancelled it): {cancelled}"
-            ),
-            "background".to_owned(),
-        );
+        let (message, thread) = if background {
+            (
+                format!(
+                    "unexpected cancellation of a background batch (nothing cancelled it): {cancelled}"
+                ),
+                "background",
+            )
+        } else {
+            (
+                format!("unexpected cancellation on the main thread: {cancelled}"),
+                "main",
+            )
+        };
+        let report = PanicReport::synthetic(message, thread.to_owned());
         self.report(Culprit::Salsa, FindingKind::Panic(report));
     }
 
@@ -681,7 +674,7 @@ impl<'o> Session<'o> {
                     || (report.origin.cancels == self.cancels && !self.fault_in_revision())
                 {
                     self.at_step(report.origin.step, |session| {
-                        session.report_unexpected_background_cancellation(cancelled);
+                        session.report_unexpected_cancellation(cancelled, true);
                     });
                 }
             }
@@ -789,7 +782,7 @@ impl<'o> Session<'o> {
                 None
             }
             Caught::Cancelled(cancelled) => {
-                self.report_unexpected_cancellation(cancelled);
+                self.report_unexpected_cancellation(cancelled, false);
                 None
             }
             Caught::Injected => None,
