@@ -35,9 +35,6 @@ use crate::util::{today, write_atomically};
 use crate::script::EditScript;
 use crate::script::syntax::{SyntaxError, check_encodable, parse_script};
 
-// Kept so that callers of the old paths compile until they move to `util` and
-// `script::syntax` (the CLI and the campaign; issue 12).
-
 /// The format this build writes, and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
 

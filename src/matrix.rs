@@ -134,11 +134,6 @@ impl Generated {
         self.dir.join("fuzz")
     }
 
-    /// Where `cargo build --release` puts the `salsa-fuzz` binary.
-    pub fn release_binary(&self) -> PathBuf {
-        self.binary("release")
-    }
-
     /// Where `cargo build --profile PROFILE` puts the `salsa-fuzz` binary.
     pub fn binary(&self, profile: &str) -> PathBuf {
         self.dir.join("target").join(profile).join("salsa-fuzz")
