@@ -125,6 +125,23 @@ impl TestRun {
         self.targets += other.targets;
         self.passed += other.passed;
     }
+
+    /// What of a baseline run is excluded from every verdict: its failing tests, and the
+    /// targets that died or hung, so marked.
+    pub fn excluded(&self) -> Vec<String> {
+        let marked = |targets: &BTreeSet<String>, how: &str| {
+            targets
+                .iter()
+                .map(|target| format!("{target} ({how})"))
+                .collect::<Vec<_>>()
+        };
+        self.failed
+            .iter()
+            .cloned()
+            .chain(marked(&self.died, "died"))
+            .chain(marked(&self.hung, "hung"))
+            .collect()
+    }
 }
 
 /// Ends the current target: one without its `test result:` line died.
@@ -438,5 +455,20 @@ test result: ok. 0 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; fini
             ..TestsOutcome::default()
         };
         assert_eq!(tests_verdict(&passed, &clean, true).0, Verdict::Survived);
+    }
+
+    #[test]
+    fn a_baseline_excludes_its_failures_and_the_targets_that_died_or_hung() {
+        let run = TestRun {
+            failed: ["tests/a.rs: t".to_owned()].into(),
+            died: ["tests/b.rs".to_owned()].into(),
+            hung: ["tests/c.rs".to_owned()].into(),
+            ..TestRun::default()
+        };
+        assert_eq!(
+            run.excluded(),
+            ["tests/a.rs: t", "tests/b.rs (died)", "tests/c.rs (hung)"]
+        );
+        assert!(TestRun::default().excluded().is_empty());
     }
 }

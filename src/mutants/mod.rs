@@ -574,7 +574,7 @@ fn prepare_baseline(
             record
         }
     };
-    let excluded = tests.run.failed.len() + tests.run.died.len();
+    let excluded = tests.run.excluded().len();
     log(&format!(
         "baseline: salsa's tests ran {} targets, {} tests passed, {excluded} failing there (excluded from every verdict)",
         tests.run.targets, tests.run.passed

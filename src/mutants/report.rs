@@ -142,7 +142,7 @@ pub fn render(
         header.cargo_mutants,
     );
     match baseline {
-        Some(baseline) if baseline.run.failed.is_empty() && baseline.run.died.is_empty() => {
+        Some(baseline) if baseline.run.excluded().is_empty() => {
             let _ = writeln!(
                 out,
                 "Baseline: on the unmutated copy ({}), salsa's tests pass ({} targets, {} tests); none is excluded.\n",
@@ -150,19 +150,7 @@ pub fn render(
             );
         }
         Some(baseline) => {
-            let excluded: Vec<String> = baseline
-                .run
-                .failed
-                .iter()
-                .cloned()
-                .chain(
-                    baseline
-                        .run
-                        .died
-                        .iter()
-                        .map(|target| format!("{target} (died)")),
-                )
-                .collect();
+            let excluded = baseline.run.excluded();
             let _ = writeln!(
                 out,
                 "Baseline: on the unmutated copy ({}), these fail and are excluded from every verdict: {}.\n",
