@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::semantic::{Binding, Diagnostic, FileScopeId, ScopeKind, SymbolTable};
+use crate::semantic::{Binding, Diagnostic, FileScopeId, ScopeFacts, ScopeKind, SymbolTable};
 
 /// One file as the model takes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +14,27 @@ pub struct SourceInput {
     pub text: String,
     /// Whether it is library code; changes durability, never answers.
     pub is_library: bool,
+}
+
+/// The names a project adds to Python's builtins, from two places the database reads
+/// differently: its settings (a singleton salsa input) and its environment (outside salsa,
+/// read by a query that reports an untracked read). Part of the model's input.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ExtraBuiltins {
+    /// From the settings input.
+    pub settings: Vec<String>,
+    /// From the environment.
+    pub environment: Vec<String>,
+}
+
+impl ExtraBuiltins {
+    /// Whether `name` is one of them.
+    pub fn contains(&self, name: &str) -> bool {
+        self.settings
+            .iter()
+            .chain(&self.environment)
+            .any(|extra| extra == name)
+    }
 }
 
 /// Everything the database answers about a project, in one comparable value.
@@ -51,6 +72,8 @@ pub struct ScopeAnswers {
     pub range: (u32, u32),
     /// Its symbol table.
     pub symbols: Arc<SymbolTable>,
+    /// What `scope_facts` answers: assigned by the index (`specify`) or computed.
+    pub facts: ScopeFacts,
     /// Every name it reads, with where that resolves to.
     pub resolutions: Arc<Vec<(String, Binding)>>,
 }
@@ -65,6 +88,8 @@ pub enum AnswerPart {
     Scopes,
     /// A scope's symbol table.
     Symbols,
+    /// A scope's facts: assigned by the semantic index (`specify`) or computed.
+    Facts,
     /// Where a scope's names resolve.
     Resolutions,
     /// What `from <module> import *` provides.
@@ -80,6 +105,7 @@ impl AnswerPart {
             AnswerPart::Files => "files",
             AnswerPart::Scopes => "scopes",
             AnswerPart::Symbols => "symbols",
+            AnswerPart::Facts => "facts",
             AnswerPart::Resolutions => "resolutions",
             AnswerPart::Exports => "exports",
             AnswerPart::Diagnostics => "diagnostics",
@@ -157,6 +183,8 @@ impl FileAnswers {
                     AnswerPart::Scopes
                 } else if left.symbols != right.symbols {
                     AnswerPart::Symbols
+                } else if left.facts != right.facts {
+                    AnswerPart::Facts
                 } else {
                     AnswerPart::Resolutions
                 };
@@ -218,6 +246,10 @@ impl ScopeAnswers {
         if self.symbols != other.symbols {
             left.push(format!("symbols {:?}", self.symbols));
             right.push(format!("symbols {:?}", other.symbols));
+        }
+        if self.facts != other.facts {
+            left.push(format!("facts {:?}", self.facts));
+            right.push(format!("facts {:?}", other.facts));
         }
         if self.resolutions != other.resolutions {
             let only = |a: &[(String, Binding)], b: &[(String, Binding)]| -> Vec<String> {

@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
-use crate::answers::{Answers, FileAnswers, ScopeAnswers, SourceInput};
+use crate::answers::{Answers, ExtraBuiltins, FileAnswers, ScopeAnswers, SourceInput};
 use crate::semantic::{
-    self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, ScopeKind, SymbolFlags,
-    SymbolTable,
+    self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, ScopeFacts, ScopeKind,
+    SymbolFlags, SymbolTable,
 };
 use crate::semantic::{ParsedModule, parse_source};
 
@@ -52,13 +52,15 @@ pub struct Model {
     files: Vec<ModelFile>,
     modules: BTreeMap<String, usize>,
     exports: Vec<Vec<String>>,
+    builtins: ExtraBuiltins,
     answers: Vec<OnceLock<FileAnswers>>,
 }
 
 impl Model {
-    /// The model of `inputs`. Paths are expected to be unique; on duplicates the last input
-    /// wins, as it would for successive writes to the database.
-    pub fn new(inputs: &[SourceInput], cache: &mut ParseCache) -> Model {
+    /// The model of `inputs`, with `builtins` added to Python's. Paths are expected to be
+    /// unique; on duplicates the last input wins, as it would for successive writes to the
+    /// database.
+    pub fn new(inputs: &[SourceInput], builtins: &ExtraBuiltins, cache: &mut ParseCache) -> Model {
         let by_path: BTreeMap<&str, &SourceInput> = inputs
             .iter()
             .map(|input| (input.path.as_str(), input))
@@ -82,6 +84,7 @@ impl Model {
             files,
             modules,
             exports,
+            builtins: builtins.clone(),
             answers,
         }
     }
@@ -96,8 +99,7 @@ impl Model {
     }
 
     fn file_at(&self, position: usize) -> &FileAnswers {
-        self.answers[position]
-            .get_or_init(|| file_answers(position, &self.files, &self.modules, &self.exports))
+        self.answers[position].get_or_init(|| file_answers(position, self))
     }
 
     /// The live files' paths, sorted.
@@ -115,9 +117,14 @@ impl Model {
     }
 }
 
-/// Computes every answer for `inputs` from scratch.
+/// Computes every answer for `inputs` from scratch, with Python's builtins alone.
 pub fn compute(inputs: &[SourceInput]) -> Answers {
-    Model::new(inputs, &mut ParseCache::default()).answers()
+    compute_with(inputs, &ExtraBuiltins::default())
+}
+
+/// Computes every answer for `inputs` from scratch, with `builtins` added to Python's.
+pub fn compute_with(inputs: &[SourceInput], builtins: &ExtraBuiltins) -> Answers {
+    Model::new(inputs, builtins, &mut ParseCache::default()).answers()
 }
 
 /// Module name to file position, chosen by the same rule `resolve_module` uses.
@@ -180,12 +187,8 @@ fn star_exports_by_reachability(
         .collect()
 }
 
-fn file_answers(
-    position: usize,
-    files: &[ModelFile],
-    modules: &BTreeMap<String, usize>,
-    exports: &[Vec<String>],
-) -> FileAnswers {
+fn file_answers(position: usize, model: &Model) -> FileAnswers {
+    let (files, modules, exports) = (&model.files, &model.modules, &model.exports);
     let file = &files[position];
     let path = file.path.as_str();
     let module_table = file.index.module_table();
@@ -225,6 +228,7 @@ fn file_answers(
                             star_exports
                                 .iter()
                                 .map(|(module, names)| (module.clone(), *names)),
+                            |name| model.builtins.contains(name),
                         )
                     });
                 (symbol.name.clone(), binding)
@@ -248,6 +252,7 @@ fn file_answers(
             parent: scope.parent,
             range: scope.range,
             symbols: Arc::clone(&scope.table),
+            facts: ScopeFacts::of(&scope.table, ScopeFacts::is_assigned(scope.kind)),
             resolutions: Arc::new(resolutions),
         });
     }

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use crate::corpus::Entry;
 use crate::exec::Mirror;
-use crate::script::{FileSlot, Query, Step};
+use crate::script::{BuiltinsSource, FileSlot, Query, Step};
 
 /// The entry as a Rust test named `name`.
 pub fn rust_test(entry: &Entry, name: &str) -> String {
@@ -101,6 +101,21 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                     class.name().to_uppercase()
                 ),
             ),
+            Step::SetBuiltins(source, names) => {
+                let names: Vec<&str> = names.iter().map(|name| name.as_str()).collect();
+                line(
+                    &mut body,
+                    match source {
+                        BuiltinsSource::Settings(class) => format!(
+                            "db.set_settings_builtins(&{names:?}, Durability::{});",
+                            class.name().to_uppercase()
+                        ),
+                        BuiltinsSource::Environment => {
+                            format!("db.set_environment_builtins(&{names:?});")
+                        }
+                    },
+                );
+            }
             Step::TriggerLruEviction => line(&mut body, "db.trigger_lru_eviction();".to_owned()),
             Step::CheckAll => line(&mut body, "check_all(&db);".to_owned()),
             Step::Fault(fault) => line(
@@ -254,7 +269,7 @@ const CHECK: &str = r#"
 /// Asks `query` of the database and of the model, which must agree.
 fn check(db: &FuzzDatabase, query: Query) {
     let got = ask_database(db, query);
-    let model = Model::new(&db.inputs(), &mut ParseCache::default());
+    let model = Model::new(&db.inputs(), &db.extra_builtins(), &mut ParseCache::default());
     let created = query.file().is_none_or(|slot| db.file(slot.path()).is_some());
     assert_eq!(got, ask_model(&model, query, created), "{query:?}");
 }
@@ -263,7 +278,7 @@ fn check(db: &FuzzDatabase, query: Query) {
 const CHECK_ALL: &str = r#"
 /// Every answer of the database must equal the model's.
 fn check_all(db: &FuzzDatabase) {
-    assert_eq!(answers(db), model::compute(&db.inputs()));
+    assert_eq!(answers(db), model::compute_with(&db.inputs(), &db.extra_builtins()));
 }
 "#;
 

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::answers::{Answers, FileAnswers, ScopeAnswers};
 
-use super::{Db, file_diagnostics, module_exports, resolve_names, semantic_index, symbol_table};
+use super::{
+    Db, file_diagnostics, module_exports, resolve_names, scope_facts, semantic_index, symbol_table,
+};
 
 /// Every answer the queries give for the live files, in path order. Must run on a handle
 /// outside any query; may unwind with `salsa::Cancelled` when run on a background clone.
@@ -24,6 +26,7 @@ pub fn answers(db: &dyn Db) -> Answers {
                     parent: scope.parent(db).map(|parent| parent.file_scope_id(db)),
                     range: data.range,
                     symbols: Arc::clone(symbol_table(db, scope)),
+                    facts: scope_facts(db, scope),
                     resolutions: Arc::clone(resolve_names(db, scope)),
                 })
                 .collect();

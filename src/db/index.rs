@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::semantic::{self, FileIndex, FileScopeId, ScopeKind, SymbolTable};
+use crate::semantic::{self, FileIndex, FileScopeId, ScopeFacts, ScopeKind, SymbolTable};
 
 use super::{Db, SourceFile, compat, parsed_module};
 
@@ -69,14 +69,18 @@ pub fn semantic_index(db: &dyn Db, file: SourceFile) -> SemanticIndex<'_> {
             .parent
             .and_then(|parent| scopes.get(parent.index()).copied());
         let file_scope_id = FileScopeId(u32::try_from(position).unwrap_or(u32::MAX));
-        scopes.push(ScopeId::new(
+        let id = ScopeId::new(
             db,
             file,
             file_scope_id,
             scope.kind,
             scope.name.clone(),
             parent,
-        ));
+        );
+        if ScopeFacts::is_assigned(scope.kind) {
+            scope_facts::specify(db, id, ScopeFacts::of(&scope.table, true));
+        }
+        scopes.push(id);
     }
     #[cfg(feature = "canary")]
     db.canary().observe(
@@ -105,4 +109,18 @@ pub fn symbol_table<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Arc<SymbolTabl
         .scope(scope.file_scope_id(db))
         .map(|data| Arc::clone(&data.table))
         .unwrap_or_default()
+}
+
+/// The facts of one scope: assigned by [`semantic_index`] for class scopes (salsa's `specify`,
+/// as rust-analyzer and salsa's tests use it), computed from the scope's table for the others.
+///
+/// A scope keeps its identity when an edit turns a function into a class at the same position,
+/// so one key moves between assigned and computed across revisions: salsa must drop an
+/// assignment the index no longer makes (`diff_outputs`), take a new one over a computed memo,
+/// and verify an assigned memo through the query that assigned it. The answer says which of
+/// the two gave it ([`ScopeFacts::assigned`]), so each of those decisions, when wrong, is a
+/// difference the oracle sees.
+#[salsa::tracked(returns(copy), specify)]
+pub fn scope_facts<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> ScopeFacts {
+    ScopeFacts::of(symbol_table(db, scope), false)
 }

@@ -1,4 +1,4 @@
-//! Salsa inputs: the files of the workspace and the project that lists them.
+//! Salsa inputs: the files of the workspace, the project that lists them, and the settings.
 //!
 //! A file handle is created once per path and reused when the path is removed and added back,
 //! as ty's `Files` does: removal flips `exists` and empties the text rather than destroying the
@@ -34,4 +34,16 @@ pub struct Project {
     /// The live files, sorted by path.
     #[returns(ref)]
     pub files: Vec<SourceFile>,
+}
+
+/// The project's settings: one per database (a salsa singleton), read by every module-level
+/// name resolution that falls through to the builtins, and by nothing else. Written at the
+/// durability a step chooses (ty keeps its program settings at HIGH), so a settings change
+/// alone re-runs only those resolutions, and an edit of a LOW file alone leaves them to
+/// salsa's verification.
+#[salsa::input(singleton, debug)]
+pub struct Settings {
+    /// Names added to Python's builtins, sorted.
+    #[returns(deref)]
+    pub builtins: Vec<String>,
 }

@@ -43,15 +43,15 @@ pub use answers::answers;
 pub use check::{Diagnostics, check_file, check_scope, check_syntax, file_diagnostics};
 pub use events::{EventLog, LoggedEvent};
 pub use faults::{Fault, FaultPoint, Faults, InjectedPanic};
-pub use index::{ScopeId, SemanticIndex, semantic_index, symbol_table};
-pub use inputs::{Project, SourceFile};
+pub use index::{ScopeId, SemanticIndex, scope_facts, semantic_index, symbol_table};
+pub use inputs::{Project, Settings, SourceFile};
 pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};
 pub use resolve::{
-    ModuleName, SymbolName, module_exports, module_level_binding, module_table, resolve_import,
-    resolve_module, resolve_names,
+    ModuleName, SymbolName, environment_builtins, module_exports, module_level_binding,
+    module_table, resolve_import, resolve_module, resolve_names,
 };
 
-use crate::answers::SourceInput;
+use crate::answers::{ExtraBuiltins, SourceInput};
 
 /// The planted stale cache of the `canary-stale` feature: path -> (text length, table).
 #[cfg(feature = "canary-stale")]
@@ -63,6 +63,10 @@ pub type StaleCache =
 pub trait Db: salsa::Database {
     /// The project input listing the live files.
     fn project(&self) -> Project;
+
+    /// The names the environment adds to the builtins: state outside salsa, which only
+    /// [`environment_builtins`] reads (reporting an untracked read).
+    fn environment(&self) -> Arc<Vec<String>>;
 
     /// The planted stale cache (feature `canary-stale` only): path -> (text length, table).
     #[cfg(feature = "canary-stale")]
@@ -87,6 +91,9 @@ pub struct FuzzDatabase {
     files: Arc<BTreeMap<String, SourceFile>>,
     /// Files moved to a durability class of their own by [`FuzzDatabase::set_durability`].
     classes: Arc<BTreeMap<String, Durability>>,
+    /// The environment's extra builtins, shared by every handle: changed only through
+    /// [`FuzzDatabase::set_environment_builtins`], which starts a new revision first.
+    environment: Arc<std::sync::Mutex<Arc<Vec<String>>>>,
     events: Option<EventLog>,
     faults: Option<Arc<Faults>>,
     #[cfg(feature = "canary")]
@@ -105,6 +112,15 @@ impl Db for FuzzDatabase {
             Some(project) => project,
             None => unreachable!("FuzzDatabase::build always creates the project input"),
         }
+    }
+
+    fn environment(&self) -> Arc<Vec<String>> {
+        Arc::clone(
+            &self
+                .environment
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     #[cfg(feature = "canary")]
@@ -161,6 +177,7 @@ impl FuzzDatabase {
             project: None,
             files: Arc::default(),
             classes: Arc::default(),
+            environment: Arc::default(),
             events,
             faults,
             #[cfg(feature = "canary")]
@@ -170,6 +187,10 @@ impl FuzzDatabase {
         };
         let project = Project::builder(Vec::new()).new(&db);
         db.project = Some(project);
+        // A singleton: queries find it with `Settings::get`.
+        let _settings = Settings::builder(Vec::new())
+            .builtins_durability(Durability::HIGH)
+            .new(&db);
         db
     }
 
@@ -264,6 +285,54 @@ impl FuzzDatabase {
             .collect()
     }
 
+    /// The names the settings and the environment add to the builtins, as the model takes them.
+    pub fn extra_builtins(&self) -> ExtraBuiltins {
+        ExtraBuiltins {
+            settings: Settings::get(self).builtins(self).to_vec(),
+            environment: self.environment().as_ref().clone(),
+        }
+    }
+
+    /// Sets both sources of extra builtins to `builtins` (the settings at HIGH), for a
+    /// database built from scratch.
+    pub fn load_builtins(&mut self, builtins: &ExtraBuiltins) {
+        let names = |names: &[String]| -> Vec<String> { names.to_vec() };
+        if !builtins.settings.is_empty() {
+            Settings::get(self)
+                .set_builtins(self)
+                .with_durability(Durability::HIGH)
+                .to(names(&builtins.settings));
+        }
+        if !builtins.environment.is_empty() {
+            *self
+                .environment
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Arc::new(names(&builtins.environment));
+        }
+    }
+
+    /// Sets the settings' extra builtins (sorted and deduplicated) at `durability`.
+    pub fn set_settings_builtins(&mut self, names: &[&str], durability: Durability) {
+        let names = sorted_names(names);
+        Settings::get(self)
+            .set_builtins(self)
+            .with_durability(durability)
+            .to(names);
+    }
+
+    /// Sets the environment's extra builtins (sorted and deduplicated), the way a program does
+    /// when it notices that state outside salsa changed: a new revision first (which cancels
+    /// and waits for every other handle, so no query of the old revision sees the new value),
+    /// then the value, which queries that report an untracked read pick up in that revision.
+    pub fn set_environment_builtins(&mut self, names: &[&str]) {
+        salsa::Database::synthetic_write(self, Durability::LOW);
+        *self
+            .environment
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(sorted_names(names));
+    }
+
     /// Creates the file at `path`, or replaces its text (adding it back if it was removed).
     /// The text keeps the file's durability: HIGH for library files, LOW otherwise.
     pub fn write_file(&mut self, path: &str, text: &str) -> SourceFile {
@@ -348,6 +417,11 @@ impl FuzzDatabase {
         }
         project.set_files(self).to(files);
     }
+}
+
+fn sorted_names(names: &[&str]) -> Vec<String> {
+    let names: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+    names.into_iter().map(str::to_owned).collect()
 }
 
 fn file_durability(is_library: bool) -> Durability {

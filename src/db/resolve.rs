@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::semantic::{self, Binding, ImportRef, ScopeKind, SymbolFlags, SymbolTable};
 
-use super::{Db, ScopeId, SourceFile, semantic_index, symbol_table};
+use super::{Db, ScopeId, Settings, SourceFile, semantic_index, symbol_table};
 
 /// A dotted module name, interned so that `resolve_module` is keyed by a salsa id.
 ///
@@ -114,7 +114,9 @@ fn module_exports_initial(_db: &dyn Db, _id: salsa::Id, _file: SourceFile) -> Ve
 }
 
 /// Resolves `name` at the module level of `file`: module bindings, then star imports in
-/// source order, then builtins. Keyed by an interned name, so scopes of the file that read the
+/// source order, then builtins: Python's, the settings' (the singleton input), the
+/// environment's ([`environment_builtins`]), each read only when the ones before did not
+/// decide. Keyed by an interned name, so scopes of the file that read the
 /// same global share one memo.
 #[salsa::tracked(returns(clone))]
 pub fn module_level_binding<'db>(
@@ -128,7 +130,20 @@ pub fn module_level_binding<'db>(
         let module = semantic::module_name_for_path(target.path(db)).unwrap_or_default();
         Some((module, module_exports(db, target).as_slice()))
     });
-    semantic::resolve_module_level(name.text(db), table, star_exports)
+    semantic::resolve_module_level(name.text(db), table, star_exports, |name| {
+        let listed = |names: &[String]| names.iter().any(|extra| extra == name);
+        listed(Settings::get(db).builtins(db)) || listed(environment_builtins(db))
+    })
+}
+
+/// The names the environment adds to the builtins. The environment is state outside salsa
+/// ([`Db::environment`]), so this query reports an untracked read: salsa re-executes it in
+/// every new revision, and backdates its answer when unchanged, so that its readers are
+/// verified rather than re-run. Keyed by nothing but the database.
+#[salsa::tracked(returns(deref))]
+pub fn environment_builtins(db: &dyn Db) -> Vec<String> {
+    db.report_untracked_read();
+    db.environment().as_ref().clone()
 }
 
 /// Every name read in `scope`, with where it resolves to, sorted by name.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::SourceInput;
+use crate::answers::{ExtraBuiltins, SourceInput};
 use crate::script::{Edit, FileSlot, MAX_TEXT_BYTES};
 
 /// How many earlier texts of a file [`Edit::Restore`] can go back to.
@@ -23,6 +23,7 @@ struct MirrorFile {
 #[derive(Clone, Debug, Default)]
 pub struct Mirror {
     files: BTreeMap<&'static str, MirrorFile>,
+    builtins: ExtraBuiltins,
 }
 
 impl Mirror {
@@ -85,10 +86,31 @@ impl Mirror {
             .collect()
     }
 
+    /// Sets the settings' extra builtins.
+    pub fn set_settings_builtins(&mut self, names: &[&str]) {
+        self.builtins.settings = sorted(names);
+    }
+
+    /// Sets the environment's extra builtins.
+    pub fn set_environment_builtins(&mut self, names: &[&str]) {
+        self.builtins.environment = sorted(names);
+    }
+
+    /// The names the settings and the environment add to the builtins.
+    pub fn builtins(&self) -> &ExtraBuiltins {
+        &self.builtins
+    }
+
     /// The paths of every file ever created.
     pub fn created(&self) -> BTreeSet<&'static str> {
         self.files.keys().copied().collect()
     }
+}
+
+/// Sorted and deduplicated, as the database stores them.
+fn sorted(names: &[&str]) -> Vec<String> {
+    let names: BTreeSet<&str> = names.iter().copied().collect();
+    names.into_iter().map(str::to_owned).collect()
 }
 
 /// Applies an edit to `text`; `None` when it cannot apply (nothing to restore).

@@ -24,7 +24,7 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
 
-use crate::answers::{AnswerPart, SourceInput};
+use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput};
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
 use crate::model::{Model, ParseCache};
 use crate::oracle::decision::{decide, name_events};
@@ -32,7 +32,9 @@ use crate::oracle::{
     Culprit, Decision, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
     culprit_of_panic,
 };
-use crate::script::{DurabilityClass, Edit, EditScript, FileSlot, Query, STEP_KINDS, Step};
+use crate::script::{
+    BuiltinsSource, DurabilityClass, Edit, EditScript, FileSlot, NameRef, Query, STEP_KINDS, Step,
+};
 
 /// How to run a script.
 #[derive(Clone, Debug)]
@@ -113,6 +115,7 @@ const STEP_NAMES: [&str; STEP_KINDS] = [
     "check all",
     "arm fault",
     "cancel request",
+    "set builtins",
 ];
 
 thread_local! {
@@ -200,13 +203,15 @@ fn execute_unguarded(script: &EditScript, options: &ExecOptions) -> Outcome {
 /// The inputs of one version of the project, as the model and triage need them.
 struct Snapshot {
     inputs: Vec<SourceInput>,
+    builtins: ExtraBuiltins,
     created: BTreeSet<&'static str>,
     model: OnceLock<Model>,
 }
 
 impl Snapshot {
     fn model(&self, cache: &mut ParseCache) -> &Model {
-        self.model.get_or_init(|| Model::new(&self.inputs, cache))
+        self.model
+            .get_or_init(|| Model::new(&self.inputs, &self.builtins, cache))
     }
 }
 
@@ -358,6 +363,7 @@ impl<'o> Session<'o> {
     fn snapshot(&mut self) {
         self.snapshots.push(Arc::new(Snapshot {
             inputs: self.mirror.inputs(),
+            builtins: self.mirror.builtins().clone(),
             created: self.mirror.created(),
             model: OnceLock::new(),
         }));
@@ -410,6 +416,10 @@ impl<'o> Session<'o> {
                 self.cancel_request = Some(*n);
                 true
             }
+            Step::SetBuiltins(source, names) => {
+                self.set_builtins(*source, names);
+                true
+            }
             Step::CheckAll => {
                 if self.options.oracle {
                     self.check_all();
@@ -452,6 +462,24 @@ impl<'o> Session<'o> {
         self.db.remove_file(slot.path());
         self.snapshot();
         true
+    }
+
+    /// A builtins change alone: the settings input at a durability, or the environment after
+    /// a new revision; no file changes.
+    fn set_builtins(&mut self, source: BuiltinsSource, names: &[NameRef]) {
+        let names: Vec<&str> = names.iter().map(|name| name.as_str()).collect();
+        self.new_revision();
+        match source {
+            BuiltinsSource::Settings(class) => {
+                self.mirror.set_settings_builtins(&names);
+                self.db.set_settings_builtins(&names, class.durability());
+            }
+            BuiltinsSource::Environment => {
+                self.mirror.set_environment_builtins(&names);
+                self.db.set_environment_builtins(&names);
+            }
+        }
+        self.snapshot();
     }
 
     fn set_library(&mut self, slot: FileSlot, library: bool) -> bool {
@@ -725,7 +753,7 @@ impl<'o> Session<'o> {
             background,
             got: format!("{got:?}"),
             expected: format!("{expected:?}"),
-            decision: self.decision(window, query.name(), file),
+            decision: self.decision(window, got.query_behind(&expected, query), file),
         };
         self.report(culprit, kind);
     }
@@ -807,6 +835,7 @@ impl<'o> Session<'o> {
             AnswerPart::Files => return None,
             AnswerPart::Scopes => ("semantic_index", true),
             AnswerPart::Symbols => ("symbol_table", false),
+            AnswerPart::Facts => ("scope_facts", false),
             AnswerPart::Resolutions => ("resolve_names", false),
             AnswerPart::Exports => ("module_exports", true),
             AnswerPart::Diagnostics => ("check_file", true),
@@ -840,6 +869,7 @@ impl<'o> Session<'o> {
 fn fresh_database(snapshot: &Snapshot) -> FuzzDatabase {
     let mut db = FuzzDatabase::new();
     db.load(&snapshot.inputs);
+    db.load_builtins(&snapshot.builtins);
     for path in &snapshot.created {
         if !snapshot.inputs.iter().any(|input| input.path == *path) {
             db.write_file(path, "");

@@ -5,17 +5,23 @@ use std::sync::Arc;
 use crate::answers::{FileAnswers, SourceInput};
 use crate::db::{
     FuzzDatabase, ModuleName, check_file, file_diagnostics, module_exports, parsed_module,
-    resolve_module, resolve_names, semantic_index, symbol_table,
+    resolve_module, resolve_names, scope_facts, semantic_index, symbol_table,
 };
 use crate::model::Model;
 use crate::script::Query;
 use crate::semantic::{
-    self, Binding, Diagnostic, DiagnosticKind, FileScopeId, ScopeKind, SymbolTable,
+    self, Binding, Diagnostic, DiagnosticKind, FileScopeId, ScopeFacts, ScopeKind, SymbolTable,
 };
 
-/// One scope as `semantic_index` and the scope's tracked fields describe it: kind, name,
-/// parent, byte range.
-pub type ScopeShape = (ScopeKind, String, Option<FileScopeId>, (u32, u32));
+/// One scope as `semantic_index`, the scope's tracked fields and `scope_facts` describe it:
+/// kind, name, parent, byte range, facts.
+pub type ScopeShape = (
+    ScopeKind,
+    String,
+    Option<FileScopeId>,
+    (u32, u32),
+    ScopeFacts,
+);
 
 /// A query's answer, comparable between the database and the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +42,26 @@ pub enum QueryAnswer {
     Diagnostics(Vec<Diagnostic>),
     /// The path a module resolves to.
     Module(Option<String>),
+}
+
+impl QueryAnswer {
+    /// The database query whose answer differs between `self` and `other`, answers to `query`:
+    /// `scope_facts` when two scope lists differ only in their facts, else the query `query`
+    /// names.
+    pub fn query_behind(&self, other: &QueryAnswer, query: Query) -> &'static str {
+        if let (QueryAnswer::Scopes(left), QueryAnswer::Scopes(right)) = (self, other) {
+            let shape = |scopes: &[ScopeShape]| -> Vec<_> {
+                scopes
+                    .iter()
+                    .map(|(kind, name, parent, range, _)| (*kind, name.clone(), *parent, *range))
+                    .collect()
+            };
+            if shape(left) == shape(right) {
+                return "scope_facts";
+            }
+        }
+        query.name()
+    }
 }
 
 /// The absolute module a [`Query::ResolveModule`] asks for: relative names are taken from
@@ -71,7 +97,14 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
                     .zip(&index.index.scopes)
                     .map(|(&scope, data)| {
                         let parent = scope.parent(db).map(|parent| parent.file_scope_id(db));
-                        (scope.kind(db), scope.name(db).clone(), parent, data.range)
+                        let facts = scope_facts(db, scope);
+                        (
+                            scope.kind(db),
+                            scope.name(db).clone(),
+                            parent,
+                            data.range,
+                            facts,
+                        )
                     })
                     .collect();
                 QueryAnswer::Scopes(scopes)
@@ -168,7 +201,10 @@ fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
         Query::Scopes(_) => QueryAnswer::Scopes(
             file.scopes
                 .iter()
-                .map(|scope| (scope.kind, scope.name.clone(), scope.parent, scope.range))
+                .map(|scope| {
+                    let (kind, name) = (scope.kind, scope.name.clone());
+                    (kind, name, scope.parent, scope.range, scope.facts)
+                })
                 .collect(),
         ),
         Query::SymbolTable(_, position) | Query::ResolveNames(_, position) => {

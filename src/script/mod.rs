@@ -238,10 +238,27 @@ pub enum Step {
     /// batch spawned is cancelled through its own handle's `CancellationToken` just before its
     /// query number `n` (modulo its length), while other batches go on.
     CancelRequest(u8),
+    /// Set the names one source adds to the builtins (at most [`MAX_EXTRA_BUILTINS`]), and
+    /// change nothing else.
+    SetBuiltins(BuiltinsSource, Vec<NameRef>),
+}
+
+/// Caps the names of a [`Step::SetBuiltins`].
+pub const MAX_EXTRA_BUILTINS: usize = 3;
+
+/// Where a [`Step::SetBuiltins`] puts its names: two paths into the database that no other
+/// step touches.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BuiltinsSource {
+    /// The settings, a singleton salsa input, written at a durability.
+    Settings(DurabilityClass),
+    /// The environment: state outside salsa, read by a query that reports an untracked read;
+    /// set after a new revision (`synthetic_write(LOW)`).
+    Environment,
 }
 
 /// The kinds of step, for swarm testing.
-pub const STEP_KINDS: usize = 14;
+pub const STEP_KINDS: usize = 15;
 
 impl Step {
     /// The step's kind, an index below [`STEP_KINDS`].
@@ -261,6 +278,7 @@ impl Step {
             Step::CheckAll => 11,
             Step::Fault(_) => 12,
             Step::CancelRequest(_) => 13,
+            Step::SetBuiltins(..) => 14,
         }
     }
 
@@ -426,6 +444,18 @@ impl Step {
             10 => Step::TriggerLruEviction,
             11 => Step::CheckAll,
             13 => Step::CancelRequest(reader.byte()?),
+            14 => {
+                let source = match reader.byte()? % 2 {
+                    0 => BuiltinsSource::Environment,
+                    _ => BuiltinsSource::Settings(DurabilityClass::decode(reader)?),
+                };
+                let len = reader.choose(MAX_EXTRA_BUILTINS + 1)?;
+                let mut names = Vec::with_capacity(len);
+                for _ in 0..len {
+                    names.push(NameRef::decode(reader)?);
+                }
+                Step::SetBuiltins(source, names)
+            }
             _ => Step::Fault(Fault {
                 point: FaultPoint::ALL[reader.choose(FaultPoint::ALL.len())?],
                 nth: reader.choose(usize::from(MAX_FAULT_NTH))? as u8 + 1,
@@ -475,6 +505,20 @@ impl Step {
                 writer.byte(u8::from(fault.cancel));
             }
             Step::CancelRequest(n) => writer.byte(*n),
+            Step::SetBuiltins(source, names) => {
+                match source {
+                    BuiltinsSource::Environment => writer.byte(0),
+                    BuiltinsSource::Settings(class) => {
+                        writer.byte(1);
+                        class.encode(writer);
+                    }
+                }
+                let names = &names[..names.len().min(MAX_EXTRA_BUILTINS)];
+                writer.choose(names.len());
+                for name in names {
+                    name.encode(writer);
+                }
+            }
             Step::Join | Step::Cancel | Step::TriggerLruEviction | Step::CheckAll => {}
         }
     }
@@ -493,7 +537,7 @@ impl Swarm {
     /// nothing.
     pub fn all() -> Swarm {
         Swarm {
-            weights: [6, 2, 1, 1, 1, 4, 3, 2, 1, 1, 1, 1, 1, 1],
+            weights: [6, 2, 1, 1, 1, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1],
         }
     }
 

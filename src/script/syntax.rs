@@ -40,9 +40,9 @@
 use std::fmt::Write as _;
 
 use super::{
-    DurabilityClass, Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_BATCH, MAX_FAULT_NTH,
-    MAX_INITIAL_FILES, MAX_LITERAL_CHARS, MAX_STEPS, MODULES, ModuleRef, PATHS, Query, Step, Text,
-    is_literal_text,
+    BuiltinsSource, DurabilityClass, Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_BATCH,
+    MAX_EXTRA_BUILTINS, MAX_FAULT_NTH, MAX_INITIAL_FILES, MAX_LITERAL_CHARS, MAX_STEPS, MODULES,
+    ModuleRef, NAMES, NameRef, PATHS, Query, Step, Text, is_literal_text,
 };
 
 /// Why some lines are not a script.
@@ -216,6 +216,14 @@ fn write_step(out: &mut String, step: &Step) {
         Step::Cancel => writeln!(out, "cancel"),
         Step::SyntheticWrite(class) => writeln!(out, "synthetic-write {}", class.name()),
         Step::CancelRequest(n) => writeln!(out, "cancel-request {n}"),
+        Step::SetBuiltins(source, names) => {
+            let source = match source {
+                BuiltinsSource::Environment => "environment".to_owned(),
+                BuiltinsSource::Settings(class) => format!("settings {}", class.name()),
+            };
+            let names: Vec<&str> = names.iter().map(|name| name.as_str()).collect();
+            writeln!(out, "builtins {source} [{}]", names.join(" "))
+        }
         Step::SetDurability(slot, class) => {
             writeln!(out, "durability {} {}", slot.path(), class.name())
         }
@@ -352,6 +360,7 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, SyntaxError
         "cancel" => Step::Cancel,
         "synthetic-write" => Step::SyntheticWrite(parse_class(number, rest)?),
         "cancel-request" => Step::CancelRequest(parse_number(number, rest)?),
+        "builtins" => parse_builtins(number, rest)?,
         "durability" => {
             let (slot, class) = parse_slot(number, rest)?;
             Step::SetDurability(slot, parse_class(number, class.trim())?)
@@ -361,6 +370,37 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, SyntaxError
         "fault" => parse_fault(number, rest)?,
         _ => return Err(error(number, format!("unknown step `{word}`"))),
     })
+}
+
+/// `builtins environment [x y]` or `builtins settings high [x]`.
+fn parse_builtins(number: usize, rest: &str) -> Result<Step, SyntaxError> {
+    let usage = || {
+        error(
+            number,
+            "expected `builtins environment|settings CLASS [NAME ...]`".to_owned(),
+        )
+    };
+    let (head, names) = rest.split_once('[').ok_or_else(usage)?;
+    let names = names.strip_suffix(']').ok_or_else(usage)?;
+    let source = match head.trim().split_once(' ') {
+        None if head.trim() == "environment" => BuiltinsSource::Environment,
+        Some(("settings", class)) => BuiltinsSource::Settings(parse_class(number, class.trim())?),
+        _ => return Err(usage()),
+    };
+    let names = names
+        .split_whitespace()
+        .map(|name| {
+            NAMES
+                .iter()
+                .position(|known| *known == name)
+                .map(|position| NameRef(position as u8))
+                .ok_or_else(|| error(number, format!("unknown name `{name}` (one of {NAMES:?})")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if names.len() > MAX_EXTRA_BUILTINS {
+        return Err(error(number, format!("at most {MAX_EXTRA_BUILTINS} names")));
+    }
+    Ok(Step::SetBuiltins(source, names))
 }
 
 fn parse_fault(number: usize, rest: &str) -> Result<Step, SyntaxError> {

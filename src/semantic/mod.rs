@@ -147,6 +147,34 @@ impl ImportRef {
     }
 }
 
+/// What `scope_facts` answers about one scope: the size of its symbol table, and who gave the
+/// answer. The semantic index assigns it for class scopes (salsa's `specify`); for the others
+/// the query computes it. Which of the two gave an answer is part of the answer, so salsa using
+/// a stale assignment, or executing the query where an assignment stands, is a visible
+/// difference rather than the same number reached another way.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ScopeFacts {
+    /// How many symbols the scope's table has.
+    pub symbols: u32,
+    /// Whether the semantic index assigned it (`specify`) rather than the query computing it.
+    pub assigned: bool,
+}
+
+impl ScopeFacts {
+    /// Whether the semantic index assigns the facts of a scope of `kind`.
+    pub fn is_assigned(kind: ScopeKind) -> bool {
+        kind == ScopeKind::Class
+    }
+
+    /// The facts of a scope with `table`, given by the index (`assigned`) or the query.
+    pub fn of(table: &SymbolTable, assigned: bool) -> ScopeFacts {
+        ScopeFacts {
+            symbols: u32::try_from(table.symbols.len()).unwrap_or(u32::MAX),
+            assigned,
+        }
+    }
+}
+
 /// The symbols and imports of one scope: the value behind ty's `place_table` firewall.
 ///
 /// Symbols are sorted by name, so two builds of the same scope compare equal and salsa can

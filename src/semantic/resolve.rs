@@ -71,11 +71,13 @@ fn resolve_nonlocal(name: &str, enclosing: &[(FileScopeId, ScopeKind, &SymbolTab
 
 /// Resolves `name` at module level: bound by the module, else provided by the first star
 /// import whose module exports it (`star_exports` gives `(module name, exports)` of each star
-/// import that resolves, in source order), else a builtin.
+/// import that resolves, in source order), else a builtin: Python's, or one of the names the
+/// project's settings and environment add (`extra_builtin`, asked last, and only then).
 pub fn resolve_module_level<'a>(
     name: &str,
     module_table: &SymbolTable,
     star_exports: impl IntoIterator<Item = (String, &'a [String])>,
+    extra_builtin: impl FnOnce(&str) -> bool,
 ) -> Binding {
     if module_table.binds(name) {
         return Binding::Module;
@@ -88,7 +90,7 @@ pub fn resolve_module_level<'a>(
             return Binding::StarImport(module);
         }
     }
-    if is_builtin(name) {
+    if is_builtin(name) || extra_builtin(name) {
         Binding::Builtin
     } else {
         Binding::Unresolved

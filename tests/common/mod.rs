@@ -21,7 +21,7 @@ pub fn assert_agrees_with_model(db: &FuzzDatabase) -> Vec<(String, salsa::Id)> {
     db.take_executed();
     let got = answers(db);
     let executed = db.take_executed();
-    let want = model::compute(&db.inputs());
+    let want = model::compute_with(&db.inputs(), &db.extra_builtins());
     if let Some((_, difference)) = got.first_difference(&want) {
         panic!("database (left) and model (right) disagree: {difference}");
     }
