@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::semantic::infer::Ty;
 use crate::semantic::{Binding, Diagnostic, FileScopeId, ScopeFacts, ScopeKind, SymbolTable};
 
 /// One file as the model takes it.
@@ -37,6 +38,15 @@ impl ExtraBuiltins {
     }
 }
 
+/// The inferred types of one file: what `Query::Types` answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileTypes {
+    /// Every name the module binds for inference, sorted, with its type (`infer_binding`).
+    pub names: Vec<(String, Ty)>,
+    /// What each function scope returns (`infer_return`), by scope position.
+    pub returns: Vec<(u32, Ty)>,
+}
+
 /// Everything the database answers about a project, in one comparable value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answers {
@@ -55,6 +65,9 @@ pub struct FileAnswers {
     pub scopes: Vec<ScopeAnswers>,
     /// What `from <this module> import *` provides, sorted.
     pub exports: Vec<String>,
+    /// The inferred type of each name the module binds in a way inference reads
+    /// (`infer_binding`), sorted by name.
+    pub types: Vec<(String, Ty)>,
     /// Its diagnostics, sorted.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -74,6 +87,8 @@ pub struct ScopeAnswers {
     pub symbols: Arc<SymbolTable>,
     /// What `scope_facts` answers: assigned by the index (`specify`) or computed.
     pub facts: ScopeFacts,
+    /// What a function scope returns (`infer_return`); `None` for other scopes.
+    pub returns: Option<Ty>,
     /// Every name it reads, with where that resolves to.
     pub resolutions: Arc<Vec<(String, Binding)>>,
 }
@@ -94,6 +109,8 @@ pub enum AnswerPart {
     Resolutions,
     /// What `from <module> import *` provides.
     Exports,
+    /// Inferred types: what functions return, what module-level names hold.
+    Types,
     /// Diagnostics.
     Diagnostics,
 }
@@ -108,6 +125,7 @@ impl AnswerPart {
             AnswerPart::Facts => "facts",
             AnswerPart::Resolutions => "resolutions",
             AnswerPart::Exports => "exports",
+            AnswerPart::Types => "types",
             AnswerPart::Diagnostics => "diagnostics",
         }
     }
@@ -185,8 +203,10 @@ impl FileAnswers {
                     AnswerPart::Symbols
                 } else if left.facts != right.facts {
                     AnswerPart::Facts
-                } else {
+                } else if left.resolutions != right.resolutions {
                     AnswerPart::Resolutions
+                } else {
+                    AnswerPart::Types
                 };
                 return Some((
                     part,
@@ -204,6 +224,22 @@ impl FileAnswers {
             return Some((
                 AnswerPart::Exports,
                 format!("{path}: exports {:?} vs {:?}", self.exports, other.exports),
+            ));
+        }
+        if self.types != other.types {
+            let only = |a: &[(String, Ty)], b: &[(String, Ty)]| -> Vec<String> {
+                a.iter()
+                    .filter(|entry| !b.contains(entry))
+                    .map(|(name, ty)| format!("{name}: {ty:?}"))
+                    .collect()
+            };
+            return Some((
+                AnswerPart::Types,
+                format!(
+                    "{path}: types differ; only left: {:?}; only right: {:?}",
+                    only(&self.types, &other.types),
+                    only(&other.types, &self.types)
+                ),
             ));
         }
         if self.diagnostics != other.diagnostics {
@@ -246,6 +282,10 @@ impl ScopeAnswers {
         if self.symbols != other.symbols {
             left.push(format!("symbols {:?}", self.symbols));
             right.push(format!("symbols {:?}", other.symbols));
+        }
+        if self.returns != other.returns {
+            left.push(format!("returns {:?}", self.returns));
+            right.push(format!("returns {:?}", other.returns));
         }
         if self.facts != other.facts {
             left.push(format!("facts {:?}", self.facts));

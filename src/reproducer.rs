@@ -278,7 +278,10 @@ fn check(db: &FuzzDatabase, query: Query) {
 const CHECK_ALL: &str = r#"
 /// Every answer of the database must equal the model's.
 fn check_all(db: &FuzzDatabase) {
-    assert_eq!(answers(db), model::compute_with(&db.inputs(), &db.extra_builtins()));
+    assert_eq!(
+        answers(db),
+        model::compute_with(&db.inputs(), &db.extra_builtins())
+    );
 }
 "#;
 
@@ -386,6 +389,7 @@ fn query_code(query: &Query) -> String {
         Query::ResolveNames(file, scope) => format!("Query::ResolveNames({}, {scope})", slot(file)),
         Query::Exports(file) => format!("Query::Exports({})", slot(file)),
         Query::Diagnostics(file) => format!("Query::Diagnostics({})", slot(file)),
+        Query::Types(file) => format!("Query::Types({})", slot(file)),
         Query::ResolveModule(module) => {
             format!(
                 "Query::ResolveModule(ModuleRef({}) /* {} */)",

@@ -83,7 +83,8 @@ fn retarget_query(query: &mut crate::script::Query, slot: FileSlot) {
         | Query::SymbolTable(old, _)
         | Query::ResolveNames(old, _)
         | Query::Exports(old)
-        | Query::Diagnostics(old) => *old = slot,
+        | Query::Diagnostics(old)
+        | Query::Types(old) => *old = slot,
         Query::ResolveModule(_) => {}
     }
 }

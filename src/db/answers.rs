@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::answers::{Answers, FileAnswers, ScopeAnswers};
+use crate::answers::{Answers, FileAnswers, FileTypes, ScopeAnswers};
+
+use crate::semantic::ScopeKind;
 
 use super::{
-    Db, file_diagnostics, module_exports, resolve_names, scope_facts, semantic_index, symbol_table,
+    Db, SourceFile, SymbolName, file_diagnostics, infer_binding, infer_return, module_exports,
+    resolve_names, scope_facts, scope_inference, semantic_index, symbol_table,
 };
 
 /// Every answer the queries give for the live files, in path order. Must run on a handle
@@ -28,16 +31,46 @@ pub fn answers(db: &dyn Db) -> Answers {
                     symbols: Arc::clone(symbol_table(db, scope)),
                     facts: scope_facts(db, scope),
                     resolutions: Arc::clone(resolve_names(db, scope)),
+                    returns: (data.kind == ScopeKind::Function)
+                        .then(|| infer_return(db, scope).clone()),
                 })
                 .collect();
+            let types = file_types(db, file).names;
             FileAnswers {
                 path: file.path(db).clone(),
                 is_library: file.is_library(db),
                 scopes,
                 exports: module_exports(db, file).clone(),
+                types,
                 diagnostics: file_diagnostics(db, file),
             }
         })
         .collect();
     Answers { files }
+}
+
+/// The inferred types of `file`: every name its module binds for inference, sorted, and what
+/// each of its function scopes returns (by position).
+pub fn file_types(db: &dyn Db, file: SourceFile) -> FileTypes {
+    let index = semantic_index(db, file);
+    let names = match index.module_scope() {
+        Some(module) => scope_inference(db, module)
+            .bound_names()
+            .into_iter()
+            .map(|name| {
+                let ty = infer_binding(db, file, SymbolName::new(db, name)).clone();
+                (name.to_owned(), ty)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let returns = index
+        .scopes
+        .iter()
+        .zip(&index.index.scopes)
+        .enumerate()
+        .filter(|(_, (_, data))| data.kind == ScopeKind::Function)
+        .map(|(position, (&scope, _))| (position as u32, infer_return(db, scope).clone()))
+        .collect();
+    FileTypes { names, returns }
 }

@@ -9,6 +9,34 @@
 //!
 //! Mutations go through [`FuzzDatabase`]'s `&mut self` methods on one handle; clones of that
 //! handle (`db.clone()`) run queries on other threads and are cancelled by the next write.
+//!
+//! # The principle: every salsa decision can be the only reason for a wrong answer
+//!
+//! A wrong salsa decision is only found if some answer depends on that decision alone: if the
+//! same edit also changes a neighbouring input, salsa re-executes anyway and the mistake is
+//! masked. So for each decision there is a query whose answer depends on exactly that one
+//! thing, and a step that changes that thing alone (the model knows the answer either way):
+//!
+//! | salsa decision | the query whose answer hangs on it | the step that changes that alone |
+//! | --- | --- | --- |
+//! | shallow verification by durability | everything about a library file (HIGH) or a file moved to MEDIUM; `module_level_binding`'s read of the settings (HIGH) | `durability FILE CLASS`, `synthetic-write CLASS`, an edit of one file of a class, `builtins settings CLASS [..]` |
+//! | deep verification of an input-field edge | `parsed_module` (text), `resolve_module` (the project's file list), `is_library` | an edit, `add`/`remove`, `library FILE on/off` |
+//! | of a tracked-field edge | `resolve_names` reads a scope's `kind` and `parent` fields, not its range | `edit` turning `def` into `class` at the same position |
+//! | of an interned-value edge | `resolve_module` (keyed by `ModuleName`), `module_level_binding` (by `SymbolName`) | an edit that adds or drops an import or a name |
+//! | of an edge to another memo | `module_table` and `symbol_table` between the (`no_eq`) index and everything cross-file | an edit inside one function body |
+//! | of an edge to an assigned memo (`specify`) | `scope_facts` of a class scope | `def` to `class` and back at one position |
+//! | of an untracked read | `environment_builtins` | `builtins environment [..]` |
+//! | backdating | `symbol_table`/`module_table` (equal tables after an edit elsewhere in the file), `environment_builtins` (unchanged) | an edit in a sibling scope, any write |
+//! | LRU re-execution | `parsed_module` (capacity set at run time) | `lru-capacity N`, `lru-evict` |
+//! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
+//! | cycle iteration and convergence | `module_exports` over star-import cycles | an edit of one module of a cycle |
+//! | tracked structs created, deleted, recreated | `ScopeId`s of `semantic_index` | `edit … clear`, `edit … restore N` |
+//! | accumulated values | `check_file`'s diagnostics through `check_scope` and `check_syntax` | an edit that adds or fixes one diagnostic |
+//! | cancellation | every query on a cloned handle | any write, `cancel`, `cancel-request N`, `fault cancel at …` |
+//!
+//! Not yet covered: fixpoints over several distinct queries or entered from different heads,
+//! `cycle_fn`/`cycle_result`, `specify` inside a cycle, `Durability::NEVER_CHANGE` and
+//! persistence (salsa's mutation score and the open issues say where that costs).
 
 mod answers;
 #[cfg(feature = "canary")]
@@ -22,6 +50,7 @@ mod faults;
     reason = "salsa's macros generate undocumented constructors and accessors"
 )]
 mod index;
+mod infer;
 #[expect(
     missing_docs,
     reason = "salsa's macros generate undocumented constructors and accessors"
@@ -39,11 +68,12 @@ use std::sync::Arc;
 
 use salsa::{Durability, Setter};
 
-pub use answers::answers;
+pub use answers::{answers, file_types};
 pub use check::{Diagnostics, check_file, check_scope, check_syntax, file_diagnostics};
 pub use events::{EventLog, LoggedEvent};
 pub use faults::{Fault, FaultPoint, Faults, InjectedPanic};
 pub use index::{ScopeId, SemanticIndex, scope_facts, semantic_index, symbol_table};
+pub use infer::{infer_binding, infer_return, scope_inference};
 pub use inputs::{Project, Settings, SourceFile};
 pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};
 pub use resolve::{
@@ -67,6 +97,10 @@ pub trait Db: salsa::Database {
     /// The names the environment adds to the builtins: state outside salsa, which only
     /// [`environment_builtins`] reads (reporting an untracked read).
     fn environment(&self) -> Arc<Vec<String>>;
+
+    /// Records that a fixpoint query's `cycle_fn` saw iteration `iteration` (statistics only:
+    /// no query reads it).
+    fn note_cycle_iteration(&self, iteration: u32);
 
     /// The planted stale cache (feature `canary-stale` only): path -> (text length, table).
     #[cfg(feature = "canary-stale")]
@@ -94,6 +128,10 @@ pub struct FuzzDatabase {
     /// The environment's extra builtins, shared by every handle: changed only through
     /// [`FuzzDatabase::set_environment_builtins`], which starts a new revision first.
     environment: Arc<std::sync::Mutex<Arc<Vec<String>>>>,
+    /// The highest fixpoint iteration any `cycle_fn` saw, and how many fixpoints went past
+    /// three iterations: statistics, never read by a query.
+    cycle_iterations: Arc<std::sync::atomic::AtomicU32>,
+    long_cycles: Arc<std::sync::atomic::AtomicU64>,
     events: Option<EventLog>,
     faults: Option<Arc<Faults>>,
     #[cfg(feature = "canary")]
@@ -111,6 +149,16 @@ impl Db for FuzzDatabase {
         match self.project {
             Some(project) => project,
             None => unreachable!("FuzzDatabase::build always creates the project input"),
+        }
+    }
+
+    fn note_cycle_iteration(&self, iteration: u32) {
+        self.cycle_iterations
+            .fetch_max(iteration, std::sync::atomic::Ordering::Relaxed);
+        // Once per fixpoint that reaches a fourth iteration.
+        if iteration == 4 {
+            self.long_cycles
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -178,6 +226,8 @@ impl FuzzDatabase {
             files: Arc::default(),
             classes: Arc::default(),
             environment: Arc::default(),
+            cycle_iterations: Arc::default(),
+            long_cycles: Arc::default(),
             events,
             faults,
             #[cfg(feature = "canary")]
@@ -283,6 +333,16 @@ impl FuzzDatabase {
                 is_library: file.is_library(self),
             })
             .collect()
+    }
+
+    /// The highest fixpoint iteration a `cycle_fn` saw so far, and how many fixpoints went
+    /// past three iterations.
+    pub fn cycle_statistics(&self) -> (u32, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.cycle_iterations.load(Relaxed),
+            self.long_cycles.load(Relaxed),
+        )
     }
 
     /// The names the settings and the environment add to the builtins, as the model takes them.

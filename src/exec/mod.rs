@@ -745,7 +745,11 @@ impl<'o> Session<'o> {
         };
         let file_keyed = matches!(
             query,
-            Query::Parse(_) | Query::Scopes(_) | Query::Exports(_) | Query::Diagnostics(_)
+            Query::Parse(_)
+                | Query::Scopes(_)
+                | Query::Exports(_)
+                | Query::Diagnostics(_)
+                | Query::Types(_)
         );
         let file = query.file().filter(|_| file_keyed).map(|slot| slot.path());
         let kind = FindingKind::Mismatch {
@@ -838,6 +842,7 @@ impl<'o> Session<'o> {
             AnswerPart::Facts => ("scope_facts", false),
             AnswerPart::Resolutions => ("resolve_names", false),
             AnswerPart::Exports => ("module_exports", true),
+            AnswerPart::Types => ("infer_binding", false),
             AnswerPart::Diagnostics => ("check_file", true),
         };
         let file = difference

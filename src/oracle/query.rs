@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::answers::{FileAnswers, SourceInput};
+use crate::answers::{FileAnswers, FileTypes, SourceInput};
 use crate::db::{
-    FuzzDatabase, ModuleName, check_file, file_diagnostics, module_exports, parsed_module,
-    resolve_module, resolve_names, scope_facts, semantic_index, symbol_table,
+    FuzzDatabase, ModuleName, check_file, file_diagnostics, file_types, module_exports,
+    parsed_module, resolve_module, resolve_names, scope_facts, semantic_index, symbol_table,
 };
 use crate::model::Model;
 use crate::script::Query;
@@ -42,6 +42,8 @@ pub enum QueryAnswer {
     Diagnostics(Vec<Diagnostic>),
     /// The path a module resolves to.
     Module(Option<String>),
+    /// The types of the module's names, and what each function scope returns.
+    Types(FileTypes),
 }
 
 impl QueryAnswer {
@@ -59,6 +61,13 @@ impl QueryAnswer {
             if shape(left) == shape(right) {
                 return "scope_facts";
             }
+        }
+        if let (QueryAnswer::Types(left), QueryAnswer::Types(right)) = (self, other) {
+            return if left.names == right.names {
+                "infer_return"
+            } else {
+                "infer_binding"
+            };
         }
         query.name()
     }
@@ -135,6 +144,10 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
                 QueryAnswer::Diagnostics(file_diagnostics(db, file))
             }
         },
+        Query::Types(slot) => match file_of(slot) {
+            None => QueryAnswer::Missing,
+            Some(file) => QueryAnswer::Types(file_types(db, file)),
+        },
     }
 }
 
@@ -154,7 +167,8 @@ pub fn ask_model(model: &Model, query: Query, created: bool) -> QueryAnswer {
         | Query::SymbolTable(slot, _)
         | Query::ResolveNames(slot, _)
         | Query::Exports(slot)
-        | Query::Diagnostics(slot) => slot,
+        | Query::Diagnostics(slot)
+        | Query::Types(slot) => slot,
         Query::ResolveModule(_) => return QueryAnswer::Missing,
     };
     if !created {
@@ -162,7 +176,12 @@ pub fn ask_model(model: &Model, query: Query, created: bool) -> QueryAnswer {
     }
     let path = slot.path();
     let removed;
-    let file = match model.file(path) {
+    let answers = if matches!(query, Query::Types(_)) {
+        model.file(path)
+    } else {
+        model.file_without_types(path)
+    };
+    let file = match answers {
         Some(file) => file,
         None => {
             removed = removed_file_answers(path);
@@ -186,6 +205,7 @@ fn removed_file_answers(path: &str) -> FileAnswers {
         is_library: false,
         scopes: Vec::new(),
         exports: Vec::new(),
+        types: Vec::new(),
         diagnostics: Vec::new(),
     })
 }
@@ -222,6 +242,15 @@ fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
         }
         Query::Exports(_) => QueryAnswer::Exports(file.exports.clone()),
         Query::Diagnostics(_) => QueryAnswer::Diagnostics(file.diagnostics.clone()),
+        Query::Types(_) => QueryAnswer::Types(FileTypes {
+            names: file.types.clone(),
+            returns: file
+                .scopes
+                .iter()
+                .enumerate()
+                .filter_map(|(position, scope)| Some((position as u32, scope.returns.clone()?)))
+                .collect(),
+        }),
         Query::ResolveModule(_) => QueryAnswer::Missing,
     }
 }

@@ -117,6 +117,9 @@ pub enum Query {
     Diagnostics(FileSlot),
     /// `resolve_module` of a module of the pool.
     ResolveModule(ModuleRef),
+    /// Type inference: `infer_binding` of every name the module binds, `infer_return` of
+    /// every function.
+    Types(FileSlot),
 }
 
 impl Query {
@@ -130,6 +133,7 @@ impl Query {
             Query::Exports(_) => "module_exports",
             Query::Diagnostics(_) => "check_file",
             Query::ResolveModule(_) => "resolve_module",
+            Query::Types(_) => "types",
         }
     }
 
@@ -141,7 +145,8 @@ impl Query {
             | Query::SymbolTable(slot, _)
             | Query::ResolveNames(slot, _)
             | Query::Exports(slot)
-            | Query::Diagnostics(slot) => Some(slot),
+            | Query::Diagnostics(slot)
+            | Query::Types(slot) => Some(slot),
             Query::ResolveModule(_) => None,
         }
     }
@@ -374,7 +379,7 @@ impl Codec for Edit {
 
 impl Codec for Query {
     fn decode(reader: &mut Reader<'_>) -> Option<Self> {
-        let variant = reader.choose(7)?;
+        let variant = reader.choose(8)?;
         if variant == 6 {
             return Some(Query::ResolveModule(ModuleRef::decode(reader)?));
         }
@@ -385,7 +390,8 @@ impl Codec for Query {
             2 => Query::SymbolTable(slot, reader.byte()?),
             3 => Query::ResolveNames(slot, reader.byte()?),
             4 => Query::Exports(slot),
-            _ => Query::Diagnostics(slot),
+            5 => Query::Diagnostics(slot),
+            _ => Query::Types(slot),
         })
     }
 
@@ -397,6 +403,7 @@ impl Codec for Query {
             Query::ResolveNames(_, scope) => (3, Some(*scope)),
             Query::Exports(_) => (4, None),
             Query::Diagnostics(_) => (5, None),
+            Query::Types(_) => (7, None),
             Query::ResolveModule(module) => {
                 writer.choose(6);
                 module.encode(writer);

@@ -472,6 +472,7 @@ fn parse_query(number: usize, text: &str) -> Result<Query, SyntaxError> {
         "resolve_names" => Query::ResolveNames(slot(1)?, scope()?),
         "module_exports" => Query::Exports(slot(1)?),
         "check_file" => Query::Diagnostics(slot(1)?),
+        "types" => Query::Types(slot(1)?),
         "resolve_module" => {
             let module = words.get(1).copied().unwrap_or("");
             let index = MODULES

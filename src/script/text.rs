@@ -99,11 +99,33 @@ pub enum Fragment {
     Pass,
     /// A raw character or short token.
     Raw(u8),
+    /// `return v` with a value type inference reads ([`value_expression`]).
+    ReturnValue(u8, NameRef),
+    /// `x = v` with such a value.
+    AssignValue(NameRef, u8, NameRef),
     /// Verbatim text (characters outside the literal alphabet are dropped when encoded).
     Literal(String),
 }
 
-const FRAGMENT_VARIANTS: usize = 20;
+const FRAGMENT_VARIANTS: usize = 22;
+
+/// The forms of [`value_expression`].
+const VALUE_FORMS: usize = 7;
+
+/// A value type inference reads, of form `form` about the name `f`: a call, a call plus one
+/// (which grows a literal set in a cycle), int, string and `None` literals, a conditional join.
+pub fn value_expression(form: u8, f: NameRef) -> String {
+    let f = f.as_str();
+    match usize::from(form) % VALUE_FORMS {
+        0 => format!("{f}()"),
+        1 => format!("{f}() + 1"),
+        2 => "0".to_owned(),
+        3 => "1".to_owned(),
+        4 => "'s'".to_owned(),
+        5 => "None".to_owned(),
+        _ => format!("{f}() if {f} else None"),
+    }
+}
 
 impl Fragment {
     /// Appends the fragment's text to `out`.
@@ -143,6 +165,12 @@ impl Fragment {
             Fragment::Indent => write!(out, "    "),
             Fragment::Pass => writeln!(out, "pass"),
             Fragment::Raw(index) => write!(out, "{}", RAW[usize::from(*index) % RAW.len()]),
+            Fragment::ReturnValue(form, f) => {
+                writeln!(out, "return {}", value_expression(*form, *f))
+            }
+            Fragment::AssignValue(x, form, f) => {
+                writeln!(out, "{} = {}", x.as_str(), value_expression(*form, *f))
+            }
             Fragment::Literal(text) => write!(out, "{text}"),
         };
     }
@@ -168,7 +196,9 @@ impl Fragment {
             Fragment::Indent => 16,
             Fragment::Pass => 17,
             Fragment::Raw(_) => 18,
-            Fragment::Literal(_) => 19,
+            Fragment::ReturnValue(..) => 19,
+            Fragment::AssignValue(..) => 20,
+            Fragment::Literal(_) => 21,
         }
     }
 }
@@ -215,6 +245,12 @@ impl Codec for Fragment {
             16 => Fragment::Indent,
             17 => Fragment::Pass,
             18 => Fragment::Raw(reader.choose(RAW.len())? as u8),
+            19 => Fragment::ReturnValue(reader.choose(VALUE_FORMS)? as u8, name(reader)?),
+            20 => Fragment::AssignValue(
+                name(reader)?,
+                reader.choose(VALUE_FORMS)? as u8,
+                name(reader)?,
+            ),
             _ => Fragment::Literal(decode_literal(reader)?),
         })
     }
@@ -248,6 +284,15 @@ impl Codec for Fragment {
             }
             Fragment::Newline | Fragment::Indent | Fragment::Pass => {}
             Fragment::Raw(index) => writer.choose(usize::from(*index) % RAW.len()),
+            Fragment::ReturnValue(form, f) => {
+                writer.choose(usize::from(*form) % VALUE_FORMS);
+                f.encode(writer);
+            }
+            Fragment::AssignValue(x, form, f) => {
+                x.encode(writer);
+                writer.choose(usize::from(*form) % VALUE_FORMS);
+                f.encode(writer);
+            }
             Fragment::Literal(text) => encode_literal(text, writer),
         }
     }

@@ -15,6 +15,7 @@ use ruff_python_ast::{
 };
 use ruff_text_size::TextRange;
 
+use super::infer::{InferExpr, ModuleBinding, ScopeInference};
 use super::{FileIndex, FileScopeId, ImportKind, ImportRef, ScopeData, ScopeKind, SymbolFlags};
 use super::{Symbol, SymbolTable};
 
@@ -35,6 +36,7 @@ struct ScopeBuilder {
     range: TextRange,
     symbols: BTreeMap<String, SymbolFlags>,
     imports: Vec<ImportRef>,
+    inference: ScopeInference,
 }
 
 #[derive(Default)]
@@ -55,6 +57,7 @@ impl IndexBuilder {
             range,
             symbols: BTreeMap::new(),
             imports: Vec::new(),
+            inference: ScopeInference::default(),
         });
     }
 
@@ -76,6 +79,15 @@ impl IndexBuilder {
 
     fn add_symbol(&mut self, name: &str, flags: SymbolFlags) {
         self.add_symbol_in(self.current(), name, flags);
+    }
+
+    /// Records a module-level binding for inference, if the current scope is the module's.
+    fn add_module_binding(&mut self, name: &str, binding: ModuleBinding) {
+        if self.current() == 0
+            && let Some(module) = self.scopes.first_mut()
+        {
+            module.inference.bindings.push((name.to_owned(), binding));
+        }
     }
 
     fn add_import(&mut self, import: ImportRef) {
@@ -112,6 +124,7 @@ impl IndexBuilder {
                         .collect(),
                     imports: scope.imports,
                 }),
+                inference: Arc::new(scope.inference),
             })
             .collect();
         FileIndex { scopes }
@@ -160,11 +173,20 @@ impl IndexBuilder {
         }
         self.visit_parameter_defaults(&function.parameters);
         self.add_symbol(function.name.as_str(), SymbolFlags::BOUND);
+        let at_module = self.current() == 0;
         let has_type_params =
             self.push_type_params(function.type_params.as_deref(), function.name.as_str());
         self.visit_parameter_annotations(&function.parameters);
         if let Some(returns) = &function.returns {
             self.visit_annotation(returns);
+        }
+        // The function's scope is the next one opened (after its type parameters').
+        let scope = ModuleBinding::Def(scope_id(self.scopes.len()));
+        if at_module && let Some(module) = self.scopes.first_mut() {
+            module
+                .inference
+                .bindings
+                .push((function.name.to_string(), scope));
         }
         self.push_scope(
             ScopeKind::Function,
@@ -184,6 +206,7 @@ impl IndexBuilder {
             self.visit_decorator(decorator);
         }
         self.add_symbol(class.name.as_str(), SymbolFlags::BOUND);
+        self.add_module_binding(class.name.as_str(), ModuleBinding::Class);
         let has_type_params =
             self.push_type_params(class.type_params.as_deref(), class.name.as_str());
         if let Some(arguments) = &class.arguments {
@@ -237,6 +260,12 @@ impl IndexBuilder {
             } else {
                 let bound = alias.asname.as_ref().map_or(name, |asname| asname.as_str());
                 self.add_symbol(bound, SymbolFlags::BOUND | SymbolFlags::IMPORTED);
+                let import = ImportRef {
+                    level: import.level,
+                    module: module.clone(),
+                    kind: ImportKind::Member(name.to_owned()),
+                };
+                self.add_module_binding(bound, ModuleBinding::Import(import, name.to_owned()));
                 ImportKind::Member(name.to_owned())
             };
             self.add_import(ImportRef {
@@ -297,6 +326,28 @@ impl<'a> Visitor<'a> for IndexBuilder {
                 for name in &nonlocal.names {
                     self.add_symbol(name.as_str(), SymbolFlags::NONLOCAL);
                 }
+            }
+            Stmt::Return(ret) => {
+                let current = self.current();
+                if let Some(scope) = self
+                    .scopes
+                    .get_mut(current)
+                    .filter(|scope| scope.kind == ScopeKind::Function)
+                {
+                    let value = ret
+                        .value
+                        .as_deref()
+                        .map_or(InferExpr::NoneLit, InferExpr::of);
+                    scope.inference.returns.push(value);
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            Stmt::Assign(assign) => {
+                if let [Expr::Name(target)] = assign.targets.as_slice() {
+                    let value = ModuleBinding::Value(InferExpr::of(&assign.value));
+                    self.add_module_binding(target.id.as_str(), value);
+                }
+                visitor::walk_stmt(self, stmt);
             }
             Stmt::AugAssign(assign) => {
                 // `x += 1` reads `x` before binding it.

@@ -10,6 +10,7 @@
 
 mod builder;
 mod builtins;
+pub mod infer;
 mod module_name;
 mod parse;
 mod resolve;
@@ -231,6 +232,8 @@ pub struct ScopeData {
     pub range: (u32, u32),
     /// The scope's symbols and imports, shared so per-scope queries can hand it out cheaply.
     pub table: Arc<SymbolTable>,
+    /// What type inference reads of the scope.
+    pub inference: Arc<infer::ScopeInference>,
 }
 
 /// Everything one file's AST says, scope by scope; `scopes[0]` is the module scope.

@@ -17,6 +17,8 @@ use crate::semantic::{
 };
 use crate::semantic::{ParsedModule, parse_source};
 
+mod infer;
+
 struct ModelFile {
     path: String,
     is_library: bool,
@@ -53,6 +55,9 @@ pub struct Model {
     modules: BTreeMap<String, usize>,
     exports: Vec<Vec<String>>,
     builtins: ExtraBuiltins,
+    /// Each file's answers without the inferred types, which need every file.
+    base: Vec<OnceLock<FileAnswers>>,
+    inference: OnceLock<infer::Inference>,
     answers: Vec<OnceLock<FileAnswers>>,
 }
 
@@ -79,27 +84,48 @@ impl Model {
             .collect();
         let modules = module_map(&files);
         let exports = star_exports_by_reachability(&files, &modules);
+        let base = files.iter().map(|_| OnceLock::new()).collect();
         let answers = files.iter().map(|_| OnceLock::new()).collect();
         Model {
             files,
             modules,
             exports,
             builtins: builtins.clone(),
+            base,
+            inference: OnceLock::new(),
             answers,
         }
     }
 
     /// The answers about the live file at `path`, if there is one.
     pub fn file(&self, path: &str) -> Option<&FileAnswers> {
-        let position = self
-            .files
+        Some(self.file_at(self.position(path)?))
+    }
+
+    /// [`Model::file`] without the inferred types (`types` empty, every scope's `returns`
+    /// `None`), which are inferred for the whole project at once: cheaper for a question
+    /// about something else.
+    pub fn file_without_types(&self, path: &str) -> Option<&FileAnswers> {
+        Some(self.base_at(self.position(path)?))
+    }
+
+    fn position(&self, path: &str) -> Option<usize> {
+        self.files
             .binary_search_by(|file| file.path.as_str().cmp(path))
-            .ok()?;
-        Some(self.file_at(position))
+            .ok()
+    }
+
+    fn base_at(&self, position: usize) -> &FileAnswers {
+        self.base[position].get_or_init(|| file_answers(position, self))
     }
 
     fn file_at(&self, position: usize) -> &FileAnswers {
-        self.answers[position].get_or_init(|| file_answers(position, self))
+        self.answers[position].get_or_init(|| {
+            let inference = self.inference.get_or_init(|| infer::infer_all(self));
+            let mut answers = self.base_at(position).clone();
+            inference.fill(position, &mut answers);
+            answers
+        })
     }
 
     /// The live files' paths, sorted.
@@ -253,6 +279,7 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
             range: scope.range,
             symbols: Arc::clone(&scope.table),
             facts: ScopeFacts::of(&scope.table, ScopeFacts::is_assigned(scope.kind)),
+            returns: None,
             resolutions: Arc::new(resolutions),
         });
     }
@@ -262,6 +289,7 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
         is_library: file.is_library,
         scopes,
         exports: exports[position].clone(),
+        types: Vec::new(),
         diagnostics,
     }
 }

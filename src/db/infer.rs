@@ -1,0 +1,212 @@
+//! Type inference as salsa queries: [`infer_return`] (what a function returns) and
+//! [`infer_binding`] (what a module-level name holds) call each other across files, so import
+//! cycles make fixpoint cycles of two distinct queries that can be entered at any member, on
+//! any thread. Both iterate from a divergent initial value built from their salsa id
+//! (`cycle_initial`, ty's divergent type) through a `cycle_fn` that records how many
+//! iterations salsa needed ([`crate::db::Db::note_cycle_iteration`]) and changes nothing. The
+//! rules are [`crate::semantic::infer`]'s, shared with the model.
+//!
+//! Nothing here accumulates or creates tracked structs: these queries sit in cycles.
+
+use std::sync::Arc;
+
+use crate::semantic::infer::{self, Atom, InferEnv, ScopeInference, Ty};
+use crate::semantic::{Binding, FileScopeId, ImportRef};
+
+use super::{
+    Db, ModuleName, ScopeId, SourceFile, SymbolName, module_exports, module_table, resolve_import,
+    resolve_module, resolve_names, semantic_index,
+};
+
+/// What inference reads of one scope: a firewall between the (`no_eq`) semantic index and the
+/// inference queries, like `symbol_table`, so an edit that leaves a function's returns alone
+/// does not re-run its inference.
+#[salsa::tracked(returns(ref))]
+pub fn scope_inference<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Arc<ScopeInference> {
+    semantic_index(db, scope.file(db))
+        .index
+        .scope(scope.file_scope_id(db))
+        .map(|data| Arc::clone(&data.inference))
+        .unwrap_or_default()
+}
+
+/// What the function `scope` returns.
+#[salsa::tracked(
+    returns(ref),
+    cycle_fn = infer_return_cycle,
+    cycle_initial = infer_return_initial
+)]
+pub fn infer_return<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Ty {
+    let function = scope_inference(db, scope);
+    let mut env = FunctionEnv {
+        at: At {
+            db,
+            file: scope.file(db),
+        },
+        scope,
+    };
+    infer::return_type(function, &mut env)
+}
+
+fn infer_return_initial<'db>(_db: &'db dyn Db, id: salsa::Id, _scope: ScopeId<'db>) -> Ty {
+    Ty::divergent(id.as_bits())
+}
+
+fn infer_return_cycle<'db>(
+    db: &'db dyn Db,
+    cycle: &salsa::Cycle,
+    _last_provisional: &Ty,
+    value: Ty,
+    _scope: ScopeId<'db>,
+) -> Ty {
+    db.note_cycle_iteration(cycle.iteration());
+    value
+}
+
+/// What the module-level name `name` of `file` holds.
+#[salsa::tracked(
+    returns(ref),
+    cycle_fn = infer_binding_cycle,
+    cycle_initial = infer_binding_initial
+)]
+pub fn infer_binding<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'db>) -> Ty {
+    let Some(module) = semantic_index(db, file).module_scope() else {
+        return Ty::of(Atom::Unknown);
+    };
+    let info = scope_inference(db, module);
+    let text = name.text(db);
+    let binds = module_table(db, file).binds(text);
+    let mut env = At { db, file };
+    infer::binding_type(file.path(db), info, binds, text, &mut env)
+}
+
+fn infer_binding_initial<'db>(
+    _db: &'db dyn Db,
+    id: salsa::Id,
+    _file: SourceFile,
+    _name: SymbolName<'db>,
+) -> Ty {
+    Ty::divergent(id.as_bits())
+}
+
+fn infer_binding_cycle<'db>(
+    db: &'db dyn Db,
+    cycle: &salsa::Cycle,
+    _last_provisional: &Ty,
+    value: Ty,
+    _file: SourceFile,
+    _name: SymbolName<'db>,
+) -> Ty {
+    db.note_cycle_iteration(cycle.iteration());
+    value
+}
+
+/// The rules' questions, asked from `file`'s module level.
+struct At<'db> {
+    db: &'db dyn Db,
+    file: SourceFile,
+}
+
+impl At<'_> {
+    fn binding(&self, file: SourceFile, name: &str) -> Ty {
+        infer_binding(self.db, file, SymbolName::new(self.db, name)).clone()
+    }
+
+    fn returns_of(&self, path: &str, scope: FileScopeId) -> Ty {
+        let db = self.db;
+        let file = db
+            .project()
+            .files(db)
+            .iter()
+            .copied()
+            .find(|file| file.path(db) == path);
+        let function =
+            file.and_then(|file| semantic_index(db, file).scopes.get(scope.index()).copied());
+        match function {
+            Some(function) => infer_return(db, function).clone(),
+            None => Ty::of(Atom::Unknown),
+        }
+    }
+
+    fn imported(&self, import: &ImportRef, original: &str) -> Ty {
+        match resolve_import(self.db, self.file, import) {
+            Some(target) => self.binding(target, original),
+            None => Ty::of(Atom::Unknown),
+        }
+    }
+
+    fn star_imported(&self, name: &str) -> Option<Ty> {
+        let table = module_table(self.db, self.file);
+        for import in table.star_imports() {
+            let Some(target) = resolve_import(self.db, self.file, import) else {
+                continue;
+            };
+            let exports = module_exports(self.db, target);
+            if exports
+                .binary_search_by(|export| export.as_str().cmp(name))
+                .is_ok()
+            {
+                return Some(self.binding(target, name));
+            }
+        }
+        None
+    }
+}
+
+impl InferEnv for At<'_> {
+    fn lookup(&mut self, name: &str) -> Ty {
+        self.binding(self.file, name)
+    }
+
+    fn returns_of(&mut self, path: &str, scope: FileScopeId) -> Ty {
+        At::returns_of(self, path, scope)
+    }
+
+    fn imported(&mut self, import: &ImportRef, original: &str) -> Ty {
+        At::imported(self, import, original)
+    }
+
+    fn star_imported(&mut self, name: &str) -> Option<Ty> {
+        At::star_imported(self, name)
+    }
+}
+
+/// The rules' questions, asked from inside the function `scope`: names resolve through the
+/// scope chain first ([`resolve_names`]).
+struct FunctionEnv<'db> {
+    at: At<'db>,
+    scope: ScopeId<'db>,
+}
+
+impl InferEnv for FunctionEnv<'_> {
+    fn lookup(&mut self, name: &str) -> Ty {
+        let db = self.at.db;
+        let resolutions = resolve_names(db, self.scope);
+        let binding = resolutions
+            .binary_search_by(|(resolved, _)| resolved.as_str().cmp(name))
+            .ok()
+            .map(|position| &resolutions[position].1);
+        match binding {
+            Some(Binding::Module) => self.at.binding(self.at.file, name),
+            Some(Binding::StarImport(module)) => {
+                match resolve_module(db, ModuleName::new(db, module.as_str())) {
+                    Some(target) => self.at.binding(target, name),
+                    None => Ty::of(Atom::Unknown),
+                }
+            }
+            _ => Ty::of(Atom::Unknown),
+        }
+    }
+
+    fn returns_of(&mut self, path: &str, scope: FileScopeId) -> Ty {
+        self.at.returns_of(path, scope)
+    }
+
+    fn imported(&mut self, import: &ImportRef, original: &str) -> Ty {
+        self.at.imported(import, original)
+    }
+
+    fn star_imported(&mut self, name: &str) -> Option<Ty> {
+        self.at.star_imported(name)
+    }
+}

@@ -1,0 +1,205 @@
+//! The model's type inference: every function's return type and every module-level name's
+//! type at once, by Kleene iteration of [`crate::semantic::infer`]'s rules from bottom until
+//! nothing changes. Equations are discovered as they are read (a variable never read is
+//! bottom), and every round re-evaluates them all: an independent way to the least fixpoint
+//! the database reaches by salsa's per-query fixpoint iteration.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::answers::FileAnswers;
+use crate::semantic::infer::{self, Atom, InferEnv, Ty};
+use crate::semantic::{self, Binding, FileScopeId, ImportRef, ScopeKind};
+
+use super::Model;
+
+/// Rounds after which the iteration is a bug of ours: the lattice is finite, so it converges.
+const MAX_ROUNDS: usize = 100_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Var {
+    /// What the function at (file position, scope) returns.
+    Return(usize, u32),
+    /// The type of a module-level name of the file at the position.
+    Binding(usize, String),
+}
+
+/// The least fixpoint: every function's return type and every module-level binding's type.
+pub(super) struct Inference {
+    values: BTreeMap<Var, Ty>,
+}
+
+impl Inference {
+    /// Fills the `returns` of the function scopes and the `types` of the file at `position`.
+    pub(super) fn fill(&self, position: usize, answers: &mut FileAnswers) {
+        for (scope, data) in answers.scopes.iter_mut().enumerate() {
+            if data.kind == ScopeKind::Function {
+                let var = Var::Return(position, scope as u32);
+                data.returns = Some(self.values.get(&var).cloned().unwrap_or_default());
+            }
+        }
+        // The file's module-level names are roots, so all of them are here, sorted by name.
+        answers.types = self
+            .values
+            .iter()
+            .filter_map(|(var, ty)| match var {
+                Var::Binding(file, name) if *file == position => Some((name.clone(), ty.clone())),
+                _ => None,
+            })
+            .collect();
+    }
+}
+
+/// Solves every equation reachable from the roots: each function scope, each module-level
+/// name a module binds for inference.
+pub(super) fn infer_all(model: &Model) -> Inference {
+    let mut values: BTreeMap<Var, Ty> = BTreeMap::new();
+    for (position, file) in model.files.iter().enumerate() {
+        for (scope, data) in file.index.scopes.iter().enumerate() {
+            if data.kind == ScopeKind::Function {
+                values.insert(Var::Return(position, scope as u32), Ty::never());
+            }
+        }
+        if let Some(module) = file.index.scopes.first() {
+            for name in module.inference.bound_names() {
+                values.insert(Var::Binding(position, name.to_owned()), Ty::never());
+            }
+        }
+    }
+    let roots: BTreeSet<Var> = values.keys().cloned().collect();
+    for _ in 0..MAX_ROUNDS {
+        let mut changed = false;
+        let vars: Vec<Var> = values.keys().cloned().collect();
+        for var in vars {
+            let mut env = Env {
+                model,
+                values: &values,
+                at: match &var {
+                    Var::Return(file, scope) => (*file, Some(FileScopeId(*scope))),
+                    Var::Binding(file, _) => (*file, None),
+                },
+                wanted: Vec::new(),
+            };
+            let value = evaluate(model, &var, &mut env);
+            let wanted = env.wanted;
+            for var in wanted {
+                if let std::collections::btree_map::Entry::Vacant(entry) = values.entry(var) {
+                    entry.insert(Ty::never());
+                    changed = true;
+                }
+            }
+            if values.get(&var) != Some(&value) {
+                values.insert(var, value);
+                changed = true;
+            }
+        }
+        if !changed {
+            // Only the roots are answers; the rest were means.
+            values.retain(|var, _| roots.contains(var));
+            return Inference { values };
+        }
+    }
+    panic!("the model's type inference did not converge in {MAX_ROUNDS} rounds");
+}
+
+fn evaluate(model: &Model, var: &Var, env: &mut Env<'_>) -> Ty {
+    match var {
+        Var::Return(file, scope) => {
+            let data = &model.files[*file].index.scopes[*scope as usize];
+            infer::return_type(&data.inference, env)
+        }
+        Var::Binding(file, name) => {
+            let file = &model.files[*file];
+            let Some(module) = file.index.scopes.first() else {
+                return Ty::of(Atom::Unknown);
+            };
+            let binds = module.table.binds(name);
+            infer::binding_type(&file.path, &module.inference, binds, name, env)
+        }
+    }
+}
+
+/// The rules' questions, answered from the current values, at (file, function scope or
+/// module level); every variable read is noted, so that one not seen yet joins the next round.
+struct Env<'m> {
+    model: &'m Model,
+    values: &'m BTreeMap<Var, Ty>,
+    at: (usize, Option<FileScopeId>),
+    wanted: Vec<Var>,
+}
+
+impl Env<'_> {
+    fn read(&mut self, var: Var) -> Ty {
+        let value = self.values.get(&var).cloned();
+        if value.is_none() {
+            self.wanted.push(var);
+        }
+        value.unwrap_or_default()
+    }
+
+    fn binding(&mut self, file: usize, name: &str) -> Ty {
+        self.read(Var::Binding(file, name.to_owned()))
+    }
+
+    fn target(&self, import: &ImportRef) -> Option<usize> {
+        let path = &self.model.files[self.at.0].path;
+        let module = semantic::absolute_import(path, import.level, import.module.as_deref())?;
+        self.model.modules.get(&module).copied()
+    }
+}
+
+impl InferEnv for Env<'_> {
+    fn lookup(&mut self, name: &str) -> Ty {
+        let (file, scope) = self.at;
+        let Some(scope) = scope else {
+            return self.binding(file, name);
+        };
+        let answers = self.model.base_at(file);
+        let resolutions = &answers.scopes[scope.index()].resolutions;
+        let binding = resolutions
+            .binary_search_by(|(resolved, _)| resolved.as_str().cmp(name))
+            .ok()
+            .map(|position| resolutions[position].1.clone());
+        match binding {
+            Some(Binding::Module) => self.binding(file, name),
+            Some(Binding::StarImport(module)) => match self.model.modules.get(&module).copied() {
+                Some(target) => self.binding(target, name),
+                None => Ty::of(Atom::Unknown),
+            },
+            _ => Ty::of(Atom::Unknown),
+        }
+    }
+
+    fn returns_of(&mut self, path: &str, scope: FileScopeId) -> Ty {
+        let Some(file) = self.model.position(path) else {
+            return Ty::of(Atom::Unknown);
+        };
+        if scope.index() >= self.model.files[file].index.scopes.len() {
+            return Ty::of(Atom::Unknown);
+        }
+        self.read(Var::Return(file, scope.0))
+    }
+
+    fn imported(&mut self, import: &ImportRef, original: &str) -> Ty {
+        match self.target(import) {
+            Some(target) => self.binding(target, original),
+            None => Ty::of(Atom::Unknown),
+        }
+    }
+
+    fn star_imported(&mut self, name: &str) -> Option<Ty> {
+        let table = self.model.files[self.at.0].index.module_table();
+        for import in table.star_imports() {
+            let Some(target) = self.target(import) else {
+                continue;
+            };
+            let exports = &self.model.exports[target];
+            if exports
+                .binary_search_by(|export| export.as_str().cmp(name))
+                .is_ok()
+            {
+                return Some(self.binding(target, name));
+            }
+        }
+        None
+    }
+}

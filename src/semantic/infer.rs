@@ -1,0 +1,332 @@
+//! Type inference, small and shaped like ty's: what a function returns and what a module-level
+//! name holds, from literals, calls resolved through name resolution (across files through
+//! `from m import f` and star imports), `+ k` on ints, `a if c else b` joins, classes and their
+//! instances.
+//!
+//! Mutual recursion makes cycles of two distinct queries (a function's return type, a module
+//! name's type) that span files and can be entered at any of their members, and `f() + 1` in a
+//! cycle makes a literal set grow by one per iteration until it widens to `int` ([`LITERAL_CAP`]),
+//! so some fixpoints need more than ten iterations.
+//!
+//! What it promises: the rules are monotone over a finite lattice ([`Ty`], ordered by
+//! inclusion after [`Ty::normalized`]), so the equations have one least fixpoint, whatever the
+//! order in which they are solved. The database solves them with salsa's fixpoint iteration
+//! from a divergent initial value ([`Ty::divergent`], which is bottom); the model by plain
+//! Kleene iteration over every equation at once. Both call the rules here through
+//! [`InferEnv`], so they can only differ in how they solve.
+
+use std::collections::BTreeSet;
+
+use ruff_python_ast::{self as ast, Expr, Number, Operator};
+
+use super::{FileScopeId, ImportRef};
+
+/// More distinct int literals than this widen to `int`, as ty widens large unions.
+pub const LITERAL_CAP: usize = 12;
+
+/// An expression, as far as inference looks at it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum InferExpr {
+    /// An int literal (out-of-range literals are [`InferExpr::IntAny`]).
+    Int(i64),
+    /// An int too large for a literal.
+    IntAny,
+    /// A string (or f-string, or bytes).
+    Str,
+    /// `None`.
+    NoneLit,
+    /// `True` or `False`.
+    Bool,
+    /// A name read.
+    Name(String),
+    /// `name(...)`.
+    Call(String),
+    /// `e + k` or `k + e` with an int literal `k`.
+    Add(Box<InferExpr>, i64),
+    /// `a if c else b`.
+    Either(Box<InferExpr>, Box<InferExpr>),
+    /// Anything else.
+    Unknown,
+}
+
+impl InferExpr {
+    /// What inference sees of `expr`.
+    pub fn of(expr: &Expr) -> InferExpr {
+        match expr {
+            Expr::NumberLiteral(number) => match &number.value {
+                Number::Int(int) => int.as_i64().map_or(InferExpr::IntAny, InferExpr::Int),
+                _ => InferExpr::Unknown,
+            },
+            Expr::StringLiteral(_) | Expr::FString(_) | Expr::BytesLiteral(_) => InferExpr::Str,
+            Expr::NoneLiteral(_) => InferExpr::NoneLit,
+            Expr::BooleanLiteral(_) => InferExpr::Bool,
+            Expr::Name(name) => InferExpr::Name(name.id.to_string()),
+            Expr::Call(call) => match call.func.as_ref() {
+                Expr::Name(name) => InferExpr::Call(name.id.to_string()),
+                _ => InferExpr::Unknown,
+            },
+            Expr::BinOp(binary) if binary.op == Operator::Add => {
+                match (int_literal(&binary.left), int_literal(&binary.right)) {
+                    (_, Some(k)) => InferExpr::Add(Box::new(InferExpr::of(&binary.left)), k),
+                    (Some(k), None) => InferExpr::Add(Box::new(InferExpr::of(&binary.right)), k),
+                    (None, None) => InferExpr::Unknown,
+                }
+            }
+            Expr::If(conditional) => InferExpr::Either(
+                Box::new(InferExpr::of(&conditional.body)),
+                Box::new(InferExpr::of(&conditional.orelse)),
+            ),
+            _ => InferExpr::Unknown,
+        }
+    }
+}
+
+fn int_literal(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::NumberLiteral(ast::ExprNumberLiteral {
+            value: Number::Int(int),
+            ..
+        }) => int.as_i64(),
+        _ => None,
+    }
+}
+
+/// How a module-level name is bound, as inference sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ModuleBinding {
+    /// `def name` at module level: the function's scope.
+    Def(FileScopeId),
+    /// `class name` at module level.
+    Class,
+    /// `name = expr` (a single name target).
+    Value(InferExpr),
+    /// `from module import original [as name]`.
+    Import(ImportRef, String),
+}
+
+/// What inference needs of one scope: a function's `return`s, a module's bindings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ScopeInference {
+    /// The values of the function's `return` statements in source order (`return` alone is
+    /// `None`); empty for other scopes.
+    pub returns: Vec<InferExpr>,
+    /// The module scope's bindings of names, in source order; empty for other scopes.
+    pub bindings: Vec<(String, ModuleBinding)>,
+}
+
+impl ScopeInference {
+    /// The names the module binds in a way inference reads, sorted, without duplicates.
+    pub fn bound_names(&self) -> Vec<&str> {
+        let names: BTreeSet<&str> = self
+            .bindings
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.into_iter().collect()
+    }
+}
+
+/// One possibility of a type.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Atom {
+    /// `bool`.
+    Bool,
+    /// `int`.
+    Int,
+    /// An int literal.
+    IntLit(i64),
+    /// `None`.
+    NoneTy,
+    /// `str`.
+    Str,
+    /// The function at (file path, scope).
+    Function(String, u32),
+    /// The class `name` defined at module level in the file at the path.
+    Class(String, String),
+    /// An instance of that class.
+    Instance(String, String),
+    /// What inference does not follow.
+    Unknown,
+    /// The initial value of a fixpoint query, made from its salsa id (ty's divergent type):
+    /// bottom, dropped by [`Ty::normalized`]. Never part of a final answer.
+    Divergent(u64),
+}
+
+/// A type: a union of atoms, normalized. The empty union is bottom (`Never`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Ty(BTreeSet<Atom>);
+
+impl Ty {
+    /// Bottom.
+    pub fn never() -> Ty {
+        Ty::default()
+    }
+
+    /// One atom.
+    pub fn of(atom: Atom) -> Ty {
+        Ty(BTreeSet::from([atom])).normalized()
+    }
+
+    /// The initial value of the fixpoint query with salsa id `id`: bottom, but distinct from
+    /// [`Ty::never`], so a salsa that returned it as a final answer is seen.
+    pub fn divergent(id: u64) -> Ty {
+        Ty(BTreeSet::from([Atom::Divergent(id)]))
+    }
+
+    /// Its atoms, sorted.
+    pub fn atoms(&self) -> impl Iterator<Item = &Atom> {
+        self.0.iter()
+    }
+
+    /// The union of `self` and `other`.
+    pub fn join(mut self, other: &Ty) -> Ty {
+        self.0.extend(other.0.iter().cloned());
+        self.normalized()
+    }
+
+    /// Divergent atoms dropped; int literals dropped next to `int`, and more than
+    /// [`LITERAL_CAP`] of them widened to `int`. Monotone, idempotent.
+    pub fn normalized(mut self) -> Ty {
+        self.0.retain(|atom| !matches!(atom, Atom::Divergent(_)));
+        let literals = self
+            .0
+            .iter()
+            .filter(|atom| matches!(atom, Atom::IntLit(_)))
+            .count();
+        if literals > LITERAL_CAP {
+            self.0.insert(Atom::Int);
+        }
+        if self.0.contains(&Atom::Int) {
+            self.0.retain(|atom| !matches!(atom, Atom::IntLit(_)));
+        }
+        self
+    }
+
+    /// `self + k`: int literals shift, `int` and `bool` give `int`, anything else `Unknown`.
+    fn plus(&self, k: i64) -> Ty {
+        let atoms = self.0.iter().map(|atom| match atom {
+            Atom::IntLit(n) => n.checked_add(k).map_or(Atom::Int, Atom::IntLit),
+            Atom::Int | Atom::Bool => Atom::Int,
+            _ => Atom::Unknown,
+        });
+        Ty(atoms.collect()).normalized()
+    }
+}
+
+/// What the rules ask of whoever solves them: the database (queries) or the model (the
+/// current iteration's values).
+pub trait InferEnv {
+    /// The type of `name` as read by an expression of the scope being inferred.
+    fn lookup(&mut self, name: &str) -> Ty;
+    /// What calling the function `(path, scope)` returns.
+    fn returns_of(&mut self, path: &str, scope: FileScopeId) -> Ty;
+    /// The type of `original` in the module `import` names (`Unknown` if it does not resolve).
+    fn imported(&mut self, import: &ImportRef, original: &str) -> Ty;
+    /// The type of `name` through the first star import whose module exports it, if any.
+    fn star_imported(&mut self, name: &str) -> Option<Ty>;
+}
+
+/// The type of `expr`.
+pub fn eval(expr: &InferExpr, env: &mut impl InferEnv) -> Ty {
+    match expr {
+        InferExpr::Int(n) => Ty::of(Atom::IntLit(*n)),
+        InferExpr::IntAny => Ty::of(Atom::Int),
+        InferExpr::Str => Ty::of(Atom::Str),
+        InferExpr::NoneLit => Ty::of(Atom::NoneTy),
+        InferExpr::Bool => Ty::of(Atom::Bool),
+        InferExpr::Unknown => Ty::of(Atom::Unknown),
+        InferExpr::Name(name) => env.lookup(name).normalized(),
+        InferExpr::Call(name) => {
+            let callee = env.lookup(name).normalized();
+            call(&callee, env)
+        }
+        InferExpr::Add(operand, k) => eval(operand, env).plus(*k),
+        InferExpr::Either(left, right) => eval(left, env).join(&eval(right, env)),
+    }
+}
+
+/// What calling a value of type `callee` returns.
+pub fn call(callee: &Ty, env: &mut impl InferEnv) -> Ty {
+    let mut result = Ty::never();
+    for atom in callee.atoms() {
+        let returned = match atom {
+            Atom::Function(path, scope) => env.returns_of(path, FileScopeId(*scope)),
+            Atom::Class(path, name) => Ty::of(Atom::Instance(path.clone(), name.clone())),
+            Atom::Divergent(_) => continue,
+            _ => Ty::of(Atom::Unknown),
+        };
+        result = result.join(&returned);
+    }
+    result
+}
+
+/// What a function returns: the union of its `return`s, `None` without any.
+pub fn return_type(function: &ScopeInference, env: &mut impl InferEnv) -> Ty {
+    if function.returns.is_empty() {
+        return Ty::of(Atom::NoneTy);
+    }
+    let mut ty = Ty::never();
+    for expr in &function.returns {
+        ty = ty.join(&eval(expr, env));
+    }
+    ty
+}
+
+/// The type of module-level `name` in the file at `path` whose module scope is `module`:
+/// the union of its bindings; `Unknown` if the module binds it in a way inference does not
+/// read (`binds`: its table says it is bound); else through star imports; else `Unknown`.
+pub fn binding_type(
+    path: &str,
+    module: &ScopeInference,
+    binds: bool,
+    name: &str,
+    env: &mut impl InferEnv,
+) -> Ty {
+    let mut ty = Ty::never();
+    let mut found = false;
+    for (bound, binding) in &module.bindings {
+        if bound != name {
+            continue;
+        }
+        found = true;
+        let one = match binding {
+            ModuleBinding::Def(scope) => Ty::of(Atom::Function(path.to_owned(), scope.0)),
+            ModuleBinding::Class => Ty::of(Atom::Class(path.to_owned(), name.to_owned())),
+            ModuleBinding::Value(expr) => eval(expr, env),
+            ModuleBinding::Import(import, original) => env.imported(import, original).normalized(),
+        };
+        ty = ty.join(&one);
+    }
+    if found {
+        return ty;
+    }
+    if binds {
+        return Ty::of(Atom::Unknown);
+    }
+    env.star_imported(name)
+        .map_or_else(|| Ty::of(Atom::Unknown), Ty::normalized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_widen_past_the_cap_and_next_to_int() {
+        let mut ty = Ty::never();
+        for n in 0..LITERAL_CAP as i64 {
+            ty = ty.join(&Ty::of(Atom::IntLit(n)));
+        }
+        assert_eq!(ty.atoms().count(), LITERAL_CAP);
+        let widened = ty.clone().join(&Ty::of(Atom::IntLit(99)));
+        assert_eq!(widened, Ty::of(Atom::Int));
+        assert_eq!(ty.join(&Ty::of(Atom::Int)), Ty::of(Atom::Int));
+    }
+
+    #[test]
+    fn divergent_is_bottom_once_normalized() {
+        assert_ne!(Ty::divergent(7), Ty::never());
+        assert_eq!(Ty::divergent(7).normalized(), Ty::never());
+        assert_eq!(Ty::divergent(7).join(&Ty::of(Atom::Str)), Ty::of(Atom::Str));
+    }
+}
