@@ -85,3 +85,51 @@ fn classes_joins_and_module_values_agree_with_the_model() {
     assert_eq!(binding(&db, "a.py", "z"), Ty::of(Atom::Unknown));
     assert_agrees_with_model(&db);
 }
+
+/// Parallel heads: two threads check the two files of one inference cycle on cloned handles
+/// at the same time (as ty's `check` runs one clone per file), each entering the cycle at its
+/// own file; the diagnostics (one of which needs the cycle's result) match the model's, round
+/// after round of edits that change the cycle's result.
+#[test]
+fn a_cycle_entered_from_two_threads_at_once_agrees_with_the_model() {
+    let mut db = logged_db(&[
+        (
+            "a.py",
+            "from b import g\ndef f():\n    return 0\n    return g() + 1\n",
+        ),
+        (
+            "b.py",
+            "from a import f\ndef g():\n    return f()\nx = g()\nx()\n",
+        ),
+    ]);
+    for round in 0..12 {
+        let handles: Vec<FuzzDatabase> = vec![db.clone(), db.clone()];
+        let threads: Vec<_> = handles
+            .into_iter()
+            .zip(["a.py", "b.py"])
+            .map(|(handle, path)| {
+                std::thread::spawn(move || {
+                    let file = handle.file(path).expect("the file exists");
+                    salsa_fuzz::db::file_diagnostics(&handle, file)
+                })
+            })
+            .collect();
+        let got: Vec<_> = threads
+            .into_iter()
+            .map(|thread| thread.join().expect("the checking thread"))
+            .collect();
+        let want = salsa_fuzz::model::compute(&db.inputs());
+        assert_eq!(got[0], want.files[0].diagnostics, "a.py, round {round}");
+        assert_eq!(got[1], want.files[1].diagnostics, "b.py, round {round}");
+        let not_callable = got[1]
+            .iter()
+            .any(|diagnostic| diagnostic.message == "`x` is not callable");
+        assert!(not_callable, "round {round}: x holds ints");
+        let step = if round % 2 == 0 { "2" } else { "1" };
+        db.write_file(
+            "a.py",
+            &format!("from b import g\ndef f():\n    return 0\n    return g() + {step}\n"),
+        );
+    }
+    assert_agrees_with_model(&db);
+}

@@ -9,8 +9,8 @@ use salsa::Accumulator;
 use crate::semantic::{self, Binding, Diagnostic, ImportEnv};
 
 use super::{
-    Db, ModuleName, ScopeId, SourceFile, module_exports, module_table, parsed_module,
-    resolve_module, resolve_names, semantic_index, symbol_table,
+    Db, ModuleName, ScopeId, SourceFile, callee_type, module_exports, module_table, parsed_module,
+    resolve_module, resolve_names, scope_calls, semantic_index, symbol_table,
 };
 
 /// The accumulator diagnostics flow through.
@@ -40,6 +40,13 @@ pub fn check_scope<'db>(db: &'db dyn Db, scope: ScopeId<'db>) {
     for (name, binding) in resolve_names(db, scope).iter() {
         if *binding == Binding::Unresolved {
             Diagnostics(semantic::unresolved_reference(path, file_scope_id, name)).accumulate(db);
+        }
+    }
+    // Type inference, which can sit in a cycle; reading its results from here is allowed, and
+    // nothing it calls accumulates.
+    for name in scope_calls(db, scope) {
+        if callee_type(db, scope, name).is_not_callable() {
+            Diagnostics(semantic::not_callable(path, file_scope_id, name)).accumulate(db);
         }
     }
 }

@@ -30,6 +30,13 @@ pub fn scope_inference<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Arc<ScopeIn
         .unwrap_or_default()
 }
 
+/// The names `scope` calls: a firewall of its own, so that checking the scope's calls does
+/// not re-run when only the values it returns or assigns change.
+#[salsa::tracked(returns(ref))]
+pub fn scope_calls<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Vec<String> {
+    scope_inference(db, scope).calls.clone()
+}
+
 /// What the function `scope` returns.
 #[salsa::tracked(
     returns(ref),
@@ -99,6 +106,18 @@ fn infer_binding_cycle<'db>(
 ) -> Ty {
     db.note_cycle_iteration(cycle.iteration());
     value
+}
+
+/// The type of `name` where `scope` calls it: what the not-callable diagnostic checks.
+pub fn callee_type<'db>(db: &'db dyn Db, scope: ScopeId<'db>, name: &str) -> Ty {
+    let mut env = FunctionEnv {
+        at: At {
+            db,
+            file: scope.file(db),
+        },
+        scope,
+    };
+    env.lookup(name)
 }
 
 /// The rules' questions, asked from `file`'s module level.
@@ -171,8 +190,8 @@ impl InferEnv for At<'_> {
     }
 }
 
-/// The rules' questions, asked from inside the function `scope`: names resolve through the
-/// scope chain first ([`resolve_names`]).
+/// The rules' questions, asked from inside `scope` (a function's, or any other when a call is
+/// checked): names resolve through the scope chain first ([`resolve_names`]).
 struct FunctionEnv<'db> {
     at: At<'db>,
     scope: ScopeId<'db>,

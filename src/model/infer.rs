@@ -21,6 +21,8 @@ enum Var {
     Return(usize, u32),
     /// The type of a module-level name of the file at the position.
     Binding(usize, String),
+    /// The type of a name where the scope (file position, scope) calls it.
+    Callee(usize, u32, String),
 }
 
 /// The least fixpoint: every function's return type and every module-level binding's type.
@@ -29,8 +31,19 @@ pub(super) struct Inference {
 }
 
 impl Inference {
-    /// Fills the `returns` of the function scopes and the `types` of the file at `position`.
+    /// Fills the `returns` of the function scopes, the `types` and the not-callable
+    /// diagnostics of the file at `position`.
     pub(super) fn fill(&self, position: usize, answers: &mut FileAnswers) {
+        for (var, ty) in &self.values {
+            if let Var::Callee(file, scope, name) = var
+                && *file == position
+                && ty.is_not_callable()
+            {
+                let diagnostic = semantic::not_callable(&answers.path, FileScopeId(*scope), name);
+                answers.diagnostics.push(diagnostic);
+            }
+        }
+        answers.diagnostics.sort();
         for (scope, data) in answers.scopes.iter_mut().enumerate() {
             if data.kind == ScopeKind::Function {
                 let var = Var::Return(position, scope as u32);
@@ -64,6 +77,14 @@ pub(super) fn infer_all(model: &Model) -> Inference {
                 values.insert(Var::Binding(position, name.to_owned()), Ty::never());
             }
         }
+        for (scope, data) in file.index.scopes.iter().enumerate() {
+            for name in &data.inference.calls {
+                values.insert(
+                    Var::Callee(position, scope as u32, name.clone()),
+                    Ty::never(),
+                );
+            }
+        }
     }
     let roots: BTreeSet<Var> = values.keys().cloned().collect();
     for _ in 0..MAX_ROUNDS {
@@ -76,6 +97,7 @@ pub(super) fn infer_all(model: &Model) -> Inference {
                 at: match &var {
                     Var::Return(file, scope) => (*file, Some(FileScopeId(*scope))),
                     Var::Binding(file, _) => (*file, None),
+                    Var::Callee(file, scope, _) => (*file, Some(FileScopeId(*scope))),
                 },
                 wanted: Vec::new(),
             };
@@ -115,6 +137,7 @@ fn evaluate(model: &Model, var: &Var, env: &mut Env<'_>) -> Ty {
             let binds = module.table.binds(name);
             infer::binding_type(&file.path, &module.inference, binds, name, env)
         }
+        Var::Callee(_, _, name) => env.lookup(name),
     }
 }
 

@@ -176,7 +176,8 @@ pub fn ask_model(model: &Model, query: Query, created: bool) -> QueryAnswer {
     }
     let path = slot.path();
     let removed;
-    let answers = if matches!(query, Query::Types(_)) {
+    // Inferred types, and the diagnostics that read them, need the whole project inferred.
+    let answers = if matches!(query, Query::Types(_) | Query::Diagnostics(_)) {
         model.file(path)
     } else {
         model.file_without_types(path)

@@ -124,7 +124,12 @@ impl IndexBuilder {
                         .collect(),
                     imports: scope.imports,
                 }),
-                inference: Arc::new(scope.inference),
+                inference: Arc::new({
+                    let mut inference = scope.inference;
+                    inference.calls.sort();
+                    inference.calls.dedup();
+                    inference
+                }),
             })
             .collect();
         FileIndex { scopes }
@@ -363,6 +368,14 @@ impl<'a> Visitor<'a> for IndexBuilder {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr
+            && let Expr::Name(callee) = call.func.as_ref()
+        {
+            let current = self.current();
+            if let Some(scope) = self.scopes.get_mut(current) {
+                scope.inference.calls.push(callee.id.to_string());
+            }
+        }
         match expr {
             Expr::Name(name) => {
                 let flags = match name.ctx {

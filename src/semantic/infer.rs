@@ -112,6 +112,8 @@ pub struct ScopeInference {
     pub returns: Vec<InferExpr>,
     /// The module scope's bindings of names, in source order; empty for other scopes.
     pub bindings: Vec<(String, ModuleBinding)>,
+    /// The names the scope calls (`name(...)` evaluated in this scope), sorted, once each.
+    pub calls: Vec<String>,
 }
 
 impl ScopeInference {
@@ -171,6 +173,23 @@ impl Ty {
     /// [`Ty::never`], so a salsa that returned it as a final answer is seen.
     pub fn divergent(id: u64) -> Ty {
         Ty(BTreeSet::from([Atom::Divergent(id)]))
+    }
+
+    /// Whether a call of a value of this type can only fail: it has atoms, and none of them
+    /// is a function, a class or something inference does not follow.
+    pub fn is_not_callable(&self) -> bool {
+        !self.0.is_empty()
+            && self.0.iter().all(|atom| {
+                matches!(
+                    atom,
+                    Atom::Bool
+                        | Atom::Int
+                        | Atom::IntLit(_)
+                        | Atom::NoneTy
+                        | Atom::Str
+                        | Atom::Instance(..)
+                )
+            })
     }
 
     /// Its atoms, sorted.

@@ -181,6 +181,17 @@ pub fn unresolved_reference(path: &str, scope: FileScopeId, name: &str) -> Diagn
     }
 }
 
+/// The diagnostic for a call of `name` in `scope` whose inferred type cannot be called.
+pub fn not_callable(path: &str, scope: FileScopeId, name: &str) -> Diagnostic {
+    Diagnostic {
+        path: path.to_owned(),
+        kind: DiagnosticKind::NotCallable,
+        scope: Some(scope),
+        offset: 0,
+        message: format!("`{name}` is not callable"),
+    }
+}
+
 /// The diagnostic for one error the parser recovered from.
 pub fn syntax_error(path: &str, error: &ruff_python_parser::ParseError) -> Diagnostic {
     Diagnostic {
