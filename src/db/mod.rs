@@ -1,7 +1,9 @@
 //! The salsa database under test: Python files as inputs, a parse query, a semantic index that
 //! creates one tracked `ScopeId` per scope, per-scope firewall queries, interned names,
-//! cross-file resolution with fixpoint cycles, diagnostics through an accumulator, LRU and
-//! durability. Shaped after ty's `ruff_db`, `ty_python_core` and `ty_project`.
+//! cross-file resolution with fixpoint cycles, type inference with fixpoint cycles of two
+//! queries, diagnostics through an accumulator, `specify`, a singleton input, an untracked
+//! read, LRU and durability. Shaped after ty's `ruff_db`, `ty_python_core`, `ty_python_semantic`
+//! and `ty_project`.
 //!
 //! What it promises: every query is deterministic and reads only tracked inputs, so any answer
 //! that differs from [`crate::model`] on the same texts is salsa's doing. What it does not
@@ -29,14 +31,14 @@
 //! | backdating | `symbol_table`/`module_table` (equal tables after an edit elsewhere in the file), `environment_builtins` (unchanged) | an edit in a sibling scope, any write |
 //! | LRU re-execution | `parsed_module` (capacity set at run time) | `lru-capacity N`, `lru-evict` |
 //! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
-//! | cycle iteration and convergence | `module_exports` over star-import cycles | an edit of one module of a cycle |
+//! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
 //! | tracked structs created, deleted, recreated | `ScopeId`s of `semantic_index` | `edit … clear`, `edit … restore N` |
 //! | accumulated values | `check_file`'s diagnostics through `check_scope` and `check_syntax` | an edit that adds or fixes one diagnostic |
 //! | cancellation | every query on a cloned handle | any write, `cancel`, `cancel-request N`, `fault cancel at …` |
 //!
-//! Not yet covered: fixpoints over several distinct queries or entered from different heads,
-//! `cycle_fn`/`cycle_result`, `specify` inside a cycle, `Durability::NEVER_CHANGE` and
-//! persistence (salsa's mutation score and the open issues say where that costs).
+//! Not yet covered: `cycle_result`, `specify` inside a cycle, tracked structs created inside
+//! a cycle, `Durability::NEVER_CHANGE` and persistence (salsa's mutation score and the open
+//! issues say where that costs).
 
 mod answers;
 #[cfg(feature = "canary")]

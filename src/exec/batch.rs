@@ -55,10 +55,10 @@ pub(super) struct BatchJob {
 impl BatchJob {
     /// Runs the queries on the batch's clone; the clone (and every clone made from it) is
     /// dropped before the report is returned, so a waiting write can proceed. A batch that
-    /// starts with `check_file` and runs on a pool is a workspace-diagnostics request: like
+    /// starts with `check_file` or `types` and runs on a pool is a workspace request: like
     /// ty's `check`, it asks its queries in parallel, one clone per task, so several threads
-    /// enter the same import cycles at once (salsa's cross-thread cycle handling, salsa#1263's
-    /// ground). Inline, a batch is always sequential.
+    /// enter the same import and inference cycles at once, each at its own file (salsa's
+    /// cross-thread cycle handling, salsa#1263's ground). Inline, a batch is always sequential.
     pub(super) fn run(self, on_pool: bool) -> BatchReport {
         let BatchJob {
             db,
@@ -67,7 +67,9 @@ impl BatchJob {
             cancel_before,
         } = self;
         let in_flight = db.background_in_flight();
-        let parallel = on_pool && queries.len() > 1 && matches!(queries[0], Query::Diagnostics(_));
+        let parallel = on_pool
+            && queries.len() > 1
+            && matches!(queries[0], Query::Diagnostics(_) | Query::Types(_));
         let (answers, end) = if parallel {
             ask_in_parallel(&db, &queries, origin.step, cancel_before)
         } else {
