@@ -5,7 +5,10 @@
 mod common;
 
 use common::{assert_agrees_with_model, logged_db};
-use salsa_fuzz::db::{FuzzDatabase, SymbolName, infer_binding, infer_return, semantic_index};
+use salsa_fuzz::db::{
+    FuzzDatabase, SymbolName, file_types, infer_binding, infer_return, semantic_index,
+};
+use salsa_fuzz::known_bugs;
 use salsa_fuzz::semantic::infer::{Atom, Ty};
 
 fn binding(db: &FuzzDatabase, path: &str, name: &str) -> Ty {
@@ -88,10 +91,14 @@ fn classes_joins_and_module_values_agree_with_the_model() {
 
 /// Parallel heads: two threads check the two files of one inference cycle on cloned handles
 /// at the same time (as ty's `check` runs one clone per file), each entering the cycle at its
-/// own file; the diagnostics (one of which needs the cycle's result) match the model's, round
-/// after round of edits that change the cycle's result.
+/// own file; the inferred types and the diagnostics (one of which needs the cycle's result)
+/// match the model's, round after round of edits that change the cycle's result. On a salsa
+/// with a known bug that loses accumulated values (0.26.x: salsa#1099), a lost diagnostic is
+/// that bug, and said so; the types must match everywhere.
 #[test]
 fn a_cycle_entered_from_two_threads_at_once_agrees_with_the_model() {
+    let lost_diagnostics_are_known =
+        known_bugs::is_known_here("Salsa: project answers differ from the model (diagnostics)");
     let mut db = logged_db(&[
         (
             "a.py",
@@ -110,7 +117,8 @@ fn a_cycle_entered_from_two_threads_at_once_agrees_with_the_model() {
             .map(|(handle, path)| {
                 std::thread::spawn(move || {
                     let file = handle.file(path).expect("the file exists");
-                    salsa_fuzz::db::file_diagnostics(&handle, file)
+                    let diagnostics = salsa_fuzz::db::file_diagnostics(&handle, file);
+                    (file_types(&handle, file), diagnostics)
                 })
             })
             .collect();
@@ -119,17 +127,38 @@ fn a_cycle_entered_from_two_threads_at_once_agrees_with_the_model() {
             .map(|thread| thread.join().expect("the checking thread"))
             .collect();
         let want = salsa_fuzz::model::compute(&db.inputs());
-        assert_eq!(got[0], want.files[0].diagnostics, "a.py, round {round}");
-        assert_eq!(got[1], want.files[1].diagnostics, "b.py, round {round}");
+        for (position, (types, diagnostics)) in got.iter().enumerate() {
+            let file = &want.files[position];
+            assert_eq!(types.names, file.types, "{}, round {round}", file.path);
+            if *diagnostics != file.diagnostics && lost_diagnostics_are_known {
+                println!(
+                    "{}, round {round}: diagnostics lost, a known bug of salsa {}",
+                    file.path,
+                    salsa_fuzz::db::compat::SALSA
+                );
+                continue;
+            }
+            assert_eq!(
+                *diagnostics, file.diagnostics,
+                "{}, round {round}",
+                file.path
+            );
+        }
         let not_callable = got[1]
+            .1
             .iter()
             .any(|diagnostic| diagnostic.message == "`x` is not callable");
-        assert!(not_callable, "round {round}: x holds ints");
+        assert!(
+            not_callable || lost_diagnostics_are_known,
+            "round {round}: x holds ints"
+        );
         let step = if round % 2 == 0 { "2" } else { "1" };
         db.write_file(
             "a.py",
             &format!("from b import g\ndef f():\n    return 0\n    return g() + {step}\n"),
         );
     }
-    assert_agrees_with_model(&db);
+    if !lost_diagnostics_are_known {
+        assert_agrees_with_model(&db);
+    }
 }
