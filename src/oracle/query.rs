@@ -42,6 +42,8 @@ pub enum QueryAnswer {
     Diagnostics(Vec<Diagnostic>),
     /// The path a module resolves to.
     Module(Option<String>),
+    /// Interning the module name twice in one revision gave two ids (never the model's).
+    InternedTwice(String),
     /// The types of the module's names, and what each function scope returns.
     Types(FileTypes),
 }
@@ -89,7 +91,13 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
             let Some(name) = queried_module(module.as_str()) else {
                 return QueryAnswer::Module(None);
             };
-            let file = resolve_module(db, ModuleName::new(db, name));
+            // salsa's contract for interning, which ty relies on when it compares interned
+            // types by id: equal data gives one id, looked up by `&str` or by `String`.
+            let key = ModuleName::new(db, name.as_str());
+            if ModuleName::new(db, name.clone()) != key {
+                return QueryAnswer::InternedTwice(name);
+            }
+            let file = resolve_module(db, key);
             QueryAnswer::Module(file.map(|file| file.path(db).clone()))
         }
         Query::Parse(slot) => match file_of(slot) {
