@@ -6,7 +6,8 @@
 //! pin, or a version that `salsa-fuzz salsa` wrote into a generated manifest) or
 //! `salsa = { path = "…" }` (a local checkout, whose own manifest gives the version).
 //!
-//! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` and the environment variables
+//! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")`, `cfg(salsa_never_change)` (0.27.1 and
+//! later) and the environment variables
 //! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`) and
 //! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`), and `SALSA_FUZZ_SALSA_ROOT`
 //! (a checkout's root directory, empty for a release), to normalize panic locations.
@@ -19,6 +20,7 @@ fn main() {
     let manifest = manifest_dir.join("Cargo.toml");
     println!("cargo::rerun-if-changed={}", manifest.display());
     println!("cargo::rustc-check-cfg=cfg(salsa_api, values(\"0.26\", \"0.27\", \"0.28\"))");
+    println!("cargo::rustc-check-cfg=cfg(salsa_never_change)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
@@ -51,6 +53,9 @@ fn main() {
         .unwrap_or_else(|| panic!("no `ruff_python_parser = …` line in {}", manifest.display()));
     println!("cargo::rustc-env=SALSA_FUZZ_PARSER={parser}");
     println!("cargo::rustc-cfg=salsa_api=\"{}\"", api_level(&version));
+    if has_never_change(&version) {
+        println!("cargo::rustc-cfg=salsa_never_change");
+    }
 }
 
 enum SalsaDependency {
@@ -140,6 +145,15 @@ fn api_level(version: &str) -> &'static str {
         (0, 27) => "0.27",
         _ => "0.28",
     }
+}
+
+/// Whether `Durability::NEVER_CHANGE` exists: since salsa 0.27.1 (salsa#1109).
+fn has_never_change(version: &str) -> bool {
+    let parts: Vec<u32> = version
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0))
+        .collect();
+    parts.as_slice() >= [0, 27, 1].as_slice()
 }
 
 /// The checkout's commit, read from `.git` without running git (short, 12 hex digits).

@@ -7,6 +7,7 @@
 //! | --- | --- | --- |
 //! | derive for values holding `'db` handles | `salsa::Update` | `salsa::SalsaValue` |
 //! | a `'static` value without `PartialEq` returned by a query | needs `salsa::Update` | accepted |
+//! | `Durability::NEVER_CHANGE` (a file's path) | from 0.27.1 (`cfg(salsa_never_change)`); HIGH before | yes |
 
 #[cfg(not(salsa_api = "0.28"))]
 use super::ParsedModule;
@@ -36,3 +37,12 @@ unsafe impl salsa::Update for ParsedModule {
         true
     }
 }
+
+/// The durability of a file's path, which never changes after the file is created:
+/// `NEVER_CHANGE` where salsa has it (edges to such inputs are not even recorded), else HIGH.
+#[cfg(salsa_never_change)]
+pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::NEVER_CHANGE;
+/// The durability of a file's path, which never changes after the file is created:
+/// `NEVER_CHANGE` where salsa has it (edges to such inputs are not even recorded), else HIGH.
+#[cfg(not(salsa_never_change))]
+pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::HIGH;

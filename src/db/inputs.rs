@@ -6,7 +6,8 @@
 
 /// One Python file: the unit of parsing and of invalidation.
 ///
-/// `path` never changes after creation (HIGH durability). `text` and `exists` are LOW for
+/// `path` never changes after creation (`NEVER_CHANGE` durability from salsa 0.27.1, HIGH
+/// before: see `compat::PATH_DURABILITY`). `text` and `exists` are LOW for
 /// workspace files and HIGH for files marked as library code, so that an edit to a workspace
 /// file lets salsa skip verifying queries that depend only on library files.
 #[salsa::input(debug)]

@@ -400,7 +400,7 @@ impl FuzzDatabase {
     pub fn write_file(&mut self, path: &str, text: &str) -> SourceFile {
         let Some(file) = self.file(path) else {
             let file = SourceFile::builder(path.to_owned(), text.to_owned(), true, false)
-                .path_durability(Durability::HIGH)
+                .path_durability(compat::PATH_DURABILITY)
                 .is_library_durability(Durability::HIGH)
                 .new(self);
             Arc::make_mut(&mut self.files).insert(path.to_owned(), file);
