@@ -37,8 +37,8 @@
 //! | cancellation | every query on a cloned handle | any write, `cancel`, `cancel-request N`, `fault cancel at …` |
 //!
 //! Not yet covered: `cycle_result`, `specify` inside a cycle, tracked structs created inside
-//! a cycle, `Durability::NEVER_CHANGE` and persistence (salsa's mutation score and the open
-//! issues say where that costs).
+//! a cycle, a file class at `Durability::NEVER_CHANGE` (only paths are) and persistence
+//! (salsa's mutation score and the open issues say where that costs).
 
 mod answers;
 #[cfg(feature = "canary")]
