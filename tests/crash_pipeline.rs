@@ -105,8 +105,9 @@ fn a_seed_prints_replays_clean_and_formats_as_rust() {
 #[cfg(feature = "canary")]
 #[test]
 /// The artifact is a libFuzzer crash of the canary (11 steps, 402 bytes of Python), re-encoded
-/// when the fault step was added to the byte codec (`fmt` before, `corpus export` after: the
-/// same script).
+/// whenever the byte codec changes (the fault step; the builtins step, the `types` query and
+/// the value fragments): `fmt` with the binary before, `corpus export` with the one after, the
+/// same script.
 fn the_canary_artifact_minimizes_to_a_small_entry_that_replays() {
     use salsa_fuzz::corpus::Entry;
     use salsa_fuzz::minimize::python_bytes;
