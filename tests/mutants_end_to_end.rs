@@ -4,9 +4,11 @@
 //! - `VerifyResult::is_unchanged -> bool with true`: every memo verification succeeds, so
 //!   stale memos are reused; the differential oracle sees a wrong answer within a second, and
 //!   unmutated salsa replays the entry cleanly, so it is a kill;
-//! - `IngredientImpl<C>::specify_and_record with ()`: `specify` does nothing. Our database
-//!   never calls `specify`, so the suite cannot kill it; salsa's own tests (`tests/specify*`,
-//!   `tests/cycle_specify.rs`) do.
+//! - `MemoHeader::can_backdate -> bool with false`: salsa never backdates, so it only does
+//!   more work: every dependent re-runs and computes the same answer, which the differential
+//!   oracle cannot tell apart; salsa's own tests, which assert what re-ran
+//!   (`tests/accumulate-reuse-workaround.rs`), kill it. (Until the database called `specify`,
+//!   this was `specify_and_record with ()`; the suite now sees that one.)
 //!
 //! It needs cargo-mutants (the command installs it when missing) and the salsa copies,
 //! target directories and baseline under `target/mutants/` (made by its first run: about
@@ -28,7 +30,7 @@ use salsa_fuzz::mutants::results::{self, MutantResult};
 use salsa_fuzz::mutants::{Verdict, suite_commit};
 
 const REACHED: &str = "replace VerifyResult::is_unchanged -> bool with true";
-const UNREACHED: &str = "replace IngredientImpl<C>::specify_and_record with ()";
+const UNREACHED: &str = "replace MemoHeader::can_backdate -> bool with false";
 
 /// This run's result for the mutant named `name` (this suite commit, 10 s, seed 1).
 fn result_of(root: &Path, name: &str) -> MutantResult {
@@ -92,8 +94,8 @@ fn the_suite_kills_a_mutant_it_reaches_and_salsas_tests_kill_one_it_cannot_reach
             .tests
             .failures
             .iter()
-            .any(|failure| failure.contains("specify")),
-        "a specify test failed: {:?}",
+            .any(|failure| failure.contains("accumulate-reuse-workaround")),
+        "a test that asserts what re-ran failed: {:?}",
         unreached.tests.failures
     );
 
