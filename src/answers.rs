@@ -29,6 +29,12 @@ pub struct ExtraBuiltins {
 }
 
 impl ExtraBuiltins {
+    /// Names as both sides store them: sorted, each once.
+    pub fn sorted(names: &[&str]) -> Vec<String> {
+        let names: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+        names.into_iter().map(str::to_owned).collect()
+    }
+
     /// Whether `name` is one of them.
     pub fn contains(&self, name: &str) -> bool {
         self.settings

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::answers::{Answers, FileAnswers, FileTypes, ScopeAnswers};
 
 use crate::semantic::ScopeKind;
+use crate::semantic::infer::Ty;
 
 use super::{
     Db, SourceFile, SymbolName, file_diagnostics, infer_binding, infer_return, module_exports,
@@ -35,7 +36,8 @@ pub fn answers(db: &dyn Db) -> Answers {
                         .then(|| infer_return(db, scope).clone()),
                 })
                 .collect();
-            let types = file_types(db, file).names;
+            // The functions' returns are in `scopes`; only the module's names are left.
+            let types = binding_types(db, file);
             FileAnswers {
                 path: file.path(db).clone(),
                 is_library: file.is_library(db),
@@ -53,17 +55,6 @@ pub fn answers(db: &dyn Db) -> Answers {
 /// each of its function scopes returns (by position).
 pub fn file_types(db: &dyn Db, file: SourceFile) -> FileTypes {
     let index = semantic_index(db, file);
-    let names = match index.module_scope() {
-        Some(module) => scope_inference(db, module)
-            .bound_names()
-            .into_iter()
-            .map(|name| {
-                let ty = infer_binding(db, file, SymbolName::new(db, name)).clone();
-                (name.to_owned(), ty)
-            })
-            .collect(),
-        None => Vec::new(),
-    };
     let returns = index
         .scopes
         .iter()
@@ -72,5 +63,23 @@ pub fn file_types(db: &dyn Db, file: SourceFile) -> FileTypes {
         .filter(|(_, (_, data))| data.kind == ScopeKind::Function)
         .map(|(position, (&scope, _))| (position as u32, infer_return(db, scope).clone()))
         .collect();
-    FileTypes { names, returns }
+    FileTypes {
+        names: binding_types(db, file),
+        returns,
+    }
+}
+
+/// Every name the module of `file` binds for inference, sorted, with its type.
+fn binding_types(db: &dyn Db, file: SourceFile) -> Vec<(String, Ty)> {
+    let Some(module) = semantic_index(db, file).module_scope() else {
+        return Vec::new();
+    };
+    scope_inference(db, module)
+        .bound_names()
+        .into_iter()
+        .map(|name| {
+            let ty = infer_binding(db, file, SymbolName::new(db, name)).clone();
+            (name.to_owned(), ty)
+        })
+        .collect()
 }

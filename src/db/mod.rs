@@ -358,25 +358,24 @@ impl FuzzDatabase {
     /// Sets both sources of extra builtins to `builtins` (the settings at HIGH), for a
     /// database built from scratch.
     pub fn load_builtins(&mut self, builtins: &ExtraBuiltins) {
-        let names = |names: &[String]| -> Vec<String> { names.to_vec() };
         if !builtins.settings.is_empty() {
             Settings::get(self)
                 .set_builtins(self)
                 .with_durability(Durability::HIGH)
-                .to(names(&builtins.settings));
+                .to(builtins.settings.clone());
         }
         if !builtins.environment.is_empty() {
             *self
                 .environment
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Arc::new(names(&builtins.environment));
+                Arc::new(builtins.environment.clone());
         }
     }
 
     /// Sets the settings' extra builtins (sorted and deduplicated) at `durability`.
     pub fn set_settings_builtins(&mut self, names: &[&str], durability: Durability) {
-        let names = sorted_names(names);
+        let names = ExtraBuiltins::sorted(names);
         Settings::get(self)
             .set_builtins(self)
             .with_durability(durability)
@@ -392,7 +391,8 @@ impl FuzzDatabase {
         *self
             .environment
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(sorted_names(names));
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Arc::new(ExtraBuiltins::sorted(names));
     }
 
     /// Creates the file at `path`, or replaces its text (adding it back if it was removed).
@@ -479,11 +479,6 @@ impl FuzzDatabase {
         }
         project.set_files(self).to(files);
     }
-}
-
-fn sorted_names(names: &[&str]) -> Vec<String> {
-    let names: std::collections::BTreeSet<&str> = names.iter().copied().collect();
-    names.into_iter().map(str::to_owned).collect()
 }
 
 fn file_durability(is_library: bool) -> Durability {

@@ -88,12 +88,12 @@ impl Mirror {
 
     /// Sets the settings' extra builtins.
     pub fn set_settings_builtins(&mut self, names: &[&str]) {
-        self.builtins.settings = sorted(names);
+        self.builtins.settings = ExtraBuiltins::sorted(names);
     }
 
     /// Sets the environment's extra builtins.
     pub fn set_environment_builtins(&mut self, names: &[&str]) {
-        self.builtins.environment = sorted(names);
+        self.builtins.environment = ExtraBuiltins::sorted(names);
     }
 
     /// The names the settings and the environment add to the builtins.
@@ -105,12 +105,6 @@ impl Mirror {
     pub fn created(&self) -> BTreeSet<&'static str> {
         self.files.keys().copied().collect()
     }
-}
-
-/// Sorted and deduplicated, as the database stores them.
-fn sorted(names: &[&str]) -> Vec<String> {
-    let names: BTreeSet<&str> = names.iter().copied().collect();
-    names.into_iter().map(str::to_owned).collect()
 }
 
 /// Applies an edit to `text`; `None` when it cannot apply (nothing to restore).

@@ -76,6 +76,16 @@ fn signal(group: &str, name: &str) {
         .status();
 }
 
+/// Runs `command` to the end (stderr discarded) and returns its stdout if it exited
+/// successfully.
+pub fn stdout_if_success(command: &mut std::process::Command) -> Option<String> {
+    let output = command.stderr(std::process::Stdio::null()).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,15 +51,8 @@ pub fn ensure_cargo_mutants(log: &mut dyn FnMut(&str)) -> Result<String, Mutants
 }
 
 fn cargo_mutants_version() -> Option<String> {
-    let output = Command::new("cargo")
-        .args(["mutants", "--version"])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    super::child::stdout_if_success(Command::new("cargo").args(["mutants", "--version"]))
+        .map(|version| version.trim().to_owned())
 }
 
 /// The mutants of the crate in `dir`, in cargo-mutants' order (source order), restricted to

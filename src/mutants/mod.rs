@@ -442,16 +442,7 @@ const BUILT_FROM: [&str; 6] = [
 /// measured on a dirty tree are never taken for the commit's.
 pub fn suite_commit(root: &Path) -> String {
     let git = |args: &[&str]| -> Option<String> {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        child::stdout_if_success(Command::new("git").args(args).current_dir(root))
     };
     let mut last = vec!["log", "-1", "--format=%H", "--"];
     last.extend(BUILT_FROM);
@@ -584,11 +575,8 @@ fn prepare_baseline(
 }
 
 fn tool_version(tool: &str) -> String {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    child::stdout_if_success(Command::new(tool).arg("--version"))
+        .map(|version| version.trim().to_owned())
         .unwrap_or_else(|| format!("{tool} (unknown version)"))
 }
 
