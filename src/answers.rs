@@ -53,6 +53,19 @@ pub struct FileTypes {
     pub returns: Vec<(u32, Ty)>,
 }
 
+/// A module's star-import closure: what `Query::Closure` answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Closure {
+    /// The paths of every file reachable through star imports, the module's own included,
+    /// sorted.
+    pub files: Vec<String>,
+    /// Its size, as the module read it back after assigning it.
+    pub size: Option<u32>,
+    /// For each star import that resolves, in source order: the target's path and the size
+    /// the target read back.
+    pub reached: Vec<(String, Option<u32>)>,
+}
+
 /// Everything the database answers about a project, in one comparable value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answers {
@@ -71,6 +84,8 @@ pub struct FileAnswers {
     pub scopes: Vec<ScopeAnswers>,
     /// What `from <this module> import *` provides, sorted.
     pub exports: Vec<String>,
+    /// Its star-import closure.
+    pub closure: Closure,
     /// The inferred type of each name the module binds in a way inference reads
     /// (`infer_binding`), sorted by name.
     pub types: Vec<(String, Ty)>,
@@ -115,6 +130,8 @@ pub enum AnswerPart {
     Resolutions,
     /// What `from <module> import *` provides.
     Exports,
+    /// A star-import closure and the sizes its importers read (assigned inside a cycle).
+    Closure,
     /// Inferred types: what functions return, what module-level names hold.
     Types,
     /// Diagnostics.
@@ -131,6 +148,7 @@ impl AnswerPart {
             AnswerPart::Facts => "facts",
             AnswerPart::Resolutions => "resolutions",
             AnswerPart::Exports => "exports",
+            AnswerPart::Closure => "closure",
             AnswerPart::Types => "types",
             AnswerPart::Diagnostics => "diagnostics",
         }
@@ -230,6 +248,12 @@ impl FileAnswers {
             return Some((
                 AnswerPart::Exports,
                 format!("{path}: exports {:?} vs {:?}", self.exports, other.exports),
+            ));
+        }
+        if self.closure != other.closure {
+            return Some((
+                AnswerPart::Closure,
+                format!("{path}: closure {:?} vs {:?}", self.closure, other.closure),
             ));
         }
         if self.types != other.types {

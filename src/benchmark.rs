@@ -768,7 +768,8 @@ mod tests {
             .filter(|(_, buggy)| *buggy)
             .map(|(version, _)| version.as_str())
             .collect();
-        assert_eq!(buggy_only, ["0.26.2", "0.27.2", "0.28.1"]);
+        // 0.27.2 has salsa#1238 but fixes salsa#1190, so it runs in full.
+        assert_eq!(buggy_only, ["0.26.2", "0.28.1"]);
     }
 
     fn finding(signature: &str, first_s: f64, entry: Option<&str>) -> RunFinding {

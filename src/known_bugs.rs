@@ -44,6 +44,13 @@ pub enum BugClass {
     InternedSlotCorrupted,
     /// Star-import exports stale after an edit (the suite's own find, open).
     StaleFixpointExports,
+    /// A star-import closure, or the sizes its importers read, wrong: a value assigned
+    /// (`specify`) inside a fixpoint iteration published as final, or lost (the body computed
+    /// instead, which a later revision's verification then trips over).
+    StaleSpecifiedInCycle,
+    /// Queries cancelled "because of pending write" though no write is pending: a write
+    /// abandoned by its event callback left the cancellation flag set.
+    PendingWriteWithoutWrite,
 }
 
 impl BugClass {
@@ -71,6 +78,15 @@ impl BugClass {
                 signature.contains("interned value in LRU so must be in key_map")
                     || (signature.starts_with("Salsa: panic")
                         && signature.contains("src/interned.rs"))
+            }
+            BugClass::StaleSpecifiedInCycle => {
+                signature.starts_with("Salsa: ")
+                    && (signature.contains("(closure)")
+                        || signature.contains("answer of star_closure differs")
+                        || signature.contains("expected a query assigned by `star_closure"))
+            }
+            BugClass::PendingWriteWithoutWrite => {
+                signature.contains("unexpected cancellation") && signature.contains("pending write")
             }
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")
@@ -108,12 +124,28 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         class: BugClass::LostAccumulated,
     },
     KnownBug {
+        id: "salsa#1157",
+        title: "an event callback unwinding at DidSetCancellationFlag leaves the flag set: every query \"cancelled because of pending write\" until the next write",
+        first_buggy: "0.26.0",
+        last_buggy: "0.27.0",
+        fixed_in: Some("0.27.1"),
+        class: BugClass::PendingWriteWithoutWrite,
+    },
+    KnownBug {
         id: "salsa#1160",
         title: "interned slot reuse is not unwind-safe (\"interned value in LRU so must be in key_map\")",
         first_buggy: "0.26.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::InternedSlotCorrupted,
+    },
+    KnownBug {
+        id: "salsa#1190",
+        title: "a value assigned (specify) inside a fixpoint cycle is published as final: its readers keep the first iteration's value",
+        first_buggy: "0.26.0",
+        last_buggy: "0.27.1",
+        fixed_in: Some("0.27.2"),
+        class: BugClass::StaleSpecifiedInCycle,
     },
     KnownBug {
         id: "salsa#1238",
@@ -130,6 +162,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.28.1",
         fixed_in: Some("0.28.2"),
         class: BugClass::CycleHeadIterationMerge,
+    },
+    KnownBug {
+        id: "open-0004",
+        title: "a value assigned (specify) inside a fixpoint cycle after a same-revision cancellation (trigger_cancellation, trigger_lru_eviction) is lost: readers get the function's body (corpus/regressions/0004)",
+        first_buggy: "0.28.0",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::StaleSpecifiedInCycle,
     },
     KnownBug {
         id: "open-0002",
@@ -184,6 +224,14 @@ pub fn explaining(signature: &str, salsa: &str) -> Vec<&'static KnownBug> {
 /// Tests that expect a clean run on the newest salsa accept these on older ones.
 pub fn is_known_here(signature: &str) -> bool {
     !explaining(signature, crate::corpus::SALSA_VERSION).is_empty()
+}
+
+/// Whether the known bug `id`, still open in the newest release, is in the salsa this crate
+/// is built against.
+pub fn is_open_here(id: &str) -> bool {
+    KNOWN_BUGS.iter().any(|bug| {
+        bug.id == id && bug.fixed_in.is_none() && bug.affects(crate::corpus::SALSA_VERSION)
+    })
 }
 
 /// Whether a finding on the salsa this crate is built against is explained by a known bug

@@ -46,12 +46,19 @@ pub struct Minimized {
 /// The signature of the first finding of `script`, if any. Installs the capturing panic hook
 /// (once): a signature names the panic's location, which only the hook sees.
 pub fn signature_of(script: &EditScript, sequential: bool) -> Option<String> {
+    signature_with(
+        script,
+        &ExecOptions {
+            sequential,
+            ..ExecOptions::default()
+        },
+    )
+}
+
+/// The signature of the first finding of `script` run with `options`.
+pub fn signature_with(script: &EditScript, options: &ExecOptions) -> Option<String> {
     exec::install_panic_hook();
-    let options = ExecOptions {
-        sequential,
-        ..ExecOptions::default()
-    };
-    exec::execute(script, &options)
+    exec::execute(script, options)
         .findings
         .first()
         .map(|finding| finding.signature())

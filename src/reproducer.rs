@@ -156,6 +156,14 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                         "ask_database(&db, ",
                         "survive_in_batch(|| ask_database(&db, ",
                     )
+                } else if ["db.trigger_cancellation();", "db.trigger_lru_eviction();"]
+                    .iter()
+                    .any(|write| line.trim() == *write)
+                    || line.trim().starts_with("db.synthetic_write(Durability::")
+                {
+                    // A fault at `SetCancellationFlag` may abandon the write.
+                    let write = line.trim().trim_end_matches(';');
+                    return format!("    db.abortable_write(|db| {write});\n");
                 } else {
                     return format!(
                         "{}\n",
@@ -390,6 +398,7 @@ fn query_code(query: &Query) -> String {
         Query::Exports(file) => format!("Query::Exports({})", slot(file)),
         Query::Diagnostics(file) => format!("Query::Diagnostics({})", slot(file)),
         Query::Types(file) => format!("Query::Types({})", slot(file)),
+        Query::Closure(file) => format!("Query::Closure({})", slot(file)),
         Query::ResolveModule(module) => {
             format!(
                 "Query::ResolveModule(ModuleRef({}) /* {} */)",

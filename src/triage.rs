@@ -151,6 +151,7 @@ pub fn repro(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> {
     .map_err(write_error)?;
     let options = ExecOptions {
         sequential,
+        mask_open_bugs: entry.status != Status::KnownOpen,
         ..ExecOptions::default()
     };
     for _ in 0..REPRO_ATTEMPTS {
@@ -186,9 +187,15 @@ pub fn replay(entry: &Entry, attempts: u32) -> Replay {
         hits: 0,
         attempts: 0,
     };
+    // A known-open entry shows its bug with nothing masked.
+    let options = ExecOptions {
+        sequential: entry.sequential,
+        mask_open_bugs: entry.status != Status::KnownOpen,
+        ..ExecOptions::default()
+    };
     for _ in 0..attempts {
         replay.attempts += 1;
-        let observed = minimize::signature_of(&entry.script, entry.sequential);
+        let observed = minimize::signature_with(&entry.script, &options);
         if observed.is_some() {
             replay.observed = observed;
         }

@@ -84,7 +84,8 @@ fn retarget_query(query: &mut crate::script::Query, slot: FileSlot) {
         | Query::ResolveNames(old, _)
         | Query::Exports(old)
         | Query::Diagnostics(old)
-        | Query::Types(old) => *old = slot,
+        | Query::Types(old)
+        | Query::Closure(old) => *old = slot,
         Query::ResolveModule(_) => {}
     }
 }

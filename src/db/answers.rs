@@ -2,19 +2,24 @@
 
 use std::sync::Arc;
 
-use crate::answers::{Answers, FileAnswers, FileTypes, ScopeAnswers};
+use crate::answers::{Answers, Closure, FileAnswers, FileTypes, ScopeAnswers};
 
 use crate::semantic::ScopeKind;
 use crate::semantic::infer::Ty;
 
 use super::{
     Db, SourceFile, SymbolName, file_diagnostics, infer_binding, infer_return, module_exports,
-    resolve_names, scope_facts, scope_inference, semantic_index, symbol_table,
+    resolve_names, scope_facts, scope_inference, semantic_index, star_closure, symbol_table,
 };
 
 /// Every answer the queries give for the live files, in path order. Must run on a handle
 /// outside any query; may unwind with `salsa::Cancelled` when run on a background clone.
 pub fn answers(db: &dyn Db) -> Answers {
+    answers_with(db, true)
+}
+
+/// [`answers`], with the star-import closures asked only if `closures` (else left empty).
+pub fn answers_with(db: &dyn Db, closures: bool) -> Answers {
     let files = db.project().files(db).clone();
     let files = files
         .into_iter()
@@ -43,12 +48,27 @@ pub fn answers(db: &dyn Db) -> Answers {
                 is_library: file.is_library(db),
                 scopes,
                 exports: module_exports(db, file).clone(),
+                closure: if closures {
+                    file_closure(db, file)
+                } else {
+                    Closure::default()
+                },
                 types,
                 diagnostics: file_diagnostics(db, file),
             }
         })
         .collect();
     Answers { files }
+}
+
+/// The star-import closure of `file` ([`star_closure`]), as the oracle compares it.
+pub fn file_closure(db: &dyn Db, file: SourceFile) -> Closure {
+    let closure = star_closure(db, file);
+    Closure {
+        files: closure.files.clone(),
+        size: closure.size,
+        reached: closure.reached.clone(),
+    }
 }
 
 /// The inferred types of `file`: every name its module binds for inference, sorted, and what

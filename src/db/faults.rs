@@ -13,6 +13,13 @@
 //!   iteration, panicking as it starts.
 //! - [`FaultPoint::InternValue`] and [`FaultPoint::ReuseInternedValue`]: user code that salsa
 //!   calls while interning (`Hash`, `Lookup`, the event callback) unwinding.
+//! - [`FaultPoint::SetCancellationFlag`]: the event callback unwinding as a write on the main
+//!   thread tells the other handles to stop (salsa#1157: 0.27.0 left the flag set, so every
+//!   later query was "cancelled because of pending write" until the next write). It fires
+//!   only inside [`crate::db::FuzzDatabase::abortable_write`], a write that is one salsa call
+//!   with nothing of ours around it, so an unwind there abandons the whole write and leaves
+//!   the inputs as they were. It is never a cancellation, and it is counted apart from the
+//!   faults inside queries: it interrupts no query, so it excuses no cancellation.
 //!
 //! An injected panic unwinds with `resume_unwind(InjectedPanic)`: no panic hook runs, so
 //! libFuzzer's aborting hook does not turn it into a crash, and the executor tells it from a
@@ -43,16 +50,20 @@ pub enum FaultPoint {
     InternValue,
     /// `DidReuseInternedValue`: an interned value taking over a collected slot.
     ReuseInternedValue,
+    /// `DidSetCancellationFlag`: a write about to wait for the other handles (only inside an
+    /// abortable write).
+    SetCancellationFlag,
 }
 
 impl FaultPoint {
     /// Every point, in codec order.
-    pub const ALL: [FaultPoint; 5] = [
+    pub const ALL: [FaultPoint; 6] = [
         FaultPoint::CheckCancellation,
         FaultPoint::Execute,
         FaultPoint::IterateCycle,
         FaultPoint::InternValue,
         FaultPoint::ReuseInternedValue,
+        FaultPoint::SetCancellationFlag,
     ];
 
     /// The name used in corpus entries.
@@ -63,6 +74,7 @@ impl FaultPoint {
             FaultPoint::IterateCycle => "iterate-cycle",
             FaultPoint::InternValue => "intern",
             FaultPoint::ReuseInternedValue => "reuse-interned",
+            FaultPoint::SetCancellationFlag => "set-cancellation-flag",
         }
     }
 
@@ -86,6 +98,10 @@ impl FaultPoint {
                     FaultPoint::ReuseInternedValue,
                     EventKind::DidReuseInternedValue { .. }
                 )
+                | (
+                    FaultPoint::SetCancellationFlag,
+                    EventKind::DidSetCancellationFlag
+                )
         )
     }
 }
@@ -97,7 +113,8 @@ pub struct Fault {
     pub point: FaultPoint,
     /// The count at which it fires, from 1.
     pub nth: u8,
-    /// Unwind with `salsa::Cancelled::PendingWrite` (main thread only) instead of a panic.
+    /// Unwind with `salsa::Cancelled::PendingWrite` (main thread only) instead of a panic;
+    /// ignored at [`FaultPoint::SetCancellationFlag`].
     pub cancel: bool,
 }
 
@@ -111,6 +128,10 @@ pub struct Faults {
     armed_flag: AtomicBool,
     armed: Mutex<Option<(Fault, u8)>>,
     fired: AtomicU32,
+    /// Faults fired at [`FaultPoint::SetCancellationFlag`], counted apart from `fired`.
+    write_fired: AtomicU32,
+    /// Whether the main thread is inside an abortable write.
+    writing: AtomicBool,
     main: ThreadId,
     main_alone: AtomicBool,
 }
@@ -122,6 +143,8 @@ impl Faults {
             armed_flag: AtomicBool::new(false),
             armed: Mutex::new(None),
             fired: AtomicU32::new(0),
+            write_fired: AtomicU32::new(0),
+            writing: AtomicBool::new(false),
             main,
             main_alone: AtomicBool::new(false),
         }
@@ -145,9 +168,21 @@ impl Faults {
         self.armed_flag.store(false, Ordering::SeqCst);
     }
 
-    /// How many faults have fired so far.
+    /// How many faults have fired so far inside queries (every point but
+    /// [`FaultPoint::SetCancellationFlag`]).
     pub fn fired(&self) -> u32 {
         self.fired.load(Ordering::SeqCst)
+    }
+
+    /// How many faults have fired so far in abortable writes.
+    pub fn write_fired(&self) -> u32 {
+        self.write_fired.load(Ordering::SeqCst)
+    }
+
+    /// Whether the main thread is inside an abortable write: only then does a fault at
+    /// [`FaultPoint::SetCancellationFlag`] count events.
+    pub fn set_writing(&self, writing: bool) {
+        self.writing.store(writing, Ordering::SeqCst);
     }
 
     /// Called for every salsa event: counts matching events and unwinds at the armed one.
@@ -163,7 +198,11 @@ impl Faults {
             if !fault.point.matches(kind) {
                 return;
             }
-            let cancel = fault.cancel;
+            let at_write = fault.point == FaultPoint::SetCancellationFlag;
+            if at_write && !self.writing.load(Ordering::SeqCst) {
+                return;
+            }
+            let cancel = fault.cancel && !at_write;
             if cancel
                 && (std::thread::current().id() != self.main
                     || !self.main_alone.load(Ordering::SeqCst))
@@ -176,7 +215,11 @@ impl Faults {
             }
             *armed = None;
             self.armed_flag.store(false, Ordering::SeqCst);
-            self.fired.fetch_add(1, Ordering::SeqCst);
+            if at_write {
+                self.write_fired.fetch_add(1, Ordering::SeqCst);
+            } else {
+                self.fired.fetch_add(1, Ordering::SeqCst);
+            }
             cancel
         };
         if cancel {

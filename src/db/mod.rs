@@ -33,17 +33,22 @@
 //! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
 //! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
 //! | tracked structs created, deleted, recreated | `ScopeId`s of `semantic_index` | `edit … clear`, `edit … restore N` |
+//! | tracked structs created, and values assigned (`specify`), inside a fixpoint iteration | `star_closure` creates a `StarSummary` per module in every iteration and assigns its `closure_size`; `read_closure_size`, read by the importers inside the cycle, must iterate with it (salsa#1190) | an edit that adds or drops a star import of a cycle; `star_closure FILE` on parallel clones |
 //! | accumulated values | `check_file`'s diagnostics through `check_scope` and `check_syntax` | an edit that adds or fixes one diagnostic |
 //! | cancellation | every query on a cloned handle | any write, `cancel`, `cancel-request N`, `fault cancel at …` |
 //!
-//! Not yet covered: `cycle_result`, `specify` inside a cycle, tracked structs created inside
-//! a cycle, a file class at `Durability::NEVER_CHANGE` (only paths are) and persistence
-//! (salsa's mutation score and the open issues say where that costs).
+//! Not yet covered: `cycle_result`, a file class at `Durability::NEVER_CHANGE` (only paths
+//! are) and persistence (salsa's mutation score and the open issues say where that costs).
 
 mod answers;
 #[cfg(feature = "canary")]
 mod canary;
 mod check;
+#[expect(
+    missing_docs,
+    reason = "salsa's macros generate undocumented constructors and accessors"
+)]
+mod closure;
 pub mod compat;
 mod events;
 mod faults;
@@ -70,8 +75,9 @@ use std::sync::Arc;
 
 use salsa::{Durability, Setter};
 
-pub use answers::{answers, file_types};
+pub use answers::{answers, answers_with, file_closure, file_types};
 pub use check::{Diagnostics, check_file, check_scope, check_syntax, file_diagnostics};
+pub use closure::{StarClosure, StarSummary, closure_size, read_closure_size, star_closure};
 pub use events::{EventLog, LoggedEvent};
 pub use faults::{Fault, FaultPoint, Faults, InjectedPanic};
 pub use index::{ScopeId, SemanticIndex, scope_facts, semantic_index, symbol_table};
@@ -286,9 +292,36 @@ impl FuzzDatabase {
         }
     }
 
-    /// How many injected faults have fired (0 without fault injection).
+    /// How many injected faults have fired inside queries (0 without fault injection).
     pub fn faults_fired(&self) -> u32 {
         self.faults.as_ref().map_or(0, |faults| faults.fired())
+    }
+
+    /// How many injected faults have abandoned an abortable write.
+    pub fn write_faults_fired(&self) -> u32 {
+        self.faults
+            .as_ref()
+            .map_or(0, |faults| faults.write_fired())
+    }
+
+    /// Runs `write`, one salsa write and nothing else (a synthetic write, a cancellation, an
+    /// LRU eviction), with a fault at [`FaultPoint::SetCancellationFlag`] allowed to fire in
+    /// it: the event callback unwinding as salsa sets the cancellation flag, before salsa
+    /// changes anything. Returns `true` if the injected panic abandoned the write (it is
+    /// caught here); any other unwind goes on.
+    pub fn abortable_write(&mut self, write: impl FnOnce(&mut Self)) -> bool {
+        let Some(faults) = self.faults.clone() else {
+            write(self);
+            return false;
+        };
+        faults.set_writing(true);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(self)));
+        faults.set_writing(false);
+        match result {
+            Ok(()) => false,
+            Err(payload) if payload.is::<InjectedPanic>() => true,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
     }
 
     /// The event log, if this database records one.

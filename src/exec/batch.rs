@@ -69,7 +69,10 @@ impl BatchJob {
         let in_flight = db.background_in_flight();
         let parallel = on_pool
             && queries.len() > 1
-            && matches!(queries[0], Query::Diagnostics(_) | Query::Types(_));
+            && matches!(
+                queries[0],
+                Query::Diagnostics(_) | Query::Types(_) | Query::Closure(_)
+            );
         let (answers, end) = if parallel {
             ask_in_parallel(&db, &queries, origin.step, cancel_before)
         } else {

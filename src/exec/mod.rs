@@ -24,8 +24,9 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
 
-use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput};
-use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers};
+use crate::answers::{AnswerPart, Answers, Closure, ExtraBuiltins, SourceInput};
+use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers_with};
+use crate::known_bugs;
 use crate::model::{Model, ParseCache};
 use crate::oracle::decision::{decide, name_events};
 use crate::oracle::{
@@ -52,6 +53,11 @@ pub struct ExecOptions {
     /// Record salsa's events and return them as [`Outcome::features`]: the campaign's cheap
     /// semantic feedback (which queries executed, were reused, blocked, iterated, discarded).
     pub feedback: bool,
+    /// Stop asking what a known-open salsa bug would answer wrongly once its trigger has
+    /// happened (`open-0004`: star-import closures after a cancellation without a revision),
+    /// so that a script goes on to find something else. Off only to replay that bug's own
+    /// corpus entry.
+    pub mask_open_bugs: bool,
 }
 
 impl Default for ExecOptions {
@@ -62,6 +68,7 @@ impl Default for ExecOptions {
             final_check: true,
             hang_limit: Some(Duration::from_secs(20)),
             feedback: false,
+            mask_open_bugs: true,
         }
     }
 }
@@ -83,8 +90,10 @@ pub struct Stats {
     pub requests_cancelled: usize,
     /// Answers compared with the model.
     pub comparisons: usize,
-    /// Injected faults that fired.
+    /// Injected faults that fired inside queries.
     pub faults_fired: usize,
+    /// Writes an injected fault abandoned as salsa set the cancellation flag.
+    pub writes_abandoned: usize,
 }
 
 /// The result of running one script.
@@ -236,6 +245,8 @@ struct Session<'o> {
     /// Faults fired when the current revision started: a fault fired since makes a
     /// `Cancelled::PropagatedPanic` in this revision expected.
     faults_at_revision: u32,
+    /// A step cancelled other handles without starting a revision ([`Self::cancelling`]).
+    cancelled_without_revision: bool,
     /// The event log's length when the current revision started.
     revision_log_start: usize,
     /// A request cancellation armed for the next batch spawned (its query index, modulo).
@@ -270,6 +281,7 @@ impl<'o> Session<'o> {
             stats: Stats::default(),
             cancels: 0,
             faults_at_revision: 0,
+            cancelled_without_revision: false,
             revision_log_start: 0,
             cancel_request: None,
         };
@@ -309,6 +321,7 @@ impl<'o> Session<'o> {
         let cancelled = self.stats.background_cancelled;
         features.insert((9 << 56) | u64::from(usize::BITS - cancelled.leading_zeros()));
         features.insert((10 << 56) | u64::from(self.db.faults_fired().min(3)));
+        features.insert((11 << 56) | u64::from(self.db.write_faults_fired().min(1)));
         features.into_iter().collect()
     }
 
@@ -324,6 +337,19 @@ impl<'o> Session<'o> {
     /// Before a step that cancels background work without a new revision.
     fn cancelling(&mut self) {
         self.cancels += 1;
+        self.cancelled_without_revision = true;
+    }
+
+    /// Whether star-import closures go unasked from here on: on a salsa with the open bug
+    /// `open-0004` (a value assigned inside a fixpoint cycle after a same-revision
+    /// cancellation is lost, and a later revision's verification panics on it), once a step
+    /// has cancelled without a new revision. The bug has its regression entry and salsa-only
+    /// test; asking closures after it would end most such scripts on it again, blind to
+    /// anything else they would find. Sticky, because the lost value outlives the revision.
+    fn closures_masked(&self) -> bool {
+        self.options.mask_open_bugs
+            && self.cancelled_without_revision
+            && known_bugs::is_open_here("open-0004")
     }
 
     /// Before a step that starts a new revision (and cancels background work).
@@ -383,9 +409,21 @@ impl<'o> Session<'o> {
                 self.db.set_parse_lru_capacity(usize::from(*capacity));
                 true
             }
+            Step::Query(Query::Closure(_)) if self.closures_masked() => false,
             Step::Query(query) => {
                 self.foreground_query(*query);
                 true
+            }
+            Step::SpawnBatch(queries) if self.closures_masked() => {
+                let queries: Vec<Query> = queries
+                    .iter()
+                    .copied()
+                    .filter(|query| !matches!(query, Query::Closure(_)))
+                    .collect();
+                if !queries.is_empty() {
+                    self.spawn_batch(&queries);
+                }
+                !queries.is_empty()
             }
             Step::SpawnBatch(queries) => {
                 self.spawn_batch(queries);
@@ -397,18 +435,19 @@ impl<'o> Session<'o> {
             }
             Step::Cancel => {
                 self.cancelling();
-                self.db.trigger_cancellation();
+                self.abortable_write(|db| db.trigger_cancellation());
                 true
             }
             Step::SyntheticWrite(class) => {
                 self.new_revision();
-                self.db.synthetic_write(class.durability());
+                let durability = class.durability();
+                self.abortable_write(|db| db.synthetic_write(durability));
                 true
             }
             Step::SetDurability(slot, class) => self.set_durability(*slot, *class),
             Step::TriggerLruEviction => {
                 self.cancelling();
-                self.db.trigger_lru_eviction();
+                self.abortable_write(|db| db.trigger_lru_eviction());
                 true
             }
             Step::Fault(fault) => self.db.arm_fault(*fault),
@@ -435,6 +474,16 @@ impl<'o> Session<'o> {
         // Reports of batches that finished meanwhile are checked as they come, so a finding is
         // attributed to an early step.
         self.drain_reports(false);
+    }
+
+    /// A write step that is one salsa call: an injected fault as salsa sets the cancellation
+    /// flag abandons it before it changes anything (salsa#1157's trigger). The inputs stay as
+    /// they were, and the fault interrupted no query, so it excuses no cancellation: a query
+    /// cancelled after it, before the next write, is salsa's.
+    fn abortable_write(&mut self, write: impl FnOnce(&mut FuzzDatabase)) {
+        if self.db.abortable_write(write) {
+            self.stats.writes_abandoned += 1;
+        }
     }
 
     fn edit(&mut self, slot: FileSlot, edit: &Edit) -> bool {
@@ -750,6 +799,7 @@ impl<'o> Session<'o> {
                 | Query::Exports(_)
                 | Query::Diagnostics(_)
                 | Query::Types(_)
+                | Query::Closure(_)
         );
         let file = query.file().filter(|_| file_keyed).map(|slot| slot.path());
         let kind = FindingKind::Mismatch {
@@ -767,7 +817,8 @@ impl<'o> Session<'o> {
         let fired = self.db.faults_fired();
         self.db.set_main_alone(self.pending == 0);
         let window = self.log_len();
-        let caught = catch(|| answers(&self.db));
+        let closures = !self.closures_masked();
+        let caught = catch(|| answers_with(&self.db, closures));
         self.db.set_main_alone(false);
         let got = match caught {
             Caught::Done(got) => got,
@@ -785,10 +836,15 @@ impl<'o> Session<'o> {
         let Some(expected) = self.run_model(|cache| snapshot.model(cache).answers()) else {
             return;
         };
+        let expected = if closures {
+            expected.clone()
+        } else {
+            without_closures(expected.clone())
+        };
         let Some((part, difference)) = got.first_difference(&expected) else {
             return;
         };
-        let fresh = catch(|| answers(&fresh_database(&snapshot)));
+        let fresh = catch(|| answers_with(&fresh_database(&snapshot), closures));
         let culprit = match fresh {
             Caught::Done(fresh) if fresh == expected => Culprit::Salsa,
             _ => Culprit::Harness,
@@ -842,6 +898,7 @@ impl<'o> Session<'o> {
             AnswerPart::Facts => ("scope_facts", false),
             AnswerPart::Resolutions => ("resolve_names", false),
             AnswerPart::Exports => ("module_exports", true),
+            AnswerPart::Closure => ("read_closure_size", false),
             AnswerPart::Types => ("infer_binding", false),
             AnswerPart::Diagnostics => ("check_file", true),
         };
@@ -871,6 +928,14 @@ impl<'o> Session<'o> {
 
 /// A database built from scratch with a snapshot's inputs (removed files created and removed),
 /// for triage: if it agrees with the model where the incremental one did not, salsa is to blame.
+/// `answers` with every file's star-import closure left out ([`Session::closures_masked`]).
+fn without_closures(mut answers: Answers) -> Answers {
+    for file in &mut answers.files {
+        file.closure = Closure::default();
+    }
+    answers
+}
+
 fn fresh_database(snapshot: &Snapshot) -> FuzzDatabase {
     let mut db = FuzzDatabase::new();
     db.load(&snapshot.inputs);

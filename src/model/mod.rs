@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
-use crate::answers::{Answers, ExtraBuiltins, FileAnswers, ScopeAnswers, SourceInput};
+use crate::answers::{Answers, Closure, ExtraBuiltins, FileAnswers, ScopeAnswers, SourceInput};
 use crate::semantic::{
     self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, ScopeFacts, ScopeKind,
     SymbolFlags, SymbolTable,
@@ -54,6 +54,8 @@ pub struct Model {
     files: Vec<ModelFile>,
     modules: BTreeMap<String, usize>,
     exports: Vec<Vec<String>>,
+    /// The paths of the files each file reaches through star imports, itself included.
+    closures: Vec<Vec<String>>,
     builtins: ExtraBuiltins,
     /// Each file's answers without the inferred types, which need every file.
     base: Vec<OnceLock<FileAnswers>>,
@@ -83,13 +85,14 @@ impl Model {
             })
             .collect();
         let modules = module_map(&files);
-        let exports = star_exports_by_reachability(&files, &modules);
+        let (exports, closures) = star_exports_by_reachability(&files, &modules);
         let base = files.iter().map(|_| OnceLock::new()).collect();
         let answers = files.iter().map(|_| OnceLock::new()).collect();
         Model {
             files,
             modules,
             exports,
+            closures,
             builtins: builtins.clone(),
             base,
             inference: OnceLock::new(),
@@ -184,12 +187,13 @@ fn star_targets(file: &ModelFile, modules: &BTreeMap<String, usize>) -> Vec<usiz
         .collect()
 }
 
-/// The exports of every file: the public module-level names of every file reachable through
-/// star imports, the file itself included. Equal to the least fixpoint salsa iterates to.
+/// The exports of every file (the public module-level names of every file reachable through
+/// star imports, the file itself included) and its closure (the paths of those files). Equal
+/// to the least fixpoints salsa iterates to.
 fn star_exports_by_reachability(
     files: &[ModelFile],
     modules: &BTreeMap<String, usize>,
-) -> Vec<Vec<String>> {
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let edges: Vec<Vec<usize>> = files
         .iter()
         .map(|file| star_targets(file, modules))
@@ -208,9 +212,16 @@ fn star_exports_by_reachability(
                     }
                 }
             }
-            names.into_iter().collect()
+            let closure: BTreeSet<&str> = seen
+                .iter()
+                .map(|&position| files[position].path.as_str())
+                .collect();
+            (
+                names.into_iter().collect(),
+                closure.into_iter().map(str::to_owned).collect(),
+            )
         })
-        .collect()
+        .unzip()
 }
 
 fn file_answers(position: usize, model: &Model) -> FileAnswers {
@@ -289,6 +300,17 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
         is_library: file.is_library,
         scopes,
         exports: exports[position].clone(),
+        closure: Closure {
+            files: model.closures[position].clone(),
+            size: Some(u32::try_from(model.closures[position].len()).unwrap_or(u32::MAX)),
+            reached: star_targets(file, modules)
+                .into_iter()
+                .map(|target| {
+                    let size = u32::try_from(model.closures[target].len()).unwrap_or(u32::MAX);
+                    (files[target].path.clone(), Some(size))
+                })
+                .collect(),
+        },
         types: Vec::new(),
         diagnostics,
     }

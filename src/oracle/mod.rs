@@ -196,21 +196,27 @@ pub enum What {
 
 /// The queries a wrong answer can name, and the query behind each part of a whole-project
 /// comparison.
-const QUERIES: [&str; 7] = [
+const QUERIES: [&str; 10] = [
     "parsed_module",
     "semantic_index",
     "symbol_table",
+    "scope_facts",
     "resolve_names",
     "module_exports",
+    "star_closure",
+    "types",
     "check_file",
     "resolve_module",
 ];
-const PARTS: [(&str, Option<&str>); 6] = [
+const PARTS: [(&str, Option<&str>); 9] = [
     ("files", None),
     ("scopes", Some("semantic_index")),
     ("symbols", Some("symbol_table")),
+    ("facts", Some("scope_facts")),
     ("resolutions", Some("resolve_names")),
     ("exports", Some("module_exports")),
+    ("closure", Some("star_closure")),
+    ("types", Some("types")),
     ("diagnostics", Some("check_file")),
 ];
 

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::answers::{FileAnswers, FileTypes, SourceInput};
+use crate::answers::{Closure, FileAnswers, FileTypes, SourceInput};
 use crate::db::{
-    FuzzDatabase, ModuleName, check_file, file_diagnostics, file_types, module_exports,
-    parsed_module, resolve_module, resolve_names, scope_facts, semantic_index, symbol_table,
+    FuzzDatabase, ModuleName, check_file, file_closure, file_diagnostics, file_types,
+    module_exports, parsed_module, resolve_module, resolve_names, scope_facts, semantic_index,
+    symbol_table,
 };
 use crate::model::Model;
 use crate::script::Query;
@@ -46,6 +47,8 @@ pub enum QueryAnswer {
     InternedTwice(String),
     /// The types of the module's names, and what each function scope returns.
     Types(FileTypes),
+    /// A module's star-import closure.
+    Closure(Closure),
 }
 
 impl QueryAnswer {
@@ -156,6 +159,10 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
             None => QueryAnswer::Missing,
             Some(file) => QueryAnswer::Types(file_types(db, file)),
         },
+        Query::Closure(slot) => match file_of(slot) {
+            None => QueryAnswer::Missing,
+            Some(file) => QueryAnswer::Closure(file_closure(db, file)),
+        },
     }
 }
 
@@ -176,7 +183,8 @@ pub fn ask_model(model: &Model, query: Query, created: bool) -> QueryAnswer {
         | Query::ResolveNames(slot, _)
         | Query::Exports(slot)
         | Query::Diagnostics(slot)
-        | Query::Types(slot) => slot,
+        | Query::Types(slot)
+        | Query::Closure(slot) => slot,
         Query::ResolveModule(_) => return QueryAnswer::Missing,
     };
     if !created {
@@ -214,6 +222,7 @@ fn removed_file_answers(path: &str) -> FileAnswers {
         is_library: false,
         scopes: Vec::new(),
         exports: Vec::new(),
+        closure: Closure::default(),
         types: Vec::new(),
         diagnostics: Vec::new(),
     })
@@ -250,6 +259,7 @@ fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
             }
         }
         Query::Exports(_) => QueryAnswer::Exports(file.exports.clone()),
+        Query::Closure(_) => QueryAnswer::Closure(file.closure.clone()),
         Query::Diagnostics(_) => QueryAnswer::Diagnostics(file.diagnostics.clone()),
         Query::Types(_) => QueryAnswer::Types(FileTypes {
             names: file.types.clone(),

@@ -120,6 +120,9 @@ pub enum Query {
     /// Type inference: `infer_binding` of every name the module binds, `infer_return` of
     /// every function.
     Types(FileSlot),
+    /// `star_closure`: the files reachable through star imports and the sizes assigned
+    /// (`specify`) inside that fixpoint.
+    Closure(FileSlot),
 }
 
 impl Query {
@@ -134,6 +137,7 @@ impl Query {
             Query::Diagnostics(_) => "check_file",
             Query::ResolveModule(_) => "resolve_module",
             Query::Types(_) => "types",
+            Query::Closure(_) => "star_closure",
         }
     }
 
@@ -146,7 +150,8 @@ impl Query {
             | Query::ResolveNames(slot, _)
             | Query::Exports(slot)
             | Query::Diagnostics(slot)
-            | Query::Types(slot) => Some(slot),
+            | Query::Types(slot)
+            | Query::Closure(slot) => Some(slot),
             Query::ResolveModule(_) => None,
         }
     }
@@ -379,7 +384,7 @@ impl Codec for Edit {
 
 impl Codec for Query {
     fn decode(reader: &mut Reader<'_>) -> Option<Self> {
-        let variant = reader.choose(8)?;
+        let variant = reader.choose(9)?;
         if variant == 6 {
             return Some(Query::ResolveModule(ModuleRef::decode(reader)?));
         }
@@ -391,7 +396,8 @@ impl Codec for Query {
             3 => Query::ResolveNames(slot, reader.byte()?),
             4 => Query::Exports(slot),
             5 => Query::Diagnostics(slot),
-            _ => Query::Types(slot),
+            7 => Query::Types(slot),
+            _ => Query::Closure(slot),
         })
     }
 
@@ -404,6 +410,7 @@ impl Codec for Query {
             Query::Exports(_) => (4, None),
             Query::Diagnostics(_) => (5, None),
             Query::Types(_) => (7, None),
+            Query::Closure(_) => (8, None),
             Query::ResolveModule(module) => {
                 writer.choose(6);
                 module.encode(writer);

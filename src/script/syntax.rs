@@ -473,6 +473,7 @@ fn parse_query(number: usize, text: &str) -> Result<Query, SyntaxError> {
         "module_exports" => Query::Exports(slot(1)?),
         "check_file" => Query::Diagnostics(slot(1)?),
         "types" => Query::Types(slot(1)?),
+        "star_closure" => Query::Closure(slot(1)?),
         "resolve_module" => {
             let module = words.get(1).copied().unwrap_or("");
             let index = MODULES

@@ -2,7 +2,10 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use salsa::plumbing::AsId;
+use salsa_fuzz::answers::{AnswerPart, Closure};
+use salsa_fuzz::corpus::SALSA_VERSION;
 use salsa_fuzz::db::{EventLog, FuzzDatabase, answers, semantic_index};
+use salsa_fuzz::known_bugs::KNOWN_BUGS;
 use salsa_fuzz::model;
 
 /// A database that logs salsa events, loaded with `files` (path, text).
@@ -21,11 +24,33 @@ pub fn assert_agrees_with_model(db: &FuzzDatabase) -> Vec<(String, salsa::Id)> {
     db.take_executed();
     let got = answers(db);
     let executed = db.take_executed();
-    let want = model::compute_with(&db.inputs(), &db.extra_builtins());
+    let mut want = model::compute_with(&db.inputs(), &db.extra_builtins());
+    let mut got = got;
+    if let Some((AnswerPart::Closure, difference)) = got.first_difference(&want)
+        && has_bug("salsa#1190")
+    {
+        // salsa#1190 (0.26.0 to 0.27.1): sizes assigned inside a star-import cycle are stale.
+        // The rest must still agree.
+        eprintln!("known salsa#1190 on salsa {SALSA_VERSION}, closures not compared: {difference}");
+        for answers in [&mut got, &mut want] {
+            for file in &mut answers.files {
+                file.closure = Closure::default();
+            }
+        }
+    }
     if let Some((_, difference)) = got.first_difference(&want) {
         panic!("database (left) and model (right) disagree: {difference}");
     }
     executed
+}
+
+/// Whether the salsa under test has the known bug `id` (`salsa#1190`).
+pub fn has_bug(id: &str) -> bool {
+    KNOWN_BUGS
+        .iter()
+        .find(|bug| bug.id == id)
+        .unwrap_or_else(|| panic!("{id} is in the registry"))
+        .affects(SALSA_VERSION)
 }
 
 /// The salsa ids of the scopes of the file at `path`, in `FileScopeId` order.
