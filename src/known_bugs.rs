@@ -79,8 +79,11 @@ impl BugClass {
                     || (signature.starts_with("Salsa: panic")
                         && signature.contains("src/interned.rs"))
             }
+            // A value published as final in the first computation is wrong in a fresh
+            // database too, which the oracle then cannot tell from a harness bug (`Harness: `);
+            // the replay on the fix release decides.
             BugClass::StaleSpecifiedInCycle => {
-                signature.starts_with("Salsa: ")
+                (signature.starts_with("Salsa: ") || signature.starts_with("Harness: "))
                     && (signature.contains("(closure)")
                         || signature.contains("answer of star_closure differs")
                         || signature.contains("expected a query assigned by `star_closure"))
@@ -266,6 +269,13 @@ mod tests {
         }
     }
 
+    fn ids_of(signature: &str, salsa: &str) -> Vec<&'static str> {
+        explaining(signature, salsa)
+            .iter()
+            .map(|bug| bug.id)
+            .collect()
+    }
+
     #[test]
     fn signatures_are_explained_only_by_bugs_of_that_release() {
         let lost = "Salsa: project answers differ from the model (diagnostics)";
@@ -281,5 +291,12 @@ mod tests {
         let merge = "Salsa: panic `assertion `left == right` failed: Can't merge cycle heads Id with different iterations` at /x/salsa-0.28.1/src/cycle.rs:344 []";
         assert_eq!(explaining(merge, "0.28.1").len(), 1);
         assert!(explaining(merge, "0.28.2").is_empty());
+        let closure = "Harness: project answers differ from the model (closure): re-executed";
+        assert_eq!(ids_of(closure, "0.27.1"), ["salsa#1190"]);
+        assert!(ids_of(closure, "0.27.2").is_empty());
+        assert_eq!(ids_of(closure, "0.28.5"), ["open-0004"]);
+        let pending = "Salsa: panic `unexpected cancellation on the main thread: cancelled because of pending write` at  []";
+        assert_eq!(ids_of(pending, "0.27.0"), ["salsa#1157"]);
+        assert!(ids_of(pending, "0.27.1").is_empty());
     }
 }

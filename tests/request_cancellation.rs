@@ -11,20 +11,10 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, logged_db};
+use common::{assert_agrees_with_model, execute_both_modes, logged_db, slot};
 use salsa::Database;
-use salsa_fuzz::exec::{ExecOptions, execute};
 use salsa_fuzz::oracle::ask_database;
-use salsa_fuzz::script::{EditScript, FileSlot, PATHS, Query, Step, Text};
-
-fn slot(path: &str) -> FileSlot {
-    FileSlot(
-        PATHS
-            .iter()
-            .position(|known| *known == path)
-            .expect("a known path") as u8,
-    )
-}
+use salsa_fuzz::script::{EditScript, Query, Step, Text};
 
 #[test]
 fn one_request_is_cancelled_by_its_token_while_another_finishes() {
@@ -73,12 +63,7 @@ fn a_cancel_request_step_cancels_exactly_the_next_request() {
             Step::CheckAll,
         ],
     };
-    for sequential in [true, false] {
-        let options = ExecOptions {
-            sequential,
-            ..ExecOptions::default()
-        };
-        let outcome = execute(&script, &options);
+    for (sequential, outcome) in execute_both_modes(&script) {
         assert!(
             outcome.findings.is_empty(),
             "sequential {sequential}: {:?}",

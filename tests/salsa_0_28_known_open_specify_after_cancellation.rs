@@ -15,8 +15,9 @@
 //! Known open on the releases the registry lists: the test asserts the wrong answer there, so
 //! it fails the day salsa fixes the bug; then move the fix release into `known_bugs.rs`.
 
-use salsa_fuzz::corpus::SALSA_VERSION;
-use salsa_fuzz::known_bugs::KNOWN_BUGS;
+mod common;
+
+use common::has_bug;
 
 #[salsa::tracked]
 struct Item<'db> {
@@ -46,15 +47,6 @@ fn initial(_db: &dyn salsa::Database, _id: salsa::Id) -> Option<(Item<'_>, u32)>
     None
 }
 
-/// Whether the salsa under test has the bug.
-fn has_it() -> bool {
-    KNOWN_BUGS
-        .iter()
-        .find(|bug| bug.id == "open-0004")
-        .expect("open-0004 is in the registry")
-        .affects(SALSA_VERSION)
-}
-
 /// The control: without a cancellation, the assigned value is read back.
 #[test]
 fn a_value_assigned_inside_a_cycle_is_read_back() {
@@ -72,7 +64,7 @@ fn known_open_a_value_assigned_inside_a_cycle_after_a_cancellation_is_lost() {
         let mut db = salsa::DatabaseImpl::default();
         cancel(&mut db);
         let got = cycle(&db).map(|(_, value)| value);
-        if has_it() {
+        if has_bug("open-0004") {
             // What salsa should answer: `Some(42)`. What it answers:
             assert_eq!(got, Some(0), "salsa fixed it: update the registry");
         } else {

@@ -14,22 +14,11 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, has_bug, logged_db};
+use common::{assert_agrees_with_model, assert_clean_unless, has_bug, logged_db, slot};
 use salsa::plumbing::AsId;
 use salsa_fuzz::answers::Closure;
 use salsa_fuzz::db::{FuzzDatabase, file_closure, star_closure};
-use salsa_fuzz::exec::{ExecOptions, execute};
-use salsa_fuzz::known_bugs::BugClass;
-use salsa_fuzz::script::{EditScript, FileSlot, PATHS, Query, Step, Text};
-
-fn slot(path: &str) -> FileSlot {
-    FileSlot(
-        PATHS
-            .iter()
-            .position(|known| *known == path)
-            .expect("a known path") as u8,
-    )
-}
+use salsa_fuzz::script::{EditScript, Query, Step, Text};
 
 fn closure(db: &FuzzDatabase, path: &str) -> Closure {
     file_closure(db, db.file(path).expect("the file exists"))
@@ -135,27 +124,5 @@ fn closures_asked_on_parallel_clones_agree_with_the_model() {
             Step::CheckAll,
         ],
     };
-    for sequential in [true, false] {
-        let outcome = execute(
-            &script,
-            &ExecOptions {
-                sequential,
-                ..ExecOptions::default()
-            },
-        );
-        if has_1190() {
-            let finding = outcome.findings.first().expect("salsa#1190 is seen");
-            assert!(
-                BugClass::StaleSpecifiedInCycle.matches(&finding.signature()),
-                "{}",
-                finding.signature()
-            );
-        } else {
-            assert!(
-                outcome.findings.is_empty(),
-                "sequential: {sequential}: {:?}",
-                outcome.findings
-            );
-        }
-    }
+    assert_clean_unless("salsa#1190", &script);
 }

@@ -12,38 +12,18 @@
 
 mod common;
 
-use common::assert_agrees_with_model;
+use common::{assert_agrees_with_model, assert_clean_unless, has_bug, slot};
 use salsa::{Database, Durability};
 use salsa_fuzz::corpus::SALSA_VERSION;
 use salsa_fuzz::db::{Fault, FaultPoint, FuzzDatabase};
-use salsa_fuzz::exec::{ExecOptions, execute};
-use salsa_fuzz::known_bugs::{BugClass, KNOWN_BUGS};
 use salsa_fuzz::oracle::ask_database;
-use salsa_fuzz::script::{DurabilityClass, EditScript, FileSlot, PATHS, Query, Step, Text};
-
-fn slot(path: &str) -> FileSlot {
-    FileSlot(
-        PATHS
-            .iter()
-            .position(|known| *known == path)
-            .expect("a known path") as u8,
-    )
-}
+use salsa_fuzz::script::{DurabilityClass, EditScript, Query, Step, Text};
 
 const FAULT: Fault = Fault {
     point: FaultPoint::SetCancellationFlag,
     nth: 1,
     cancel: false,
 };
-
-/// Whether the salsa under test has salsa#1157.
-fn has_1157() -> bool {
-    KNOWN_BUGS
-        .iter()
-        .find(|bug| bug.id == "salsa#1157")
-        .expect("salsa#1157 is in the registry")
-        .affects(SALSA_VERSION)
-}
 
 #[test]
 fn a_write_abandoned_by_its_event_callback_leaves_queries_uncancelled() {
@@ -62,7 +42,7 @@ fn a_write_abandoned_by_its_event_callback_leaves_queries_uncancelled() {
     );
     assert_eq!((db.write_faults_fired(), db.faults_fired()), (1, 0));
     let after = salsa::Cancelled::catch(|| ask_database(&db, exports));
-    if has_1157() {
+    if has_bug("salsa#1157") {
         assert!(
             matches!(after, Err(salsa::Cancelled::PendingWrite)),
             "salsa {SALSA_VERSION} has salsa#1157: the flag stays raised ({after:?})"
@@ -103,29 +83,7 @@ fn the_executor_reports_a_cancellation_after_an_abandoned_write_as_salsas() {
             Step::CheckAll,
         ],
     };
-    for sequential in [true, false] {
-        let options = ExecOptions {
-            sequential,
-            ..ExecOptions::default()
-        };
-        let outcome = execute(&script, &options);
-        assert_eq!(
-            outcome.stats.writes_abandoned, 1,
-            "sequential: {sequential}"
-        );
-        if has_1157() {
-            let finding = outcome.findings.first().expect("salsa#1157 is seen");
-            assert!(
-                BugClass::PendingWriteWithoutWrite.matches(&finding.signature()),
-                "{}",
-                finding.signature()
-            );
-        } else {
-            assert!(
-                outcome.findings.is_empty(),
-                "sequential: {sequential}: {:?}",
-                outcome.findings
-            );
-        }
+    for (sequential, outcome) in assert_clean_unless("salsa#1157", &script) {
+        assert_eq!(outcome.stats.writes_abandoned, 1, "sequential {sequential}");
     }
 }

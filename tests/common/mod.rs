@@ -2,11 +2,13 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use salsa::plumbing::AsId;
-use salsa_fuzz::answers::{AnswerPart, Closure};
+use salsa_fuzz::answers::{AnswerPart, Answers, Closure};
 use salsa_fuzz::corpus::SALSA_VERSION;
 use salsa_fuzz::db::{EventLog, FuzzDatabase, answers, semantic_index};
+use salsa_fuzz::exec::{ExecOptions, Outcome, execute};
 use salsa_fuzz::known_bugs::KNOWN_BUGS;
 use salsa_fuzz::model;
+use salsa_fuzz::script::{EditScript, FileSlot, PATHS};
 
 /// A database that logs salsa events, loaded with `files` (path, text).
 pub fn logged_db(files: &[(&str, &str)]) -> FuzzDatabase {
@@ -24,13 +26,19 @@ pub fn assert_agrees_with_model(db: &FuzzDatabase) -> Vec<(String, salsa::Id)> {
     db.take_executed();
     let got = answers(db);
     let executed = db.take_executed();
-    let mut want = model::compute_with(&db.inputs(), &db.extra_builtins());
-    let mut got = got;
+    let want = model::compute_with(&db.inputs(), &db.extra_builtins());
+    assert_answers_agree(got, want, "");
+    executed
+}
+
+/// Asserts that the database's answers (`got`) are the model's (`want`); `context` names the
+/// project in the message. On a salsa with salsa#1190 (0.26.0 to 0.27.1: sizes assigned inside
+/// a star-import cycle are stale) the closures are left out, and the rest must still agree.
+#[track_caller]
+pub fn assert_answers_agree(mut got: Answers, mut want: Answers, context: &str) {
     if let Some((AnswerPart::Closure, difference)) = got.first_difference(&want)
         && has_bug("salsa#1190")
     {
-        // salsa#1190 (0.26.0 to 0.27.1): sizes assigned inside a star-import cycle are stale.
-        // The rest must still agree.
         eprintln!("known salsa#1190 on salsa {SALSA_VERSION}, closures not compared: {difference}");
         for answers in [&mut got, &mut want] {
             for file in &mut answers.files {
@@ -39,9 +47,62 @@ pub fn assert_agrees_with_model(db: &FuzzDatabase) -> Vec<(String, salsa::Id)> {
         }
     }
     if let Some((_, difference)) = got.first_difference(&want) {
-        panic!("database (left) and model (right) disagree: {difference}");
+        panic!("database (left) and model (right) disagree{context}: {difference}");
     }
-    executed
+}
+
+/// The script slot of `path`, one of [`PATHS`].
+pub fn slot(path: &str) -> FileSlot {
+    FileSlot(
+        PATHS
+            .iter()
+            .position(|known| *known == path)
+            .expect("a known path") as u8,
+    )
+}
+
+/// Runs `script` inline, then with threads: `(sequential, outcome)` of each.
+pub fn execute_both_modes(script: &EditScript) -> Vec<(bool, Outcome)> {
+    [true, false]
+        .into_iter()
+        .map(|sequential| {
+            let options = ExecOptions {
+                sequential,
+                ..ExecOptions::default()
+            };
+            (sequential, execute(script, &options))
+        })
+        .collect()
+}
+
+/// Runs `script` in both modes ([`execute_both_modes`]) and checks what it finds: nothing on a
+/// salsa without the known bug `bug`, a finding of its class on one with it.
+pub fn assert_clean_unless(bug: &str, script: &EditScript) -> Vec<(bool, Outcome)> {
+    let known = KNOWN_BUGS
+        .iter()
+        .find(|known| known.id == bug)
+        .unwrap_or_else(|| panic!("{bug} is in the registry"));
+    let outcomes = execute_both_modes(script);
+    for (sequential, outcome) in &outcomes {
+        if has_bug(bug) {
+            let finding = outcome
+                .findings
+                .first()
+                .unwrap_or_else(|| panic!("sequential {sequential}: {bug} is seen"));
+            assert!(
+                known.class.matches(&finding.signature()),
+                "sequential {sequential}: {}",
+                finding.signature()
+            );
+        } else {
+            assert!(
+                outcome.findings.is_empty(),
+                "sequential {sequential}: {:?}",
+                outcome.findings
+            );
+        }
+    }
+    outcomes
 }
 
 /// Whether the salsa under test has the known bug `id` (`salsa#1190`).
