@@ -237,6 +237,14 @@ pub fn is_open_here(id: &str) -> bool {
     })
 }
 
+/// Whether a finding with this signature is explained by a known bug still open in the newest
+/// release that the salsa this crate is built against has.
+pub fn is_open_bug_here(signature: &str) -> bool {
+    explaining(signature, crate::corpus::SALSA_VERSION)
+        .iter()
+        .any(|bug| bug.fixed_in.is_none())
+}
+
 /// Whether a finding on the salsa this crate is built against is explained by a known bug
 /// that a later release fixed (not by one still open in the newest release): a seed may show
 /// such a bug on an older salsa, never an open one.
