@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, execute_both_modes, logged_db, slot};
+use common::{assert_agrees_with_model, assert_clean, execute_both_modes, logged_db, slot};
 use salsa::Database;
 use salsa_fuzz::oracle::ask_database;
 use salsa_fuzz::script::{EditScript, Query, Step, Text};
@@ -64,11 +64,11 @@ fn a_cancel_request_step_cancels_exactly_the_next_request() {
         ],
     };
     for (sequential, outcome) in execute_both_modes(&script) {
-        assert!(
-            outcome.findings.is_empty(),
-            "sequential {sequential}: {:?}",
-            outcome.findings
-        );
+        assert_clean(sequential, &outcome);
+        if !outcome.findings.is_empty() {
+            // A bug of an older salsa ended the run early.
+            continue;
+        }
         assert_eq!(
             outcome.stats.requests_cancelled, 1,
             "sequential {sequential}"
