@@ -11,10 +11,13 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, assert_clean, execute_both_modes, logged_db, slot};
+use common::{
+    assert_agrees_with_model, assert_clean, execute_both_modes, logged_db, slot,
+    two_module_star_cycle,
+};
 use salsa::Database;
 use salsa_fuzz::oracle::ask_database;
-use salsa_fuzz::script::{EditScript, Query, Step, Text};
+use salsa_fuzz::script::{EditScript, Query, Step};
 
 #[test]
 fn one_request_is_cancelled_by_its_token_while_another_finishes() {
@@ -47,10 +50,7 @@ fn a_cancel_request_step_cancels_exactly_the_next_request() {
     let (a, b) = (slot("a.py"), slot("b.py"));
     let script = EditScript {
         threads: 2,
-        initial: vec![
-            (a, Text::literal("from b import *\nx = y\n")),
-            (b, Text::literal("from a import *\ny = 1\n")),
-        ],
+        initial: two_module_star_cycle(),
         steps: vec![
             Step::CancelRequest(1),
             Step::SpawnBatch(vec![

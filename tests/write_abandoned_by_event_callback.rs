@@ -12,12 +12,12 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, assert_clean_unless, has_bug, slot};
+use common::{assert_agrees_with_model, assert_clean_unless, has_bug, slot, two_module_star_cycle};
 use salsa::{Database, Durability};
 use salsa_fuzz::corpus::SALSA_VERSION;
 use salsa_fuzz::db::{Fault, FaultPoint, FuzzDatabase};
 use salsa_fuzz::oracle::ask_database;
-use salsa_fuzz::script::{DurabilityClass, EditScript, Query, Step, Text};
+use salsa_fuzz::script::{DurabilityClass, EditScript, Query, Step};
 
 const FAULT: Fault = Fault {
     point: FaultPoint::SetCancellationFlag,
@@ -69,10 +69,7 @@ fn the_executor_reports_a_cancellation_after_an_abandoned_write_as_salsas() {
     let (a, b) = (slot("a.py"), slot("b.py"));
     let script = EditScript {
         threads: 2,
-        initial: vec![
-            (a, Text::literal("from b import *\nx = y\n")),
-            (b, Text::literal("from a import *\ny = 1\n")),
-        ],
+        initial: two_module_star_cycle(),
         steps: vec![
             Step::Query(Query::Exports(a)),
             Step::Fault(FAULT),

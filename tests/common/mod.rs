@@ -8,7 +8,7 @@ use salsa_fuzz::db::{EventLog, FuzzDatabase, answers, semantic_index};
 use salsa_fuzz::exec::{ExecOptions, Outcome, execute};
 use salsa_fuzz::known_bugs::{self, KNOWN_BUGS};
 use salsa_fuzz::model;
-use salsa_fuzz::script::{EditScript, FileSlot, PATHS};
+use salsa_fuzz::script::{EditScript, FileSlot, PATHS, Text};
 
 /// A database that logs salsa events, loaded with `files` (path, text).
 pub fn logged_db(files: &[(&str, &str)]) -> FuzzDatabase {
@@ -59,6 +59,15 @@ pub fn slot(path: &str) -> FileSlot {
             .position(|known| *known == path)
             .expect("a known path") as u8,
     )
+}
+
+/// Two modules that star-import each other, `a.py` (reading `y` from `b.py`) and `b.py`: a
+/// script's initial files.
+pub fn two_module_star_cycle() -> Vec<(FileSlot, Text)> {
+    vec![
+        (slot("a.py"), Text::literal("from b import *\nx = y\n")),
+        (slot("b.py"), Text::literal("from a import *\ny = 1\n")),
+    ]
 }
 
 /// Runs `script` inline, then with threads: `(sequential, outcome)` of each.
