@@ -48,6 +48,9 @@ pub enum BugClass {
     /// (`specify`) inside a fixpoint iteration published as final, or lost (the body computed
     /// instead, which a later revision's verification then trips over).
     StaleSpecifiedInCycle,
+    /// salsa's `cannot delete read-locked id` while discarding a tracked struct a query
+    /// stopped creating.
+    StructDeletedWhileReadLocked,
     /// Queries cancelled "because of pending write" though no write is pending: a write
     /// abandoned by its event callback left the cancellation flag set.
     PendingWriteWithoutWrite,
@@ -87,6 +90,9 @@ impl BugClass {
                     && (signature.contains("(closure)")
                         || signature.contains("answer of star_closure differs")
                         || signature.contains("expected a query assigned by `star_closure"))
+            }
+            BugClass::StructDeletedWhileReadLocked => {
+                signature.starts_with("Salsa: panic `cannot delete read-locked id")
             }
             BugClass::PendingWriteWithoutWrite => {
                 signature.contains("unexpected cancellation") && signature.contains("pending write")
@@ -173,6 +179,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.28.5",
         fixed_in: None,
         class: BugClass::StaleSpecifiedInCycle,
+    },
+    KnownBug {
+        id: "open-0005",
+        title: "a tracked struct created inside a fixpoint iteration, assigned with specify and taken from the provisional value in later iterations, is deleted while read-locked after the next write (tests/salsa_known_open_specified_struct_read_locked.rs)",
+        first_buggy: "0.26.0",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::StructDeletedWhileReadLocked,
     },
     KnownBug {
         id: "open-0002",
