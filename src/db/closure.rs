@@ -1,22 +1,24 @@
-//! Star-import closures: a fixpoint query that creates a tracked struct in every iteration
-//! and `specify`s a query on it, and a reader of that assigned value inside the same cycle.
+//! Star-import closures: a fixpoint query that creates a tracked struct and `specify`s a query
+//! on it inside the cycle, and a reader of that assigned value inside the same cycle.
 //!
 //! [`star_closure`] of a module is the set of files reachable from it through star imports,
 //! itself included. Star imports can form cycles, so it iterates from the empty closure like
 //! [`super::module_exports`]. After it has read its targets' closures it creates a
-//! [`StarSummary`] for its module (or, in a cycle, takes the one it made in the previous
-//! iteration, which it reads from its own provisional value), assigns [`closure_size`] on it (salsa's
-//! `specify`) and reads it back through [`read_closure_size`], a separate memo. Importers list
-//! the sizes their targets read back.
+//! [`StarSummary`] for its module in the first iteration (and, in later ones, takes that one
+//! from its own provisional value), assigns [`closure_size`] on it (salsa's `specify`) and
+//! reads it back through [`read_closure_size`], a separate memo. Importers list the sizes their
+//! targets read back.
 //!
-//! Inside a cycle every one of those values is provisional. salsa must (a) give the summary
-//! the same identity in every iteration, or the closure never converges; (b) mark a value
-//! assigned during an iteration as provisional, with the assigning query's cycle heads, so
-//! that its readers iterate with the cycle; (c) let the next iteration assign it again. In
-//! salsa 0.27.0 and 0.27.1 it did not (b): an assigned value was final at once, so
-//! `read_closure_size` kept the first iteration's size after the cycle converged (salsa#1190,
-//! fixed in 0.27.2). The answer has the size read back, and the sizes each star import's
-//! target read back, so any of these decisions, when wrong, is a difference the oracle sees.
+//! Inside a cycle every one of those values is provisional. salsa must (a) keep the summary
+//! alive and assignable in every iteration; (b) mark a value assigned during an iteration as
+//! provisional, with the assigning query's cycle heads, so that its readers iterate with the
+//! cycle; (c) let the next iteration assign it again. In salsa 0.27.1 and earlier it did not
+//! (b): an assigned value was final at once, so `read_closure_size` kept the first iteration's
+//! size after the cycle converged (salsa#1190, fixed in 0.27.2). The answer has the size read
+//! back, and the sizes each star import's target read back, so any of these decisions, when
+//! wrong, is a difference the oracle sees. Two salsa bugs this shape met are open:
+//! `open-0004` (the assigned value lost after a same-revision cancellation) and `open-0005`
+//! (see `tests/salsa_known_open_specified_struct_read_locked.rs`).
 //!
 //! [`closure_size`]'s own body never runs in a correct salsa (every summary is assigned by
 //! the query that creates it before that query reads it, and nobody else reads it) and
