@@ -156,6 +156,15 @@ impl AnswerPart {
 }
 
 impl Answers {
+    /// The same answers with every file's star-import closure left out: what is compared
+    /// where a known salsa bug makes closures wrong.
+    pub fn without_closures(mut self) -> Answers {
+        for file in &mut self.files {
+            file.closure = Closure::default();
+        }
+        self
+    }
+
     /// Counts of (files, scopes, symbols), for reports.
     pub fn totals(&self) -> (usize, usize, usize) {
         let scopes = self.files.iter().map(|file| file.scopes.len()).sum();

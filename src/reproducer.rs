@@ -27,6 +27,14 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
     let line = |body: &mut String, code: String| {
         let _ = writeln!(body, "    {code}");
     };
+    // A write that is one salsa call; with faults, one at `SetCancellationFlag` may abandon it.
+    let one_call_write = |code: &str| {
+        if faults {
+            format!("db.abortable_write(|db| {code});")
+        } else {
+            format!("{code};")
+        }
+    };
     for (slot, text) in &entry.script.initial {
         let text = mirror.write(*slot, text.render());
         line(
@@ -85,13 +93,13 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
             }
             Step::Join if !entry.sequential => line(&mut body, "join(&mut batches);".to_owned()),
             Step::Join => line(&mut body, "// join: batches ran inline".to_owned()),
-            Step::Cancel => line(&mut body, "db.trigger_cancellation();".to_owned()),
+            Step::Cancel => line(&mut body, one_call_write("db.trigger_cancellation()")),
             Step::SyntheticWrite(class) => line(
                 &mut body,
-                format!(
-                    "db.synthetic_write(Durability::{});",
+                one_call_write(&format!(
+                    "db.synthetic_write(Durability::{})",
                     class.name().to_uppercase()
-                ),
+                )),
             ),
             Step::SetDurability(slot, class) => line(
                 &mut body,
@@ -116,7 +124,9 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                     },
                 );
             }
-            Step::TriggerLruEviction => line(&mut body, "db.trigger_lru_eviction();".to_owned()),
+            Step::TriggerLruEviction => {
+                line(&mut body, one_call_write("db.trigger_lru_eviction()"));
+            }
             Step::CheckAll => line(&mut body, "check_all(&db);".to_owned()),
             Step::Fault(fault) => line(
                 &mut body,
@@ -156,14 +166,6 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                         "ask_database(&db, ",
                         "survive_in_batch(|| ask_database(&db, ",
                     )
-                } else if ["db.trigger_cancellation();", "db.trigger_lru_eviction();"]
-                    .iter()
-                    .any(|write| line.trim() == *write)
-                    || line.trim().starts_with("db.synthetic_write(Durability::")
-                {
-                    // A fault at `SetCancellationFlag` may abandon the write.
-                    let write = line.trim().trim_end_matches(';');
-                    return format!("    db.abortable_write(|db| {write});\n");
                 } else {
                     return format!(
                         "{}\n",

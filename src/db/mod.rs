@@ -33,7 +33,7 @@
 //! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
 //! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
 //! | tracked structs created, deleted, recreated | `ScopeId`s of `semantic_index` | `edit … clear`, `edit … restore N` |
-//! | tracked structs created, and values assigned (`specify`), inside a fixpoint iteration | `star_closure` creates a `StarSummary` per module in every iteration and assigns its `closure_size`; `read_closure_size`, read by the importers inside the cycle, must iterate with it (salsa#1190) | an edit that adds or drops a star import of a cycle; `star_closure FILE` on parallel clones |
+//! | tracked structs created, and values assigned (`specify`), inside a fixpoint iteration | `star_closure` creates a `StarSummary` per module in its first iteration, takes it from its own provisional value in later ones, and assigns its `closure_size` in each; `read_closure_size`, read by the importers inside the cycle, must iterate with it (salsa#1190) | an edit that adds or drops a star import of a cycle; `star_closure FILE` on parallel clones |
 //! | accumulated values | `check_file`'s diagnostics through `check_scope` and `check_syntax` | an edit that adds or fixes one diagnostic |
 //! | cancellation | every query on a cloned handle | any write, `cancel`, `cancel-request N`, `fault cancel at …` |
 //!

@@ -24,7 +24,7 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
 
-use crate::answers::{AnswerPart, Answers, Closure, ExtraBuiltins, SourceInput};
+use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput};
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers_with};
 use crate::known_bugs;
 use crate::model::{Model, ParseCache};
@@ -247,6 +247,8 @@ struct Session<'o> {
     faults_at_revision: u32,
     /// A step cancelled other handles without starting a revision ([`Self::cancelling`]).
     cancelled_without_revision: bool,
+    /// Whether [`ExecOptions::mask_open_bugs`] is on and this salsa has `open-0004`.
+    masks_open_0004: bool,
     /// The event log's length when the current revision started.
     revision_log_start: usize,
     /// A request cancellation armed for the next batch spawned (its query index, modulo).
@@ -282,6 +284,7 @@ impl<'o> Session<'o> {
             cancels: 0,
             faults_at_revision: 0,
             cancelled_without_revision: false,
+            masks_open_0004: options.mask_open_bugs && known_bugs::is_here("open-0004"),
             revision_log_start: 0,
             cancel_request: None,
         };
@@ -347,9 +350,7 @@ impl<'o> Session<'o> {
     /// test; asking closures after it would end most such scripts on it again, blind to
     /// anything else they would find. Sticky, because the lost value outlives the revision.
     fn closures_masked(&self) -> bool {
-        self.options.mask_open_bugs
-            && self.cancelled_without_revision
-            && known_bugs::is_open_here("open-0004")
+        self.masks_open_0004 && self.cancelled_without_revision
     }
 
     /// Before a step that starts a new revision (and cancels background work).
@@ -837,9 +838,9 @@ impl<'o> Session<'o> {
             return;
         };
         let expected = if closures {
-            expected.clone()
+            expected
         } else {
-            without_closures(expected.clone())
+            expected.without_closures()
         };
         let Some((part, difference)) = got.first_difference(&expected) else {
             return;
@@ -928,14 +929,6 @@ impl<'o> Session<'o> {
 
 /// A database built from scratch with a snapshot's inputs (removed files created and removed),
 /// for triage: if it agrees with the model where the incremental one did not, salsa is to blame.
-/// `answers` with every file's star-import closure left out ([`Session::closures_masked`]).
-fn without_closures(mut answers: Answers) -> Answers {
-    for file in &mut answers.files {
-        file.closure = Closure::default();
-    }
-    answers
-}
-
 fn fresh_database(snapshot: &Snapshot) -> FuzzDatabase {
     let mut db = FuzzDatabase::new();
     db.load(&snapshot.inputs);

@@ -2,11 +2,11 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use salsa::plumbing::AsId;
-use salsa_fuzz::answers::{AnswerPart, Answers, Closure};
+use salsa_fuzz::answers::{AnswerPart, Answers};
 use salsa_fuzz::corpus::SALSA_VERSION;
 use salsa_fuzz::db::{EventLog, FuzzDatabase, answers, semantic_index};
 use salsa_fuzz::exec::{ExecOptions, Outcome, execute};
-use salsa_fuzz::known_bugs::{self, KNOWN_BUGS};
+use salsa_fuzz::known_bugs;
 use salsa_fuzz::model;
 use salsa_fuzz::script::{EditScript, FileSlot, PATHS, Text};
 
@@ -40,11 +40,8 @@ pub fn assert_answers_agree(mut got: Answers, mut want: Answers, context: &str) 
         && has_bug("salsa#1190")
     {
         eprintln!("known salsa#1190 on salsa {SALSA_VERSION}, closures not compared: {difference}");
-        for answers in [&mut got, &mut want] {
-            for file in &mut answers.files {
-                file.closure = Closure::default();
-            }
-        }
+        got = got.without_closures();
+        want = want.without_closures();
     }
     if let Some((_, difference)) = got.first_difference(&want) {
         panic!("database (left) and model (right) disagree{context}: {difference}");
@@ -85,13 +82,10 @@ pub fn execute_both_modes(script: &EditScript) -> Vec<(bool, Outcome)> {
 }
 
 /// Runs `script` in both modes ([`execute_both_modes`]) and checks what it finds: on a salsa
-/// with the known bug `bug`, a finding of its class; without it, nothing ([`assert_clean`]).
-/// On an older salsa another bug that a later release fixed may show first, and is accepted.
+/// with the known bug `bug`, first a finding of its class; without it, nothing but what
+/// [`assert_clean`] accepts.
 pub fn assert_clean_unless(bug: &str, script: &EditScript) -> Vec<(bool, Outcome)> {
-    let known = KNOWN_BUGS
-        .iter()
-        .find(|known| known.id == bug)
-        .unwrap_or_else(|| panic!("{bug} is in the registry"));
+    let known = known_bugs::by_id(bug).unwrap_or_else(|| panic!("{bug} is in the registry"));
     let outcomes = execute_both_modes(script);
     for (sequential, outcome) in &outcomes {
         if has_bug(bug) {
@@ -101,7 +95,7 @@ pub fn assert_clean_unless(bug: &str, script: &EditScript) -> Vec<(bool, Outcome
                 .unwrap_or_else(|| panic!("sequential {sequential}: {bug} is seen"));
             let signature = finding.signature();
             assert!(
-                known.class.matches(&signature) || known_bugs::is_fixed_later_here(&signature),
+                known.class.matches(&signature),
                 "sequential {sequential}: {signature}"
             );
         } else {
@@ -127,11 +121,8 @@ pub fn assert_clean(sequential: bool, outcome: &Outcome) {
 
 /// Whether the salsa under test has the known bug `id` (`salsa#1190`).
 pub fn has_bug(id: &str) -> bool {
-    KNOWN_BUGS
-        .iter()
-        .find(|bug| bug.id == id)
-        .unwrap_or_else(|| panic!("{id} is in the registry"))
-        .affects(SALSA_VERSION)
+    assert!(known_bugs::by_id(id).is_some(), "{id} is in the registry");
+    known_bugs::is_here(id)
 }
 
 /// The salsa ids of the scopes of the file at `path`, in `FileScopeId` order.
