@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use crate::semantic::infer::Ty;
-use crate::semantic::{Binding, Diagnostic, FileScopeId, ScopeFacts, ScopeKind, SymbolTable};
+use crate::semantic::{
+    Binding, Diagnostic, FileScopeId, QualifiedName, ScopeFacts, ScopeKind, SymbolTable,
+};
 
 /// One file as the model takes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +110,9 @@ pub struct ScopeAnswers {
     pub symbols: Arc<SymbolTable>,
     /// What `scope_facts` answers: assigned by the index (`specify`) or computed.
     pub facts: ScopeFacts,
+    /// What `qualified_name` answers: assigned by the index or computed, whichever came first
+    /// in the revision.
+    pub qualname: QualifiedName,
     /// What a function scope returns (`infer_return`); `None` for other scopes.
     pub returns: Option<Ty>,
     /// Every name it reads, with where that resolves to.
@@ -126,6 +131,9 @@ pub enum AnswerPart {
     Symbols,
     /// A scope's facts: assigned by the semantic index (`specify`) or computed.
     Facts,
+    /// A scope's qualified name: assigned by the index, or computed when the index read it
+    /// before assigning it.
+    Qualnames,
     /// Where a scope's names resolve.
     Resolutions,
     /// What `from <module> import *` provides.
@@ -146,6 +154,7 @@ impl AnswerPart {
             AnswerPart::Scopes => "scopes",
             AnswerPart::Symbols => "symbols",
             AnswerPart::Facts => "facts",
+            AnswerPart::Qualnames => "qualnames",
             AnswerPart::Resolutions => "resolutions",
             AnswerPart::Exports => "exports",
             AnswerPart::Closure => "closure",
@@ -161,6 +170,15 @@ impl Answers {
     pub fn without_closures(mut self) -> Answers {
         for file in &mut self.files {
             file.closure = Closure::default();
+        }
+        self
+    }
+
+    /// The same answers with every scope's qualified name marked computed: what is compared
+    /// where a known salsa bug (salsa#1182) lets an assignment overwrite a computed value.
+    pub fn without_qualname_origins(mut self) -> Answers {
+        for scope in self.files.iter_mut().flat_map(|file| &mut file.scopes) {
+            scope.qualname.assigned = false;
         }
         self
     }
@@ -236,6 +254,8 @@ impl FileAnswers {
                     AnswerPart::Symbols
                 } else if left.facts != right.facts {
                     AnswerPart::Facts
+                } else if left.qualname != right.qualname {
+                    AnswerPart::Qualnames
                 } else if left.resolutions != right.resolutions {
                     AnswerPart::Resolutions
                 } else {
@@ -329,6 +349,10 @@ impl ScopeAnswers {
         if self.facts != other.facts {
             left.push(format!("facts {:?}", self.facts));
             right.push(format!("facts {:?}", other.facts));
+        }
+        if self.qualname != other.qualname {
+            left.push(format!("qualname {:?}", self.qualname));
+            right.push(format!("qualname {:?}", other.qualname));
         }
         if self.resolutions != other.resolutions {
             let only = |a: &[(String, Binding)], b: &[(String, Binding)]| -> Vec<String> {

@@ -58,6 +58,10 @@ pub enum BugClass {
     /// Queries cancelled "because of pending write" though no write is pending: a write
     /// abandoned by its event callback left the cancellation flag set.
     PendingWriteWithoutWrite,
+    /// A qualified name assigned (`specify`) over a computed value that was already read in
+    /// the revision: the key has two values in one revision. Wrong in a fresh database too,
+    /// so the oracle may label it `Harness:`.
+    SpecifyOverwroteCurrent,
 }
 
 impl BugClass {
@@ -101,6 +105,11 @@ impl BugClass {
             }
             BugClass::PendingWriteWithoutWrite => {
                 signature.contains("unexpected cancellation") && signature.contains("pending write")
+            }
+            BugClass::SpecifyOverwroteCurrent => {
+                (signature.starts_with("Salsa: ") || signature.starts_with("Harness: "))
+                    && (signature.contains("(qualnames)")
+                        || signature.contains("answer of qualified_name differs"))
             }
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")
@@ -159,6 +168,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::InternedSlotCorrupted,
+    },
+    KnownBug {
+        id: "salsa#1182",
+        title: "specify overwrites a value already computed and read in the same revision (the key answers two values in one revision)",
+        first_buggy: "0.26.0",
+        last_buggy: "0.27.0",
+        fixed_in: Some("0.27.1"),
+        class: BugClass::SpecifyOverwroteCurrent,
     },
     KnownBug {
         id: "salsa#1190",
@@ -339,5 +356,15 @@ mod tests {
         let pending = "Salsa: panic `unexpected cancellation on the main thread: cancelled because of pending write` at  []";
         assert_eq!(ids_of(pending, "0.27.0"), ["salsa#1157"]);
         assert!(ids_of(pending, "0.27.1").is_empty());
+        let overwritten = "Harness: project answers differ from the model (qualnames): re-executed";
+        assert_eq!(ids_of(overwritten, "0.27.0"), ["salsa#1182"]);
+        assert!(ids_of(overwritten, "0.27.1").is_empty());
+        assert!(
+            ids_of(
+                "Salsa: project answers differ from the model (facts)",
+                "0.27.0"
+            )
+            .is_empty()
+        );
     }
 }

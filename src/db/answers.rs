@@ -9,7 +9,8 @@ use crate::semantic::infer::Ty;
 
 use super::{
     Db, SourceFile, SymbolName, file_diagnostics, infer_binding, infer_return, module_exports,
-    resolve_names, scope_facts, scope_inference, semantic_index, star_closure, symbol_table,
+    qualified_name, resolve_names, scope_facts, scope_inference, semantic_index, star_closure,
+    symbol_table,
 };
 
 /// Every answer the queries give for the live files, in path order. Must run on a handle
@@ -36,6 +37,7 @@ pub fn answers_with(db: &dyn Db, closures: bool) -> Answers {
                     range: data.range,
                     symbols: Arc::clone(symbol_table(db, scope)),
                     facts: scope_facts(db, scope),
+                    qualname: qualified_name(db, scope).clone(),
                     resolutions: Arc::clone(resolve_names(db, scope)),
                     returns: (data.kind == ScopeKind::Function)
                         .then(|| infer_return(db, scope).clone()),

@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use crate::semantic::{self, FileIndex, FileScopeId, ScopeFacts, ScopeKind, SymbolTable};
+use crate::semantic::{
+    self, FileIndex, FileScopeId, QualifiedName, ScopeFacts, ScopeKind, SymbolTable,
+};
 
 use super::{Db, SourceFile, compat, parsed_module};
 
@@ -64,6 +66,7 @@ impl<'db> SemanticIndex<'db> {
 pub fn semantic_index(db: &dyn Db, file: SourceFile) -> SemanticIndex<'_> {
     let index = Arc::new(semantic::build_file_index(parsed_module(db, file).syntax()));
     let mut scopes: Vec<ScopeId<'_>> = Vec::with_capacity(index.scopes.len());
+    let mut paths: Vec<String> = Vec::with_capacity(index.scopes.len());
     for (position, scope) in index.scopes.iter().enumerate() {
         let parent = scope
             .parent
@@ -80,6 +83,27 @@ pub fn semantic_index(db: &dyn Db, file: SourceFile) -> SemanticIndex<'_> {
         if ScopeFacts::is_assigned(scope.kind) {
             scope_facts::specify(db, id, ScopeFacts::of(&scope.table, true));
         }
+        let path = QualifiedName::join(
+            scope
+                .parent
+                .and_then(|parent| paths.get(parent.index()))
+                .map(String::as_str),
+            file.path(db),
+            &scope.name,
+        );
+        if QualifiedName::is_assigned(scope.kind) {
+            if QualifiedName::read_before_assigning(&scope.name) {
+                // The walk's check against the query: this reads the computed value, which
+                // then wins the revision over the assignment below (salsa#1182).
+                let _ = qualified_name(db, id);
+            }
+            let assigned = QualifiedName {
+                path: path.clone(),
+                assigned: true,
+            };
+            qualified_name::specify(db, id, assigned);
+        }
+        paths.push(path);
         scopes.push(id);
     }
     #[cfg(feature = "canary")]
@@ -123,4 +147,26 @@ pub fn symbol_table<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Arc<SymbolTabl
 #[salsa::tracked(returns(copy), specify)]
 pub fn scope_facts<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> ScopeFacts {
     ScopeFacts::of(symbol_table(db, scope), false)
+}
+
+/// The dotted path of a scope: computed from its parent's (the file's path for the module
+/// scope), or assigned by [`semantic_index`] for class scopes.
+///
+/// For a class named `_…` the index reads this query before assigning it, in the same
+/// execution, so the computed value was produced first and must win the revision: salsa
+/// keeps a value already current when the owner then assigns the key (salsa#1182: 0.27.0
+/// overwrote it, so one key had two values in one revision). The computed path reads the
+/// `parent` and `name` tracked fields and the parent's own qualified name, which may be an
+/// assigned one.
+#[salsa::tracked(returns(ref), specify)]
+pub fn qualified_name<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> QualifiedName {
+    let parent = scope.parent(db);
+    QualifiedName {
+        path: QualifiedName::join(
+            parent.map(|parent| qualified_name(db, parent).path.as_str()),
+            scope.file(db).path(db),
+            scope.name(db),
+        ),
+        assigned: false,
+    }
 }

@@ -80,7 +80,9 @@ pub use check::{Diagnostics, check_file, check_scope, check_syntax, file_diagnos
 pub use closure::{StarClosure, StarSummary, closure_size, read_closure_size, star_closure};
 pub use events::{EventLog, LoggedEvent};
 pub use faults::{Fault, FaultPoint, Faults, InjectedPanic};
-pub use index::{ScopeId, SemanticIndex, scope_facts, semantic_index, symbol_table};
+pub use index::{
+    ScopeId, SemanticIndex, qualified_name, scope_facts, semantic_index, symbol_table,
+};
 pub use infer::{callee_type, infer_binding, infer_return, scope_calls, scope_inference};
 pub use inputs::{Project, Settings, SourceFile};
 pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};

@@ -897,6 +897,7 @@ impl<'o> Session<'o> {
             AnswerPart::Scopes => ("semantic_index", true),
             AnswerPart::Symbols => ("symbol_table", false),
             AnswerPart::Facts => ("scope_facts", false),
+            AnswerPart::Qualnames => ("qualified_name", false),
             AnswerPart::Resolutions => ("resolve_names", false),
             AnswerPart::Exports => ("module_exports", true),
             AnswerPart::Closure => ("read_closure_size", false),

@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::answers::{Answers, Closure, ExtraBuiltins, FileAnswers, ScopeAnswers, SourceInput};
 use crate::semantic::{
-    self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, ScopeFacts, ScopeKind,
-    SymbolFlags, SymbolTable,
+    self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, QualifiedName, ScopeFacts,
+    ScopeKind, SymbolFlags, SymbolTable,
 };
 use crate::semantic::{ParsedModule, parse_source};
 
@@ -290,6 +290,15 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
             range: scope.range,
             symbols: Arc::clone(&scope.table),
             facts: ScopeFacts::of(&scope.table, ScopeFacts::is_assigned(scope.kind)),
+            qualname: QualifiedName::of(
+                scope
+                    .parent
+                    .and_then(|parent| scopes.get(parent.index()))
+                    .map(|parent: &ScopeAnswers| parent.qualname.path.as_str()),
+                path,
+                scope.kind,
+                &scope.name,
+            ),
             returns: None,
             resolutions: Arc::new(resolutions),
         });

@@ -196,11 +196,12 @@ pub enum What {
 
 /// The queries a wrong answer can name, and the query behind each part of a whole-project
 /// comparison.
-const QUERIES: [&str; 10] = [
+const QUERIES: [&str; 11] = [
     "parsed_module",
     "semantic_index",
     "symbol_table",
     "scope_facts",
+    "qualified_name",
     "resolve_names",
     "module_exports",
     "star_closure",
@@ -208,11 +209,12 @@ const QUERIES: [&str; 10] = [
     "check_file",
     "resolve_module",
 ];
-const PARTS: [(&str, Option<&str>); 9] = [
+const PARTS: [(&str, Option<&str>); 10] = [
     ("files", None),
     ("scopes", Some("semantic_index")),
     ("symbols", Some("symbol_table")),
     ("facts", Some("scope_facts")),
+    ("qualnames", Some("qualified_name")),
     ("resolutions", Some("resolve_names")),
     ("exports", Some("module_exports")),
     ("closure", Some("star_closure")),

@@ -5,23 +5,25 @@ use std::sync::Arc;
 use crate::answers::{Closure, FileAnswers, FileTypes, SourceInput};
 use crate::db::{
     FuzzDatabase, ModuleName, check_file, file_closure, file_diagnostics, file_types,
-    module_exports, parsed_module, resolve_module, resolve_names, scope_facts, semantic_index,
-    symbol_table,
+    module_exports, parsed_module, qualified_name, resolve_module, resolve_names, scope_facts,
+    semantic_index, symbol_table,
 };
 use crate::model::Model;
 use crate::script::Query;
 use crate::semantic::{
-    self, Binding, Diagnostic, DiagnosticKind, FileScopeId, ScopeFacts, ScopeKind, SymbolTable,
+    self, Binding, Diagnostic, DiagnosticKind, FileScopeId, QualifiedName, ScopeFacts, ScopeKind,
+    SymbolTable,
 };
 
-/// One scope as `semantic_index`, the scope's tracked fields and `scope_facts` describe it:
-/// kind, name, parent, byte range, facts.
+/// One scope as `semantic_index`, the scope's tracked fields, `scope_facts` and
+/// `qualified_name` describe it: kind, name, parent, byte range, facts, qualified name.
 pub type ScopeShape = (
     ScopeKind,
     String,
     Option<FileScopeId>,
     (u32, u32),
     ScopeFacts,
+    QualifiedName,
 );
 
 /// A query's answer, comparable between the database and the model.
@@ -53,18 +55,25 @@ pub enum QueryAnswer {
 
 impl QueryAnswer {
     /// The database query whose answer differs between `self` and `other`, answers to `query`:
-    /// `scope_facts` when two scope lists differ only in their facts, else the query `query`
-    /// names.
+    /// `scope_facts` or `qualified_name` when two scope lists differ only in what those
+    /// answer, else the query `query` names.
     pub fn query_behind(&self, other: &QueryAnswer, query: Query) -> &'static str {
         if let (QueryAnswer::Scopes(left), QueryAnswer::Scopes(right)) = (self, other) {
             let shape = |scopes: &[ScopeShape]| -> Vec<_> {
                 scopes
                     .iter()
-                    .map(|(kind, name, parent, range, _)| (*kind, name.clone(), *parent, *range))
+                    .map(|(kind, name, parent, range, _, _)| (*kind, name.clone(), *parent, *range))
                     .collect()
             };
             if shape(left) == shape(right) {
-                return "scope_facts";
+                let facts = |scopes: &[ScopeShape]| -> Vec<ScopeFacts> {
+                    scopes.iter().map(|scope| scope.4).collect()
+                };
+                return if facts(left) == facts(right) {
+                    "qualified_name"
+                } else {
+                    "scope_facts"
+                };
             }
         }
         if let (QueryAnswer::Types(left), QueryAnswer::Types(right)) = (self, other) {
@@ -124,6 +133,7 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
                             parent,
                             data.range,
                             facts,
+                            qualified_name(db, scope).clone(),
                         )
                     })
                     .collect();
@@ -241,7 +251,15 @@ fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
                 .iter()
                 .map(|scope| {
                     let (kind, name) = (scope.kind, scope.name.clone());
-                    (kind, name, scope.parent, scope.range, scope.facts)
+                    let facts = scope.facts;
+                    (
+                        kind,
+                        name,
+                        scope.parent,
+                        scope.range,
+                        facts,
+                        scope.qualname.clone(),
+                    )
                 })
                 .collect(),
         ),

@@ -176,6 +176,60 @@ impl ScopeFacts {
     }
 }
 
+/// What `qualified_name` answers about one scope: its dotted path (the file's path for the
+/// module scope, then each enclosing scope's name), and who gave the answer.
+///
+/// The semantic index assigns the qualified name of every class scope (salsa's `specify`),
+/// but for a class whose name starts with `_` it first reads the computed one, as a check of
+/// its walk, and only then assigns it. Salsa's rule is that the first value produced in a
+/// revision wins, so that class keeps the computed answer (`assigned: false`): an assignment
+/// that overwrote a value already read in the revision (salsa#1182, fixed in 0.27.1) is a
+/// visible difference.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct QualifiedName {
+    /// `path/to/file.py.Outer.inner`.
+    pub path: String,
+    /// Whether the semantic index's assignment gave it rather than the query.
+    pub assigned: bool,
+}
+
+impl QualifiedName {
+    /// Whether the index assigns the qualified name of a scope of `kind`.
+    pub fn is_assigned(kind: ScopeKind) -> bool {
+        kind == ScopeKind::Class
+    }
+
+    /// Whether the index reads the computed qualified name of a scope named `name` (of a kind
+    /// it assigns) before it assigns it.
+    pub fn read_before_assigning(name: &str) -> bool {
+        name.starts_with('_')
+    }
+
+    /// The qualified name a scope of `kind` named `name` under `parent_path` ends up with: the
+    /// assigned one unless the index read the computed one first.
+    pub fn of(
+        parent_path: Option<&str>,
+        file_path: &str,
+        kind: ScopeKind,
+        name: &str,
+    ) -> QualifiedName {
+        QualifiedName {
+            path: QualifiedName::join(parent_path, file_path, name),
+            assigned: QualifiedName::is_assigned(kind)
+                && !QualifiedName::read_before_assigning(name),
+        }
+    }
+
+    /// The dotted path of a scope named `name` under `parent_path`, or `file_path` for the
+    /// module scope (no parent).
+    pub fn join(parent_path: Option<&str>, file_path: &str, name: &str) -> String {
+        match parent_path {
+            Some(parent) => format!("{parent}.{name}"),
+            None => file_path.to_owned(),
+        }
+    }
+}
+
 /// The symbols and imports of one scope: the value behind ty's `place_table` firewall.
 ///
 /// Symbols are sorted by name, so two builds of the same scope compare equal and salsa can

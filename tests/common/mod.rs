@@ -33,9 +33,20 @@ pub fn assert_agrees_with_model(db: &FuzzDatabase) -> Vec<(String, salsa::Id)> {
 
 /// Asserts that the database's answers (`got`) are the model's (`want`); `context` names the
 /// project in the message. On a salsa with salsa#1190 (0.26.0 to 0.27.1: sizes assigned inside
-/// a star-import cycle are stale) the closures are left out, and the rest must still agree.
+/// a star-import cycle are stale) the closures are left out, and on one with salsa#1182 (0.26.0
+/// to 0.27.0: an assignment overwrites a value already read in the revision) so is which of
+/// assignment and query gave a qualified name; the rest must still agree.
 #[track_caller]
 pub fn assert_answers_agree(mut got: Answers, mut want: Answers, context: &str) {
+    if let Some((AnswerPart::Qualnames, difference)) = got.first_difference(&want)
+        && has_bug("salsa#1182")
+    {
+        eprintln!(
+            "known salsa#1182 on salsa {SALSA_VERSION}, not comparing who gave qualified names: {difference}"
+        );
+        got = got.without_qualname_origins();
+        want = want.without_qualname_origins();
+    }
     if let Some((AnswerPart::Closure, difference)) = got.first_difference(&want)
         && has_bug("salsa#1190")
     {
