@@ -62,6 +62,9 @@ pub enum BugClass {
     /// the revision: the key has two values in one revision. Wrong in a fresh database too,
     /// so the oracle may label it `Harness:`.
     SpecifyOverwroteCurrent,
+    /// A request cancelled through its token finished, past a cancellation check outside
+    /// every fixpoint query: local cancellation left disabled.
+    LocalCancellationIgnored,
 }
 
 impl BugClass {
@@ -105,6 +108,9 @@ impl BugClass {
             }
             BugClass::PendingWriteWithoutWrite => {
                 signature.contains("unexpected cancellation") && signature.contains("pending write")
+            }
+            BugClass::LocalCancellationIgnored => {
+                signature.starts_with("Salsa: panic `local cancellation ignored")
             }
             BugClass::SpecifyOverwroteCurrent => {
                 (signature.starts_with("Salsa: ") || signature.starts_with("Harness: "))
@@ -152,6 +158,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::LostAccumulated,
+    },
+    KnownBug {
+        id: "salsa#1156",
+        title: "a panic unwinding out of a fixpoint query and caught inside another query leaves local cancellation disabled: the request's token is ignored",
+        first_buggy: "0.26.0",
+        last_buggy: "0.27.0",
+        fixed_in: Some("0.27.1"),
+        class: BugClass::LocalCancellationIgnored,
     },
     KnownBug {
         id: "salsa#1157",
@@ -366,5 +380,8 @@ mod tests {
             )
             .is_empty()
         );
+        let ignored = "Salsa: panic `local cancellation ignored: a request cancelled through its token went on past a cancellation check outside every fixpoint query` at  []";
+        assert_eq!(ids_of(ignored, "0.26.2"), ["salsa#1156"]);
+        assert!(ids_of(ignored, "0.27.1").is_empty());
     }
 }

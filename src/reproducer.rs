@@ -18,7 +18,7 @@ use crate::script::{BuiltinsSource, FileSlot, Query, Step};
 pub fn rust_test(entry: &Entry, name: &str) -> String {
     let mut body = String::new();
     let mut mirror = Mirror::default();
-    let mut cancel_request: Option<u8> = None;
+    let mut cancel_request: Option<(u8, u8)> = None;
     let faults = entry
         .script
         .steps
@@ -82,10 +82,10 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                 entry.sequential,
                 cancel_request
                     .take()
-                    .map(|n| usize::from(n) % queries.len().max(1)),
+                    .map(|(n, at)| (usize::from(n) % queries.len().max(1), at)),
             ),
-            Step::CancelRequest(n) => {
-                cancel_request = Some(*n);
+            Step::CancelRequest(n, at) => {
+                cancel_request = Some((*n, *at));
                 line(
                     &mut body,
                     "// the next request is cancelled through its handle's token".to_owned(),
@@ -201,14 +201,14 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
     if !salsa_items.is_empty() {
         let _ = writeln!(header, "use salsa::{{{}}};", salsa_items.join(", "));
     }
-    if faults {
-        let _ = writeln!(
-            header,
-            "use salsa_fuzz::db::{{Fault, FaultPoint, FuzzDatabase, InjectedPanic, answers}};"
-        );
-    } else {
-        let _ = writeln!(header, "use salsa_fuzz::db::{{FuzzDatabase, answers}};");
-    }
+    let requests = uses("request::enter");
+    let db_items = match (faults, requests) {
+        (true, true) => "Fault, FaultPoint, FuzzDatabase, InjectedPanic, answers, request",
+        (true, false) => "Fault, FaultPoint, FuzzDatabase, InjectedPanic, answers",
+        (false, true) => "FuzzDatabase, answers, request",
+        (false, false) => "FuzzDatabase, answers",
+    };
+    let _ = writeln!(header, "use salsa_fuzz::db::{{{db_items}}};");
     if uses("check(&db") {
         let _ = writeln!(
             header,
@@ -267,10 +267,11 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
     };
     format!(
         "{header}\n#[test]\nfn {name}() {{\n    {db} = {constructor};\n{batches}{body}}}\n",
-        constructor = if faults {
-            "FuzzDatabase::with_options(None, true)"
-        } else {
-            "FuzzDatabase::new()"
+        // Requests are watched only by a database built with options.
+        constructor = match (faults, requests) {
+            (true, _) => "FuzzDatabase::with_options(None, true)",
+            (false, true) => "FuzzDatabase::with_options(None, false)",
+            (false, false) => "FuzzDatabase::new()",
         }
     )
 }
@@ -336,8 +337,9 @@ fn write_batch(
     body: &mut String,
     queries: &[Query],
     sequential: bool,
-    cancel_before: Option<usize>,
+    cancel: Option<(usize, u8)>,
 ) {
+    let cancel_before = cancel.map(|(index, _)| index);
     let (indent, open, close): (&str, &[&str], &[&str]) = if sequential && cancel_before.is_some() {
         (
             "            ",
@@ -379,10 +381,34 @@ fn write_batch(
         let _ = writeln!(body, "    {line}");
     }
     for (index, query) in queries.iter().enumerate() {
-        if cancel_before == Some(index) {
-            let _ = writeln!(body, "{indent}db.cancellation_token().cancel();");
+        match cancel.filter(|(at_query, _)| *at_query == index) {
+            Some((_, 0)) => {
+                let _ = writeln!(body, "{indent}let request = request::enter(&db, None);");
+                let _ = writeln!(body, "{indent}db.cancellation_token().cancel();");
+            }
+            Some((_, at)) => {
+                let _ = writeln!(
+                    body,
+                    "{indent}// `$/cancelRequest` arrives at the query's cancellation check {at}."
+                );
+                let _ = writeln!(
+                    body,
+                    "{indent}let request = request::enter(&db, Some({at}));"
+                );
+            }
+            None => {}
         }
         let _ = writeln!(body, "{indent}ask_database(&db, {});", query_code(query));
+    }
+    if cancel.is_some() {
+        let _ = writeln!(
+            body,
+            "{indent}// salsa had to throw `Cancelled::Local` at a check outside every fixpoint."
+        );
+        let _ = writeln!(
+            body,
+            "{indent}assert!(!request.must_have_unwound(), \"local cancellation ignored\");"
+        );
     }
     for line in close {
         let _ = writeln!(body, "    {line}");

@@ -12,12 +12,14 @@
 mod common;
 
 use common::{
-    assert_agrees_with_model, assert_clean, execute_both_modes, logged_db, slot,
+    assert_agrees_with_model, assert_clean, execute_both_modes, has_bug, logged_db, slot,
     two_module_star_cycle,
 };
 use salsa::Database;
+use salsa_fuzz::db::{Fault, FaultPoint};
+use salsa_fuzz::known_bugs::BugClass::LocalCancellationIgnored;
 use salsa_fuzz::oracle::ask_database;
-use salsa_fuzz::script::{EditScript, Query, Step};
+use salsa_fuzz::script::{EditScript, Query, Step, Text};
 
 #[test]
 fn one_request_is_cancelled_by_its_token_while_another_finishes() {
@@ -52,7 +54,7 @@ fn a_cancel_request_step_cancels_exactly_the_next_request() {
         threads: 2,
         initial: two_module_star_cycle(),
         steps: vec![
-            Step::CancelRequest(1),
+            Step::CancelRequest(1, 0),
             Step::SpawnBatch(vec![
                 Query::Exports(a),
                 Query::Exports(b),
@@ -78,4 +80,65 @@ fn a_cancel_request_step_cancels_exactly_the_next_request() {
             "sequential {sequential}"
         );
     }
+}
+
+/// A request cancelled in the middle of a query, after an injected panic unwound out of a
+/// fixpoint query (`module_exports`, read by the check of `a.py`'s module scope) and the file
+/// check's firewall caught it and went on with the function scope: salsa disabled local
+/// cancellation for the fixpoint and must have enabled it again, so the request ends in
+/// `Cancelled::Local` at its next check outside a fixpoint. salsa#1156 (0.26.0 to 0.27.0)
+/// left it disabled: the request went on. The test tries every fault count and cancellation
+/// point in a range, in both modes; measured on 0.27.0, 5 fault counts (the checks inside the
+/// fixpoint) show the bug, each with every later cancellation point up to the next scope.
+#[test]
+fn a_request_cancelled_after_a_contained_panic_in_a_fixpoint_still_stops() {
+    let (a, b) = (slot("a.py"), slot("b.py"));
+    let mut found = 0;
+    let mut runs = 0;
+    let mut cancelled = 0;
+    for nth in 1..=24 {
+        for at in 1..=32 {
+            let script = EditScript {
+                threads: 2,
+                initial: vec![
+                    (
+                        a,
+                        Text::literal("from b import *\nx = y\ndef f():\n    return y\n"),
+                    ),
+                    (b, Text::literal("y = 1\n")),
+                ],
+                steps: vec![
+                    Step::Fault(Fault {
+                        point: FaultPoint::CheckCancellation,
+                        nth,
+                        cancel: false,
+                    }),
+                    Step::CancelRequest(0, at),
+                    Step::SpawnBatch(vec![Query::Diagnostics(a), Query::Diagnostics(b)]),
+                    Step::Join,
+                ],
+            };
+            for (sequential, outcome) in execute_both_modes(&script) {
+                runs += 1;
+                cancelled += outcome.stats.requests_cancelled;
+                match outcome.findings.first() {
+                    None => {}
+                    Some(finding)
+                        if has_bug("salsa#1156")
+                            && LocalCancellationIgnored.matches(&finding.signature()) =>
+                    {
+                        found += 1;
+                    }
+                    Some(_) => assert_clean(sequential, &outcome),
+                }
+            }
+        }
+    }
+    eprintln!("{runs} runs: {cancelled} requests cancelled, salsa#1156 seen in {found}");
+    assert!(cancelled > 0, "some cancellations land outside a fixpoint");
+    assert_eq!(
+        found > 0,
+        has_bug("salsa#1156"),
+        "{found} of {runs} runs show salsa#1156"
+    );
 }

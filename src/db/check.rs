@@ -8,6 +8,8 @@ use salsa::Accumulator;
 
 use crate::semantic::{self, Binding, Diagnostic, ImportEnv};
 
+use super::request::DeferredPanic;
+
 use super::{
     Db, ModuleName, ScopeId, SourceFile, callee_type, module_exports, module_table, parsed_module,
     resolve_module, resolve_names, scope_calls, semantic_index, symbol_table,
@@ -53,12 +55,20 @@ pub fn check_scope<'db>(db: &'db dyn Db, scope: ScopeId<'db>) {
 
 /// Checks one file: syntax, then every scope. Its accumulated [`Diagnostics`] are the file's
 /// diagnostics (see [`file_diagnostics`]).
+///
+/// Each scope's check runs behind a firewall, as ty's file check does: an injected panic out
+/// of it (which may come from inside a fixpoint query the check reads) is caught here, inside
+/// this query, the other scopes are checked, and then the panic goes on
+/// ([`DeferredPanic`]). Salsa must carry on as if the panicking call had never been made,
+/// including re-enabling the local cancellation it disabled for the fixpoint (salsa#1156).
 #[salsa::tracked]
 pub fn check_file(db: &dyn Db, file: SourceFile) {
     check_syntax(db, file);
+    let mut firewall = DeferredPanic::default();
     for &scope in &semantic_index(db, file).scopes {
-        check_scope(db, scope);
+        firewall.run(|| check_scope(db, scope));
     }
+    firewall.resume();
 }
 
 /// The diagnostics of `file`, sorted; reads them through the accumulator of `check_file`.

@@ -27,6 +27,7 @@
 
 use std::collections::BTreeSet;
 
+use super::request::FixpointBody;
 use super::{Db, SourceFile, compat, module_table, resolve_import};
 
 /// One module's star-import closure, as a salsa handle created inside [`star_closure`]'s
@@ -70,6 +71,7 @@ pub struct StarClosure<'db> {
 /// that revision computes the body instead).
 #[salsa::tracked(returns(ref), cycle_initial = star_closure_initial)]
 pub fn star_closure<'db>(db: &'db dyn Db, file: SourceFile) -> StarClosure<'db> {
+    let _fixpoint = FixpointBody::enter();
     let table = module_table(db, file);
     let path = file.path(db);
     let mut files = BTreeSet::new();

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::semantic::infer::{self, Atom, InferEnv, ScopeInference, Ty};
 use crate::semantic::{Binding, FileScopeId, ImportRef};
 
+use super::request::FixpointBody;
 use super::{
     Db, ModuleName, ScopeId, SourceFile, SymbolName, module_exports, module_table, resolve_import,
     resolve_module, resolve_names, semantic_index,
@@ -44,6 +45,7 @@ pub fn scope_calls<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Vec<String> {
     cycle_initial = infer_return_initial
 )]
 pub fn infer_return<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Ty {
+    let _fixpoint = FixpointBody::enter();
     let function = scope_inference(db, scope);
     let mut env = FunctionEnv {
         at: At {
@@ -77,6 +79,7 @@ fn infer_return_cycle<'db>(
     cycle_initial = infer_binding_initial
 )]
 pub fn infer_binding<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'db>) -> Ty {
+    let _fixpoint = FixpointBody::enter();
     let Some(module) = semantic_index(db, file).module_scope() else {
         return Ty::of(Atom::Unknown);
     };

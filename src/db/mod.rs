@@ -64,6 +64,7 @@ mod infer;
 )]
 mod inputs;
 mod parse;
+pub mod request;
 #[expect(
     missing_docs,
     reason = "salsa's macros generate undocumented constructors and accessors"
@@ -201,24 +202,25 @@ impl Default for FuzzDatabase {
 impl FuzzDatabase {
     /// An empty project, without an event log.
     pub fn new() -> Self {
-        Self::build(None, false)
+        Self::build(None, false, false)
     }
 
     /// An empty project whose salsa events are recorded in `log` (see [`EventLog`]).
     pub fn with_event_log(log: EventLog) -> Self {
-        Self::build(Some(log), false)
+        Self::build(Some(log), false, true)
     }
 
     /// An empty project, with an optional event log, and with fault injection
     /// ([`Self::arm_fault`]) if `faults`; the calling thread is the one an injected
-    /// cancellation may fire on.
+    /// cancellation may fire on. Requests registered with [`request::enter`] are watched
+    /// (cancelled at a chosen check, and held to salsa's rule for a cancelled token).
     pub fn with_options(events: Option<EventLog>, faults: bool) -> Self {
-        Self::build(events, faults)
+        Self::build(events, faults, true)
     }
 
-    fn build(events: Option<EventLog>, faults: bool) -> Self {
+    fn build(events: Option<EventLog>, faults: bool, requests: bool) -> Self {
         let faults = faults.then(|| Arc::new(Faults::new(std::thread::current().id())));
-        let callback = (events.is_some() || faults.is_some()).then(|| {
+        let callback = (events.is_some() || faults.is_some() || requests).then(|| {
             let log = events.clone();
             let faults = faults.clone();
             Box::new(move |event: salsa::Event| {
@@ -227,6 +229,11 @@ impl FuzzDatabase {
                 }
                 if let Some(faults) = &faults {
                     faults.on_event(&event.kind);
+                }
+                // After the faults: an injected unwind at this check comes before salsa's
+                // own look at the token, so salsa owed nothing at it.
+                if requests && matches!(event.kind, salsa::EventKind::WillCheckCancellation) {
+                    request::on_cancellation_check();
                 }
             }) as Box<dyn Fn(salsa::Event) + Send + Sync>
         });

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::semantic::{self, Binding, ImportRef, ScopeKind, SymbolFlags, SymbolTable};
 
+use super::request::FixpointBody;
 use super::{Db, ScopeId, Settings, SourceFile, semantic_index, symbol_table};
 
 /// A dotted module name, interned so that `resolve_module` is keyed by a salsa id.
@@ -99,6 +100,7 @@ fn stale_canary(db: &dyn Db, file: SourceFile, table: Arc<SymbolTable>) -> Arc<S
 /// computes by plain reachability.
 #[salsa::tracked(returns(ref), cycle_initial = module_exports_initial)]
 pub fn module_exports(db: &dyn Db, file: SourceFile) -> Vec<String> {
+    let _fixpoint = FixpointBody::enter();
     let table = module_table(db, file);
     let mut names: BTreeSet<String> = table.own_exports().map(str::to_owned).collect();
     for import in table.star_imports() {

@@ -4,6 +4,7 @@
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::db::FuzzDatabase;
+use crate::db::request::{self, RequestGuard};
 use crate::oracle::{PanicReport, QueryAnswer, ask_database};
 use crate::script::Query;
 
@@ -12,6 +13,9 @@ use super::watchdog;
 
 pub(super) enum BatchEnd {
     Completed,
+    /// Finished although salsa had to throw `Cancelled::Local` in it (its answers still
+    /// count): salsa ignored the request's cancellation.
+    IgnoredCancellation(PanicReport),
     Cancelled(salsa::Cancelled),
     Panicked(PanicReport),
     Injected,
@@ -48,8 +52,55 @@ pub(super) struct BatchJob {
     pub(super) db: FuzzDatabase,
     pub(super) queries: Vec<Query>,
     pub(super) origin: BatchOrigin,
-    /// Cancel the request through the handle's `CancellationToken` just before this query.
-    pub(super) cancel_before: Option<usize>,
+    /// Cancel the request through the handle's `CancellationToken` in this query.
+    pub(super) cancel: Option<RequestCancel>,
+}
+
+/// Where a [`crate::script::Step::CancelRequest`] cancels a batch.
+#[derive(Clone, Copy)]
+pub(super) struct RequestCancel {
+    /// The query (an index into the batch) it cancels.
+    pub(super) query: usize,
+    /// At that query's `at`-th cancellation check; 0: just before it.
+    pub(super) at: u8,
+}
+
+impl RequestCancel {
+    /// Registers the request on this thread as its query `self.query` starts, cancelling the
+    /// token now or arming the cancellation at the chosen check.
+    fn start(self, db: &FuzzDatabase) -> RequestGuard {
+        let guard = request::enter(db, (self.at > 0).then_some(u32::from(self.at)));
+        if self.at == 0 {
+            // `$/cancelRequest` arrives: salsa throws `Cancelled::Local` at the next check.
+            salsa::Database::cancellation_token(db).cancel();
+        }
+        guard
+    }
+}
+
+/// Whether a request that salsa had to stop with `Cancelled::Local`
+/// ([`RequestGuard::must_have_unwound`]) ended another way: salsa went on past that check.
+/// A real panic is reported as itself.
+fn ended_past_a_local_cancellation<T>(outcome: &Caught<T>) -> bool {
+    match outcome {
+        Caught::Done(_) | Caught::Injected => true,
+        Caught::Cancelled(cancelled) => !matches!(cancelled, salsa::Cancelled::Local),
+        Caught::Panicked(_) => false,
+    }
+}
+
+/// A request that ended past a cancellation check at which salsa had to throw
+/// `Cancelled::Local`.
+fn ignored_cancellation() -> PanicReport {
+    PanicReport::synthetic(
+        "local cancellation ignored: a request cancelled through its token went on past a \
+         cancellation check outside every fixpoint query"
+            .to_owned(),
+        std::thread::current()
+            .name()
+            .unwrap_or("background")
+            .to_owned(),
+    )
 }
 
 impl BatchJob {
@@ -64,7 +115,7 @@ impl BatchJob {
             db,
             queries,
             origin,
-            cancel_before,
+            cancel,
         } = self;
         let in_flight = db.background_in_flight();
         let parallel = on_pool
@@ -74,9 +125,9 @@ impl BatchJob {
                 Query::Diagnostics(_) | Query::Types(_) | Query::Closure(_)
             );
         let (answers, end) = if parallel {
-            ask_in_parallel(&db, &queries, origin.step, cancel_before)
+            ask_in_parallel(&db, &queries, origin.step, cancel)
         } else {
-            ask_in_order(&db, &queries, origin.step, cancel_before)
+            ask_in_order(&db, &queries, origin.step, cancel)
         };
         drop(db);
         drop(in_flight);
@@ -94,21 +145,28 @@ fn ask_in_order(
     db: &FuzzDatabase,
     queries: &[Query],
     step: usize,
-    cancel_before: Option<usize>,
+    cancel: Option<RequestCancel>,
 ) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
     let mut answers = Vec::with_capacity(queries.len());
+    let mut request = None;
     let outcome = catch(|| {
         for (index, &query) in queries.iter().enumerate() {
-            if cancel_before == Some(index) {
-                // `$/cancelRequest` arrives: salsa throws `Cancelled::Local` at the next check.
-                salsa::Database::cancellation_token(db).cancel();
+            if let Some(cancel) = cancel.filter(|cancel| cancel.query == index) {
+                request = Some(cancel.start(db));
             }
             watchdog::note_activity(step, query.name());
             answers.push((query, ask_database(db, query)));
         }
     });
     watchdog::clear_activity();
+    let ignored = request
+        .as_ref()
+        .is_some_and(RequestGuard::must_have_unwound);
+    drop(request);
     let end = match outcome {
+        outcome if ignored && ended_past_a_local_cancellation(&outcome) => {
+            BatchEnd::IgnoredCancellation(ignored_cancellation())
+        }
         Caught::Done(()) => BatchEnd::Completed,
         Caught::Cancelled(cancelled) => BatchEnd::Cancelled(cancelled),
         Caught::Panicked(report) => BatchEnd::Panicked(report),
@@ -118,37 +176,44 @@ fn ask_in_order(
 }
 
 /// Asks every query as its own task on the current pool, each on its own clone (the task
-/// `cancel_before` names has its clone's token cancelled first). The batch ends as its worst
-/// task: a panic, else a cancellation, else an injected fault.
+/// `cancel` names has its clone's token cancelled). The batch ends as its worst task: a
+/// panic, else a cancellation, else an injected fault.
 fn ask_in_parallel(
     db: &FuzzDatabase,
     queries: &[Query],
     step: usize,
-    cancel_before: Option<usize>,
+    cancel: Option<RequestCancel>,
 ) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
-    let outcomes: Vec<Mutex<Option<Caught<QueryAnswer>>>> =
+    let outcomes: Vec<Mutex<Option<(Caught<QueryAnswer>, bool)>>> =
         queries.iter().map(|_| Mutex::new(None)).collect();
     // Handles are not `Sync`: each task gets its clone by value.
     let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
     rayon::scope(|scope| {
         for (index, ((query, slot), db)) in queries.iter().zip(&outcomes).zip(clones).enumerate() {
-            if cancel_before == Some(index) {
-                // One task of the request, on its own clone, is cancelled by its token.
-                salsa::Database::cancellation_token(&db).cancel();
-            }
+            // One task of the request, on its own clone, is cancelled by its token.
+            let cancel = cancel.filter(|cancel| cancel.query == index);
             scope.spawn(move |_| {
                 watchdog::note_activity(step, query.name());
+                let request = cancel.map(|cancel| cancel.start(&db));
                 let caught = catch(|| ask_database(&db, *query));
+                let ignored = ended_past_a_local_cancellation(&caught)
+                    && request
+                        .as_ref()
+                        .is_some_and(RequestGuard::must_have_unwound);
+                drop(request);
                 watchdog::clear_activity();
                 drop(db);
-                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(caught);
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((caught, ignored));
             });
         }
     });
     let mut answers = Vec::with_capacity(queries.len());
     let mut end = BatchEnd::Completed;
+    let mut ignored = false;
     for (query, slot) in queries.iter().zip(outcomes) {
-        match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        let slot = slot.into_inner().unwrap_or_else(PoisonError::into_inner);
+        ignored |= slot.as_ref().is_some_and(|(_, ignored)| *ignored);
+        match slot.map(|(caught, _)| caught) {
             Some(Caught::Done(answer)) => answers.push((*query, answer)),
             Some(Caught::Panicked(report)) if !matches!(end, BatchEnd::Panicked(_)) => {
                 end = BatchEnd::Panicked(report);
@@ -163,6 +228,9 @@ fn ask_in_parallel(
             }
             _ => {}
         }
+    }
+    if ignored && !matches!(end, BatchEnd::Panicked(_)) {
+        end = BatchEnd::IgnoredCancellation(ignored_cancellation());
     }
     (answers, end)
 }

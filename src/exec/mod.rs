@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use salsa::{Database, Durability};
 
-use batch::{BatchEnd, BatchJob, BatchOrigin, BatchReport, background_pool};
+use batch::{BatchEnd, BatchJob, BatchOrigin, BatchReport, RequestCancel, background_pool};
 pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
@@ -252,7 +252,7 @@ struct Session<'o> {
     /// The event log's length when the current revision started.
     revision_log_start: usize,
     /// A request cancellation armed for the next batch spawned (its query index, modulo).
-    cancel_request: Option<u8>,
+    cancel_request: Option<(u8, u8)>,
 }
 
 impl<'o> Session<'o> {
@@ -452,8 +452,8 @@ impl<'o> Session<'o> {
                 true
             }
             Step::Fault(fault) => self.db.arm_fault(*fault),
-            Step::CancelRequest(n) => {
-                self.cancel_request = Some(*n);
+            Step::CancelRequest(n, at) => {
+                self.cancel_request = Some((*n, *at));
                 true
             }
             Step::SetBuiltins(source, names) => {
@@ -656,10 +656,10 @@ impl<'o> Session<'o> {
     }
 
     fn spawn_batch(&mut self, queries: &[Query]) {
-        let cancel_before = self
-            .cancel_request
-            .take()
-            .map(|n| usize::from(n) % queries.len().max(1));
+        let cancel = self.cancel_request.take().map(|(n, at)| RequestCancel {
+            query: usize::from(n) % queries.len().max(1),
+            at,
+        });
         let job = BatchJob {
             db: self.db.clone(),
             queries: queries.to_vec(),
@@ -669,9 +669,9 @@ impl<'o> Session<'o> {
                 cancels: self.cancels,
                 faults: self.db.faults_fired(),
                 log_start: self.revision_log_start,
-                requested: cancel_before.is_some(),
+                requested: cancel.is_some(),
             },
-            cancel_before,
+            cancel,
         };
         match self.pool {
             None => {
@@ -758,6 +758,11 @@ impl<'o> Session<'o> {
             }
             BatchEnd::Panicked(panic) => {
                 self.at_step(report.origin.step, |session| session.report_panic(panic));
+            }
+            BatchEnd::IgnoredCancellation(panic) => {
+                self.at_step(report.origin.step, |session| {
+                    session.report(Culprit::Salsa, FindingKind::Panic(panic));
+                });
             }
         }
     }

@@ -42,6 +42,9 @@ pub const MAX_BATCH: usize = 8;
 /// (every `fetch` is a cancellation check).
 pub const MAX_FAULT_NTH: u8 = 64;
 
+/// The last cancellation check of a query a [`Step::CancelRequest`] can cancel it at.
+pub const MAX_CANCEL_CHECK: u8 = 63;
+
 /// Caps a file's text, in bytes, after an edit: edits keep texts small so parsing stays cheap.
 pub const MAX_TEXT_BYTES: usize = 2048;
 
@@ -245,9 +248,11 @@ pub enum Step {
     /// Arm a fault: an unwind at the n-th matching salsa event (see [`crate::db::Fault`]).
     Fault(Fault),
     /// An editor cancels one request (`$/cancelRequest`), not a write: the next background
-    /// batch spawned is cancelled through its own handle's `CancellationToken` just before its
-    /// query number `n` (modulo its length), while other batches go on.
-    CancelRequest(u8),
+    /// batch spawned is cancelled through its own handle's `CancellationToken` while other
+    /// batches go on: just before its query number `n` (modulo its length) if `at` is 0, else
+    /// in the middle of that query, at its `at`-th cancellation check (see
+    /// [`crate::db::request`]).
+    CancelRequest(u8, u8),
     /// Set the names one source adds to the builtins (at most [`MAX_EXTRA_BUILTINS`]), and
     /// change nothing else.
     SetBuiltins(BuiltinsSource, Vec<NameRef>),
@@ -287,7 +292,7 @@ impl Step {
             Step::TriggerLruEviction => 10,
             Step::CheckAll => 11,
             Step::Fault(_) => 12,
-            Step::CancelRequest(_) => 13,
+            Step::CancelRequest(..) => 13,
             Step::SetBuiltins(..) => 14,
         }
     }
@@ -324,7 +329,7 @@ impl Step {
                 | Step::SpawnBatch(_)
                 | Step::Join
                 | Step::CheckAll
-                | Step::CancelRequest(_)
+                | Step::CancelRequest(..)
         )
     }
 }
@@ -457,7 +462,10 @@ impl Step {
             9 => Step::SyntheticWrite(DurabilityClass::decode(reader)?),
             10 => Step::TriggerLruEviction,
             11 => Step::CheckAll,
-            13 => Step::CancelRequest(reader.byte()?),
+            13 => Step::CancelRequest(
+                reader.byte()?,
+                reader.choose(usize::from(MAX_CANCEL_CHECK) + 1)? as u8,
+            ),
             14 => {
                 let source = match reader.byte()? % 2 {
                     0 => BuiltinsSource::Environment,
@@ -518,7 +526,10 @@ impl Step {
                 writer.choose(usize::from(fault.nth.clamp(1, MAX_FAULT_NTH) - 1));
                 writer.byte(u8::from(fault.cancel));
             }
-            Step::CancelRequest(n) => writer.byte(*n),
+            Step::CancelRequest(n, at) => {
+                writer.byte(*n);
+                writer.choose(usize::from((*at).min(MAX_CANCEL_CHECK)));
+            }
             Step::SetBuiltins(source, names) => {
                 match source {
                     BuiltinsSource::Environment => writer.byte(0),

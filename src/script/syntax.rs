@@ -41,8 +41,8 @@ use std::fmt::Write as _;
 
 use super::{
     BuiltinsSource, DurabilityClass, Edit, EditScript, Fault, FaultPoint, FileSlot, MAX_BATCH,
-    MAX_EXTRA_BUILTINS, MAX_FAULT_NTH, MAX_INITIAL_FILES, MAX_LITERAL_CHARS, MAX_STEPS, MODULES,
-    ModuleRef, NAMES, NameRef, PATHS, Query, Step, Text, is_literal_text,
+    MAX_CANCEL_CHECK, MAX_EXTRA_BUILTINS, MAX_FAULT_NTH, MAX_INITIAL_FILES, MAX_LITERAL_CHARS,
+    MAX_STEPS, MODULES, ModuleRef, NAMES, NameRef, PATHS, Query, Step, Text, is_literal_text,
 };
 
 /// Why some lines are not a script.
@@ -215,7 +215,8 @@ fn write_step(out: &mut String, step: &Step) {
         Step::Join => writeln!(out, "join"),
         Step::Cancel => writeln!(out, "cancel"),
         Step::SyntheticWrite(class) => writeln!(out, "synthetic-write {}", class.name()),
-        Step::CancelRequest(n) => writeln!(out, "cancel-request {n}"),
+        Step::CancelRequest(n, 0) => writeln!(out, "cancel-request {n}"),
+        Step::CancelRequest(n, at) => writeln!(out, "cancel-request {n} at {at}"),
         Step::SetBuiltins(source, names) => {
             let source = match source {
                 BuiltinsSource::Environment => "environment".to_owned(),
@@ -359,7 +360,19 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, SyntaxError
         "join" => Step::Join,
         "cancel" => Step::Cancel,
         "synthetic-write" => Step::SyntheticWrite(parse_class(number, rest)?),
-        "cancel-request" => Step::CancelRequest(parse_number(number, rest)?),
+        "cancel-request" => match rest.split_once(" at ") {
+            Some((n, at)) => {
+                let at: u8 = parse_number(number, at)?;
+                if at > MAX_CANCEL_CHECK {
+                    return Err(error(
+                        number,
+                        format!("cancellation check {at} is outside 0..={MAX_CANCEL_CHECK}"),
+                    ));
+                }
+                Step::CancelRequest(parse_number(number, n)?, at)
+            }
+            None => Step::CancelRequest(parse_number(number, rest)?, 0),
+        },
         "builtins" => parse_builtins(number, rest)?,
         "durability" => {
             let (slot, class) = parse_slot(number, rest)?;
