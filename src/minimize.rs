@@ -298,8 +298,9 @@ fn whole_texts(search: &mut Search<'_>, best: EditScript) -> EditScript {
         steps: Vec::new(),
     };
     for (slot, text) in &best.initial {
-        let written = mirror.write(*slot, text.render());
-        candidate.initial.push((*slot, Text::literal(&written)));
+        if let Some(written) = mirror.write(*slot, text.render()) {
+            candidate.initial.push((*slot, Text::literal(&written)));
+        }
     }
     for step in &best.steps {
         match step {
@@ -311,10 +312,15 @@ fn whole_texts(search: &mut Search<'_>, best: EditScript) -> EditScript {
                 }
             }
             Step::AddFile(slot, text) => {
-                let written = mirror.write(*slot, text.render());
-                candidate
-                    .steps
-                    .push(Step::AddFile(*slot, Text::literal(&written)));
+                if let Some(written) = mirror.write(*slot, text.render()) {
+                    candidate
+                        .steps
+                        .push(Step::AddFile(*slot, Text::literal(&written)));
+                }
+            }
+            Step::Freeze(slot) => {
+                mirror.freeze(*slot);
+                candidate.steps.push(step.clone());
             }
             Step::RemoveFile(slot) => {
                 mirror.remove(*slot);

@@ -36,7 +36,9 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
         }
     };
     for (slot, text) in &entry.script.initial {
-        let text = mirror.write(*slot, text.render());
+        let Some(text) = mirror.write(*slot, text.render()) else {
+            continue;
+        };
         line(
             &mut body,
             format!("db.write_file({:?}, {text:?});", slot.path()),
@@ -54,23 +56,30 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                     format!("// edit of {} skipped: {edit:?}", slot.path()),
                 ),
             },
-            Step::AddFile(slot, text) => {
-                let text = mirror.write(*slot, text.render());
-                line(
+            Step::AddFile(slot, text) => match mirror.write(*slot, text.render()) {
+                Some(text) => line(
                     &mut body,
                     format!("db.write_file({:?}, {text:?});", slot.path()),
-                );
-            }
+                ),
+                None => line(&mut body, format!("// {} is frozen", slot.path())),
+            },
             Step::RemoveFile(slot) => {
-                mirror.remove(*slot);
-                line(&mut body, format!("db.remove_file({:?});", slot.path()));
+                if mirror.remove(*slot) {
+                    line(&mut body, format!("db.remove_file({:?});", slot.path()));
+                }
             }
             Step::SetLibrary(slot, library) => {
-                mirror.set_library(*slot, *library);
-                line(
-                    &mut body,
-                    format!("db.set_library({:?}, {library});", slot.path()),
-                );
+                if mirror.set_library(*slot, *library) {
+                    line(
+                        &mut body,
+                        format!("db.set_library({:?}, {library});", slot.path()),
+                    );
+                }
+            }
+            Step::Freeze(slot) => {
+                if mirror.freeze(*slot) {
+                    line(&mut body, format!("db.freeze({:?});", slot.path()));
+                }
             }
             Step::SetLruCapacity(capacity) => {
                 line(&mut body, format!("db.set_parse_lru_capacity({capacity});"))
@@ -101,6 +110,9 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                     class.name().to_uppercase()
                 )),
             ),
+            Step::SetDurability(slot, _) if mirror.is_frozen(*slot) => {
+                line(&mut body, format!("// {} is frozen", slot.path()));
+            }
             Step::SetDurability(slot, class) => line(
                 &mut body,
                 format!(

@@ -118,3 +118,74 @@ fn a_durability_change_alone_invalidates_exactly_what_reads_the_file() {
     assert_agrees_with_model(&db);
     assert!(!db.set_durability("never.py", salsa::Durability::HIGH));
 }
+
+/// `Durability::NEVER_CHANGE` (from salsa 0.27.1; HIGH before): a file frozen as a builtin
+/// stub. Salsa records no edge to it, nor to a memo that depends only on never-changing
+/// inputs, so after the freeze its queries are never verified again, while the queries that
+/// also read a LOW file must still follow that file's edits: a query wrongly counted as never
+/// changing would keep a stale answer. The executor's `freeze` step skips every later change
+/// of the file.
+#[test]
+fn a_frozen_file_is_never_verified_again_while_its_readers_follow_other_edits() {
+    let mut db = logged_db(&[
+        ("pkg/m.py", "from a import *\ndef helper():\n    return 1\n"),
+        ("a.py", "from pkg.m import *\nx = helper()\n"),
+    ]);
+    assert_agrees_with_model(&db);
+    let m = db.file("pkg/m.py").expect("exists").as_id();
+    assert!(db.freeze("pkg/m.py"));
+    let executed = assert_agrees_with_model(&db);
+    assert!(executed_keys(&executed, "parsed_module").contains(&m));
+
+    // `pkg/m.py` star-imports `a.py`: its exports depend on a LOW file and must follow it.
+    db.write_file("a.py", "from pkg.m import *\nx = helper()\ny = 2\n");
+    let executed = assert_agrees_with_model(&db);
+    assert!(
+        !executed_keys(&executed, "parsed_module").contains(&m),
+        "a frozen file is not parsed again"
+    );
+    db.write_file("a.py", "x = 1\n");
+    assert_agrees_with_model(&db);
+    db.synthetic_write(salsa::Durability::HIGH);
+    let executed = assert_agrees_with_model(&db);
+    assert!(!executed_keys(&executed, "parsed_module").contains(&m));
+    assert!(!db.freeze("never.py"));
+}
+
+/// The executor's `freeze` step: every later change of the frozen file is skipped, in both
+/// modes, and the answers still agree.
+#[test]
+fn the_freeze_step_skips_every_later_change_of_the_file() {
+    use salsa_fuzz::script::{Edit, EditScript, Query, Step, Text};
+    let (m, a) = (common::slot("pkg/m.py"), common::slot("a.py"));
+    let script = EditScript {
+        threads: 2,
+        initial: vec![
+            (
+                m,
+                Text::literal("from a import *\ndef helper():\n    return 1\n"),
+            ),
+            (a, Text::literal("from pkg.m import *\nx = helper()\n")),
+        ],
+        steps: vec![
+            Step::Freeze(m),
+            Step::Edit(m, Edit::ReplaceAll(Text::literal("y = 1\n"))),
+            Step::AddFile(m, Text::literal("y = 2\n")),
+            Step::RemoveFile(m),
+            Step::SetLibrary(m, true),
+            Step::SetDurability(m, salsa_fuzz::script::DurabilityClass::Low),
+            Step::Freeze(m),
+            Step::Edit(
+                a,
+                Edit::ReplaceAll(Text::literal("from pkg.m import *\nz = helper\n")),
+            ),
+            Step::SpawnBatch(vec![Query::Types(a), Query::Exports(m)]),
+            Step::Join,
+            Step::CheckAll,
+        ],
+    };
+    for (sequential, outcome) in common::execute_both_modes(&script) {
+        common::assert_clean(sequential, &outcome);
+        assert_eq!(outcome.stats.steps_skipped, 6, "sequential {sequential}");
+    }
+}

@@ -63,7 +63,8 @@ fn retarget(rng: &mut SeededInputs, script: &mut EditScript) {
         | Step::AddFile(old, _)
         | Step::RemoveFile(old)
         | Step::SetLibrary(old, _)
-        | Step::SetDurability(old, _) => *old = slot,
+        | Step::SetDurability(old, _)
+        | Step::Freeze(old) => *old = slot,
         Step::Query(query) => retarget_query(query, slot),
         Step::SpawnBatch(queries) => {
             let position = rng.below(queries.len());

@@ -46,3 +46,6 @@ pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::NEVER_CHANGE;
 /// `NEVER_CHANGE` where salsa has it (edges to such inputs are not even recorded), else HIGH.
 #[cfg(not(salsa_never_change))]
 pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::HIGH;
+
+/// The durability of a frozen file's text and existence (a builtin stub): the same as a path's.
+pub const FROZEN_DURABILITY: salsa::Durability = PATH_DURABILITY;

@@ -501,6 +501,16 @@ impl FuzzDatabase {
         true
     }
 
+    /// Makes the file at `path` a builtin stub, as ty's vendored typeshed files are: its text
+    /// and existence are set again, unchanged, at `Durability::NEVER_CHANGE` (HIGH before salsa
+    /// 0.27.1, see [`compat::FROZEN_DURABILITY`]), and must never be written again (salsa
+    /// panics if they are). Salsa records no dependency edge to a never-changing input or memo,
+    /// so a query that wrongly counted as never changing would never be verified again.
+    /// Returns whether the file was ever created.
+    pub fn freeze(&mut self, path: &str) -> bool {
+        self.set_durability(path, compat::FROZEN_DURABILITY)
+    }
+
     /// Changes how many parsed modules the LRU keeps; 0 disables eviction. Takes effect at the
     /// next revision (salsa evicts when a new revision starts).
     pub fn set_parse_lru_capacity(&mut self, capacity: usize) {

@@ -17,6 +17,8 @@ struct MirrorFile {
     history: Vec<String>,
     live: bool,
     library: bool,
+    /// A builtin stub ([`crate::script::Step::Freeze`]): nothing changes it again.
+    frozen: bool,
 }
 
 /// Every file a script created, with its text, history, liveness and library flag.
@@ -28,18 +30,21 @@ pub struct Mirror {
 
 impl Mirror {
     /// Applies an edit to a live file; returns the new text, or `None` when the step is
-    /// skipped (no such live file, or nothing to restore).
+    /// skipped (no such live file, a frozen one, or nothing to restore).
     pub fn edit(&mut self, slot: FileSlot, edit: &Edit) -> Option<String> {
         let file = self.files.get(slot.path()).filter(|file| file.live)?;
         let text = apply_edit(&file.text, edit, &file.history)?;
-        Some(self.write(slot, text))
+        self.write(slot, text)
     }
 
     /// Sets a file's text (creating or re-adding it); returns the text as written, capped at
-    /// [`MAX_TEXT_BYTES`].
-    pub fn write(&mut self, slot: FileSlot, mut text: String) -> String {
+    /// [`MAX_TEXT_BYTES`], or `None` if the file is frozen (the step is skipped).
+    pub fn write(&mut self, slot: FileSlot, mut text: String) -> Option<String> {
         truncate_at_char_boundary(&mut text, MAX_TEXT_BYTES);
         let file = self.files.entry(slot.path()).or_default();
+        if file.frozen {
+            return None;
+        }
         let previous = std::mem::replace(&mut file.text, text.clone());
         if file.live {
             file.history.push(previous);
@@ -48,12 +53,16 @@ impl Mirror {
             }
         }
         file.live = true;
-        text
+        Some(text)
     }
 
-    /// Removes a live file; returns whether it was live.
+    /// Removes a live file; returns whether it was live (and not frozen).
     pub fn remove(&mut self, slot: FileSlot) -> bool {
-        match self.files.get_mut(slot.path()).filter(|file| file.live) {
+        match self
+            .files
+            .get_mut(slot.path())
+            .filter(|file| file.live && !file.frozen)
+        {
             Some(file) => {
                 file.live = false;
                 true
@@ -62,15 +71,33 @@ impl Mirror {
         }
     }
 
-    /// Marks a created file as library code or not; returns whether it was ever created.
+    /// Marks a created file as library code or not; returns whether it was ever created
+    /// (and is not frozen).
     pub fn set_library(&mut self, slot: FileSlot, library: bool) -> bool {
-        match self.files.get_mut(slot.path()) {
+        match self.files.get_mut(slot.path()).filter(|file| !file.frozen) {
             Some(file) => {
                 file.library = library;
                 true
             }
             None => false,
         }
+    }
+
+    /// Makes a created file a builtin stub that nothing changes again; returns whether it was
+    /// created and not frozen yet.
+    pub fn freeze(&mut self, slot: FileSlot) -> bool {
+        match self.files.get_mut(slot.path()).filter(|file| !file.frozen) {
+            Some(file) => {
+                file.frozen = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the file is a builtin stub ([`Mirror::freeze`]).
+    pub fn is_frozen(&self, slot: FileSlot) -> bool {
+        self.files.get(slot.path()).is_some_and(|file| file.frozen)
     }
 
     /// The live files as the model takes them.

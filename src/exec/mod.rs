@@ -173,7 +173,7 @@ fn execute_unguarded(script: &EditScript, options: &ExecOptions) -> Outcome {
     let mut session = Session::new(script, options);
     for (index, (slot, text)) in script.initial.iter().enumerate() {
         session.step = index;
-        session.write_text(*slot, text.render());
+        let _written = session.write_text(*slot, text.render());
     }
     for (index, step) in script.steps.iter().enumerate() {
         if let Some(watchdog) = &watchdog {
@@ -399,10 +399,8 @@ impl<'o> Session<'o> {
     fn run_step(&mut self, step: &Step) {
         let ran = match step {
             Step::Edit(slot, edit) => self.edit(*slot, edit),
-            Step::AddFile(slot, text) => {
-                self.write_text(*slot, text.render());
-                true
-            }
+            Step::AddFile(slot, text) => self.write_text(*slot, text.render()),
+            Step::Freeze(slot) => self.freeze(*slot),
             Step::RemoveFile(slot) => self.remove(*slot),
             Step::SetLibrary(slot, library) => self.set_library(*slot, *library),
             Step::SetLruCapacity(capacity) => {
@@ -497,11 +495,26 @@ impl<'o> Session<'o> {
         true
     }
 
-    fn write_text(&mut self, slot: FileSlot, text: String) {
-        let text = self.mirror.write(slot, text);
+    fn write_text(&mut self, slot: FileSlot, text: String) -> bool {
+        let Some(text) = self.mirror.write(slot, text) else {
+            return false;
+        };
         self.new_revision();
         self.db.write_file(slot.path(), &text);
         self.snapshot();
+        true
+    }
+
+    /// A durability change alone, to `NEVER_CHANGE`, for good: steps that would change the
+    /// file later are skipped.
+    fn freeze(&mut self, slot: FileSlot) -> bool {
+        if !self.mirror.freeze(slot) {
+            return false;
+        }
+        self.new_revision();
+        self.db.freeze(slot.path());
+        self.snapshot();
+        true
     }
 
     fn remove(&mut self, slot: FileSlot) -> bool {
@@ -545,7 +558,7 @@ impl<'o> Session<'o> {
     /// A durability change alone: a new revision whose inputs are unchanged (the model's
     /// answers are the previous version's).
     fn set_durability(&mut self, slot: FileSlot, class: DurabilityClass) -> bool {
-        if !self.mirror.created().contains(slot.path()) {
+        if !self.mirror.created().contains(slot.path()) || self.mirror.is_frozen(slot) {
             return false;
         }
         self.new_revision();

@@ -229,6 +229,10 @@ pub enum Step {
     /// existence are set again, unchanged, at that durability (ty moves files between search
     /// path classes this way). Shares [`Step::kind`] with [`Step::SetLibrary`].
     SetDurability(FileSlot, DurabilityClass),
+    /// Make a file a builtin stub: its text and existence are set again, unchanged, at
+    /// `Durability::NEVER_CHANGE`, and every later step that would change the file is skipped.
+    /// Shares [`Step::kind`] with [`Step::SetLibrary`].
+    Freeze(FileSlot),
     /// Set `parsed_module`'s LRU capacity (0 disables eviction).
     SetLruCapacity(u8),
     /// Ask one query on the main thread and check it against the model.
@@ -282,7 +286,7 @@ impl Step {
             Step::Edit(..) => 0,
             Step::AddFile(..) => 1,
             Step::RemoveFile(_) => 2,
-            Step::SetLibrary(..) | Step::SetDurability(..) => 3,
+            Step::SetLibrary(..) | Step::SetDurability(..) | Step::Freeze(_) => 3,
             Step::SetLruCapacity(_) => 4,
             Step::Query(_) => 5,
             Step::SpawnBatch(_) => 6,
@@ -444,7 +448,8 @@ impl Step {
                 match reader.byte()? % 4 {
                     0 => Step::SetLibrary(slot, false),
                     1 => Step::SetLibrary(slot, true),
-                    _ => Step::SetDurability(slot, DurabilityClass::decode(reader)?),
+                    2 => Step::SetDurability(slot, DurabilityClass::decode(reader)?),
+                    _ => Step::Freeze(slot),
                 }
             }
             4 => Step::SetLruCapacity(reader.choose(5)? as u8),
@@ -506,6 +511,10 @@ impl Step {
                 slot.encode(writer);
                 writer.byte(2);
                 class.encode(writer);
+            }
+            Step::Freeze(slot) => {
+                slot.encode(writer);
+                writer.byte(3);
             }
             Step::SetLruCapacity(capacity) => writer.choose(usize::from(*capacity).min(4)),
             Step::Query(query) => query.encode(writer),

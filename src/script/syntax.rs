@@ -228,6 +228,7 @@ fn write_step(out: &mut String, step: &Step) {
         Step::SetDurability(slot, class) => {
             writeln!(out, "durability {} {}", slot.path(), class.name())
         }
+        Step::Freeze(slot) => writeln!(out, "freeze {}", slot.path()),
         Step::TriggerLruEviction => writeln!(out, "lru-evict"),
         Step::CheckAll => writeln!(out, "check-all"),
         Step::Fault(fault) => writeln!(
@@ -378,6 +379,7 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, SyntaxError
             let (slot, class) = parse_slot(number, rest)?;
             Step::SetDurability(slot, parse_class(number, class.trim())?)
         }
+        "freeze" => Step::Freeze(parse_slot(number, rest)?.0),
         "lru-evict" => Step::TriggerLruEviction,
         "check-all" => Step::CheckAll,
         "fault" => parse_fault(number, rest)?,
