@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::semantic::infer::Ty;
+use crate::semantic::infer::{DefinitionAnswer, Ty};
 use crate::semantic::{
     Binding, Diagnostic, FileScopeId, QualifiedName, ScopeFacts, ScopeKind, SymbolTable,
 };
@@ -84,6 +84,8 @@ pub struct FileAnswers {
     pub is_library: bool,
     /// Its scopes, indexed by [`FileScopeId`].
     pub scopes: Vec<ScopeAnswers>,
+    /// Its module-level definitions, in source order.
+    pub definitions: Vec<DefinitionAnswer>,
     /// What `from <this module> import *` provides, sorted.
     pub exports: Vec<String>,
     /// Its star-import closure.
@@ -134,6 +136,8 @@ pub enum AnswerPart {
     /// A scope's qualified name: assigned by the index, or computed when the index read it
     /// before assigning it.
     Qualnames,
+    /// A module's definitions: names, kinds, positions.
+    Definitions,
     /// Where a scope's names resolve.
     Resolutions,
     /// What `from <module> import *` provides.
@@ -155,6 +159,7 @@ impl AnswerPart {
             AnswerPart::Symbols => "symbols",
             AnswerPart::Facts => "facts",
             AnswerPart::Qualnames => "qualnames",
+            AnswerPart::Definitions => "definitions",
             AnswerPart::Resolutions => "resolutions",
             AnswerPart::Exports => "exports",
             AnswerPart::Closure => "closure",
@@ -272,6 +277,22 @@ impl FileAnswers {
                     ),
                 ));
             }
+        }
+        if self.definitions != other.definitions {
+            let only = |a: &[DefinitionAnswer], b: &[DefinitionAnswer]| -> Vec<String> {
+                a.iter()
+                    .filter(|entry| !b.contains(entry))
+                    .map(|entry| format!("{} {:?} #{}", entry.name, entry.kind, entry.ordinal))
+                    .collect()
+            };
+            return Some((
+                AnswerPart::Definitions,
+                format!(
+                    "{path}: definitions differ; only left: {:?}; only right: {:?}",
+                    only(&self.definitions, &other.definitions),
+                    only(&other.definitions, &self.definitions)
+                ),
+            ));
         }
         if self.exports != other.exports {
             return Some((

@@ -8,9 +8,9 @@ use crate::semantic::ScopeKind;
 use crate::semantic::infer::Ty;
 
 use super::{
-    Db, SourceFile, SymbolName, file_diagnostics, infer_binding, infer_return, module_exports,
-    qualified_name, resolve_names, scope_facts, scope_inference, semantic_index, star_closure,
-    symbol_table,
+    Db, Node, SourceFile, SymbolName, file_definitions, file_diagnostics, infer_binding,
+    infer_return, module_exports, node_name, qualified_name, resolve_names, scope_facts,
+    scope_inference, semantic_index, star_closure, symbol_table,
 };
 
 /// Every answer the queries give for the live files, in path order. Must run on a handle
@@ -32,7 +32,7 @@ pub fn answers_with(db: &dyn Db, closures: bool) -> Answers {
                 .zip(&index.index.scopes)
                 .map(|(&scope, data)| ScopeAnswers {
                     kind: scope.kind(db),
-                    name: scope.name(db).clone(),
+                    name: node_name(db, Node::Scope(scope)).clone(),
                     parent: scope.parent(db).map(|parent| parent.file_scope_id(db)),
                     range: data.range,
                     symbols: Arc::clone(symbol_table(db, scope)),
@@ -49,6 +49,7 @@ pub fn answers_with(db: &dyn Db, closures: bool) -> Answers {
                 path: file.path(db).clone(),
                 is_library: file.is_library(db),
                 scopes,
+                definitions: file_definitions(db, file),
                 exports: module_exports(db, file).clone(),
                 closure: if closures {
                     file_closure(db, file)

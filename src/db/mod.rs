@@ -50,6 +50,11 @@ mod check;
 )]
 mod closure;
 pub mod compat;
+#[expect(
+    missing_docs,
+    reason = "salsa's macros generate undocumented constructors and accessors"
+)]
+mod definitions;
 mod events;
 mod faults;
 #[expect(
@@ -79,6 +84,9 @@ use salsa::{Durability, Setter};
 pub use answers::{answers, answers_with, file_closure, file_types};
 pub use check::{Diagnostics, check_file, check_scope, check_syntax, file_diagnostics};
 pub use closure::{StarClosure, StarSummary, closure_size, read_closure_size, star_closure};
+pub use definitions::{
+    Definition, Node, definition_ordinal, file_definitions, module_definitions, node_name,
+};
 pub use events::{EventLog, LoggedEvent};
 pub use faults::{Fault, FaultPoint, Faults, InjectedPanic};
 pub use index::{

@@ -821,12 +821,14 @@ impl<'o> Session<'o> {
                 | Query::Closure(_)
         );
         let file = query.file().filter(|_| file_keyed).map(|slot| slot.path());
+        let answer_of = got.query_behind(&expected, query);
         let kind = FindingKind::Mismatch {
             query,
+            answer_of,
             background,
             got: format!("{got:?}"),
             expected: format!("{expected:?}"),
-            decision: self.decision(window, got.query_behind(&expected, query), file),
+            decision: self.decision(window, answer_of, file),
         };
         self.report(culprit, kind);
     }
@@ -916,6 +918,7 @@ impl<'o> Session<'o> {
             AnswerPart::Symbols => ("symbol_table", false),
             AnswerPart::Facts => ("scope_facts", false),
             AnswerPart::Qualnames => ("qualified_name", false),
+            AnswerPart::Definitions => ("module_definitions", true),
             AnswerPart::Resolutions => ("resolve_names", false),
             AnswerPart::Exports => ("module_exports", true),
             AnswerPart::Closure => ("read_closure_size", false),

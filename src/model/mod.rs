@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 use crate::answers::{Answers, Closure, ExtraBuiltins, FileAnswers, ScopeAnswers, SourceInput};
+use crate::semantic::infer::DefinitionAnswer;
 use crate::semantic::{
     self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, QualifiedName, ScopeFacts,
     ScopeKind, SymbolFlags, SymbolTable,
@@ -307,6 +308,12 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
     FileAnswers {
         path: path.to_owned(),
         is_library: file.is_library,
+        definitions: file
+            .index
+            .scopes
+            .first()
+            .map(|module| DefinitionAnswer::all(&module.inference.bindings))
+            .unwrap_or_default(),
         scopes,
         exports: exports[position].clone(),
         closure: Closure {

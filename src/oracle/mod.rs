@@ -68,6 +68,9 @@ pub enum FindingKind {
     Mismatch {
         /// The query.
         query: Query,
+        /// The database query whose answer differs: the query's own, or the one behind the
+        /// part of its answer that differs ([`query::QueryAnswer::query_behind`]).
+        answer_of: &'static str,
         /// Whether a background batch gave the answer.
         background: bool,
         /// The database's answer.
@@ -127,9 +130,11 @@ impl Finding {
                 }
             }
             FindingKind::Mismatch {
-                query, decision, ..
+                answer_of,
+                decision,
+                ..
             } => What::WrongAnswer {
-                query: query.name(),
+                query: answer_of,
                 decision: *decision,
             },
             FindingKind::AnswersDiffer { part, decision, .. } => What::ProjectAnswers {
@@ -196,12 +201,15 @@ pub enum What {
 
 /// The queries a wrong answer can name, and the query behind each part of a whole-project
 /// comparison.
-const QUERIES: [&str; 11] = [
+const QUERIES: [&str; 14] = [
     "parsed_module",
     "semantic_index",
     "symbol_table",
     "scope_facts",
     "qualified_name",
+    "module_definitions",
+    "infer_return",
+    "infer_binding",
     "resolve_names",
     "module_exports",
     "star_closure",
@@ -209,12 +217,13 @@ const QUERIES: [&str; 11] = [
     "check_file",
     "resolve_module",
 ];
-const PARTS: [(&str, Option<&str>); 10] = [
+const PARTS: [(&str, Option<&str>); 11] = [
     ("files", None),
     ("scopes", Some("semantic_index")),
     ("symbols", Some("symbol_table")),
     ("facts", Some("scope_facts")),
     ("qualnames", Some("qualified_name")),
+    ("definitions", Some("module_definitions")),
     ("resolutions", Some("resolve_names")),
     ("exports", Some("module_exports")),
     ("closure", Some("star_closure")),
@@ -583,6 +592,7 @@ mod tests {
             culprit: Culprit::Salsa,
             kind: FindingKind::Mismatch {
                 query: Query::Diagnostics(FileSlot(0)),
+                answer_of: "check_file",
                 background,
                 got: String::new(),
                 expected: String::new(),

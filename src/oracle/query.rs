@@ -4,12 +4,13 @@ use std::sync::Arc;
 
 use crate::answers::{Closure, FileAnswers, FileTypes, SourceInput};
 use crate::db::{
-    FuzzDatabase, ModuleName, check_file, file_closure, file_diagnostics, file_types,
-    module_exports, parsed_module, qualified_name, resolve_module, resolve_names, scope_facts,
-    semantic_index, symbol_table,
+    FuzzDatabase, ModuleName, check_file, file_closure, file_definitions, file_diagnostics,
+    file_types, module_exports, parsed_module, qualified_name, resolve_module, resolve_names,
+    scope_facts, semantic_index, symbol_table,
 };
 use crate::model::Model;
 use crate::script::Query;
+use crate::semantic::infer::DefinitionAnswer;
 use crate::semantic::{
     self, Binding, Diagnostic, DiagnosticKind, FileScopeId, QualifiedName, ScopeFacts, ScopeKind,
     SymbolTable,
@@ -33,8 +34,9 @@ pub enum QueryAnswer {
     Missing,
     /// Number of syntax errors of `parsed_module`.
     SyntaxErrors(usize),
-    /// Every scope's kind, name, parent and range.
-    Scopes(Vec<ScopeShape>),
+    /// Every scope's kind, name, parent and range (with facts and qualified name), and the
+    /// module's definitions.
+    Scopes(Vec<ScopeShape>, Vec<DefinitionAnswer>),
     /// One scope's table.
     Symbols(Arc<SymbolTable>),
     /// One scope's resolutions.
@@ -58,7 +60,14 @@ impl QueryAnswer {
     /// `scope_facts` or `qualified_name` when two scope lists differ only in what those
     /// answer, else the query `query` names.
     pub fn query_behind(&self, other: &QueryAnswer, query: Query) -> &'static str {
-        if let (QueryAnswer::Scopes(left), QueryAnswer::Scopes(right)) = (self, other) {
+        if let (
+            QueryAnswer::Scopes(left, left_definitions),
+            QueryAnswer::Scopes(right, right_definitions),
+        ) = (self, other)
+        {
+            if left == right && left_definitions != right_definitions {
+                return "module_definitions";
+            }
             let shape = |scopes: &[ScopeShape]| -> Vec<_> {
                 scopes
                     .iter()
@@ -137,7 +146,7 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
                         )
                     })
                     .collect();
-                QueryAnswer::Scopes(scopes)
+                QueryAnswer::Scopes(scopes, file_definitions(db, file))
             }
         },
         Query::SymbolTable(slot, position) | Query::ResolveNames(slot, position) => {
@@ -231,6 +240,7 @@ fn removed_file_answers(path: &str) -> FileAnswers {
         path: path.to_owned(),
         is_library: false,
         scopes: Vec::new(),
+        definitions: Vec::new(),
         exports: Vec::new(),
         closure: Closure::default(),
         types: Vec::new(),
@@ -262,6 +272,7 @@ fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
                     )
                 })
                 .collect(),
+            file.definitions.clone(),
         ),
         Query::SymbolTable(_, position) | Query::ResolveNames(_, position) => {
             let Some(scope) = file

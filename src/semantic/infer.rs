@@ -104,6 +104,58 @@ pub enum ModuleBinding {
     Import(ImportRef, String),
 }
 
+/// What kind of module-level binding a definition is: [`ModuleBinding`] without its data.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefinitionKind {
+    /// `def name`.
+    Function,
+    /// `class name`.
+    Class,
+    /// `name = expr`.
+    Value,
+    /// `from module import original [as name]`.
+    Import,
+}
+
+impl DefinitionKind {
+    /// The kind of `binding`.
+    pub fn of(binding: &ModuleBinding) -> DefinitionKind {
+        match binding {
+            ModuleBinding::Def(_) => DefinitionKind::Function,
+            ModuleBinding::Class => DefinitionKind::Class,
+            ModuleBinding::Value(_) => DefinitionKind::Value,
+            ModuleBinding::Import(..) => DefinitionKind::Import,
+        }
+    }
+}
+
+/// What the answers say of one module-level definition: its name, its kind and its position
+/// among the module's bindings (in source order, from 0).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DefinitionAnswer {
+    /// The bound name.
+    pub name: String,
+    /// How it is bound.
+    pub kind: DefinitionKind,
+    /// Its position among the module's bindings.
+    pub ordinal: u32,
+}
+
+impl DefinitionAnswer {
+    /// The definitions of a module with `bindings` (its [`ScopeInference::bindings`]).
+    pub fn all(bindings: &[(String, ModuleBinding)]) -> Vec<DefinitionAnswer> {
+        bindings
+            .iter()
+            .enumerate()
+            .map(|(ordinal, (name, binding))| DefinitionAnswer {
+                name: name.clone(),
+                kind: DefinitionKind::of(binding),
+                ordinal: u32::try_from(ordinal).unwrap_or(u32::MAX),
+            })
+            .collect()
+    }
+}
+
 /// What inference needs of one scope: a function's `return`s, a module's bindings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ScopeInference {
