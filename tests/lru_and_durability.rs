@@ -129,7 +129,7 @@ fn a_durability_change_alone_invalidates_exactly_what_reads_the_file() {
 fn a_frozen_file_is_never_verified_again_while_its_readers_follow_other_edits() {
     let mut db = logged_db(&[
         ("pkg/m.py", "from a import *\ndef helper():\n    return 1\n"),
-        ("a.py", "from pkg.m import *\nx = helper()\n"),
+        ("a.py", "from pkg.m import helper\nx = helper()\n"),
     ]);
     assert_agrees_with_model(&db);
     let m = db.file("pkg/m.py").expect("exists").as_id();
@@ -138,7 +138,7 @@ fn a_frozen_file_is_never_verified_again_while_its_readers_follow_other_edits() 
     assert!(executed_keys(&executed, "parsed_module").contains(&m));
 
     // `pkg/m.py` star-imports `a.py`: its exports depend on a LOW file and must follow it.
-    db.write_file("a.py", "from pkg.m import *\nx = helper()\ny = 2\n");
+    db.write_file("a.py", "from pkg.m import helper\nx = helper()\ny = 2\n");
     let executed = assert_agrees_with_model(&db);
     assert!(
         !executed_keys(&executed, "parsed_module").contains(&m),
@@ -165,7 +165,7 @@ fn the_freeze_step_skips_every_later_change_of_the_file() {
                 m,
                 Text::literal("from a import *\ndef helper():\n    return 1\n"),
             ),
-            (a, Text::literal("from pkg.m import *\nx = helper()\n")),
+            (a, Text::literal("from pkg.m import helper\nx = helper()\n")),
         ],
         steps: vec![
             Step::Freeze(m),
@@ -177,7 +177,7 @@ fn the_freeze_step_skips_every_later_change_of_the_file() {
             Step::Freeze(m),
             Step::Edit(
                 a,
-                Edit::ReplaceAll(Text::literal("from pkg.m import *\nz = helper\n")),
+                Edit::ReplaceAll(Text::literal("from pkg.m import helper\nz = helper\n")),
             ),
             Step::SpawnBatch(vec![Query::Types(a), Query::Exports(m)]),
             Step::Join,
