@@ -58,6 +58,8 @@ pub enum BugClass {
     /// Queries cancelled "because of pending write" though no write is pending: a write
     /// abandoned by its event callback left the cancellation flag set.
     PendingWriteWithoutWrite,
+    /// A restored database trips over a memo persisted as final with cycle heads.
+    PersistedCycleHeads,
     /// A qualified name assigned (`specify`) over a computed value that was already read in
     /// the revision: the key has two values in one revision. Wrong in a fresh database too,
     /// so the oracle may label it `Harness:`; in a later revision, salsa's own check of the
@@ -106,6 +108,9 @@ impl BugClass {
             }
             BugClass::StructDeletedWhileReadLocked => {
                 signature.starts_with("Salsa: panic `cannot delete read-locked id")
+            }
+            BugClass::PersistedCycleHeads => {
+                signature.contains("Memo must be finalized if it has no cycle heads")
             }
             BugClass::PendingWriteWithoutWrite => {
                 signature.contains("unexpected cancellation") && signature.contains("pending write")
@@ -232,6 +237,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.28.5",
         fixed_in: None,
         class: BugClass::StructDeletedWhileReadLocked,
+    },
+    KnownBug {
+        id: "open-0006",
+        title: "persistence: a fixpoint participant's final memo is serialized with its cycle heads, and restoring the database panics (\"Memo must be finalized if it has no cycle heads\"); only with the `persistence` feature (tests/persistence.rs)",
+        first_buggy: "0.28.5",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::PersistedCycleHeads,
     },
     KnownBug {
         id: "open-0002",

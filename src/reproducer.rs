@@ -100,6 +100,17 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                     "// the next request is cancelled through its handle's token".to_owned(),
                 );
             }
+            Step::Persist => {
+                line(
+                    &mut body,
+                    "// persist: the database is serialized and the script goes on in a restored one".to_owned(),
+                );
+                line(&mut body, "#[cfg(feature = \"persistence\")]".to_owned());
+                line(
+                    &mut body,
+                    "db.persist_and_restore().expect(\"the database round-trips\");".to_owned(),
+                );
+            }
             Step::Join if !entry.sequential => line(&mut body, "join(&mut batches);".to_owned()),
             Step::Join => line(&mut body, "// join: batches ran inline".to_owned()),
             Step::Cancel => line(&mut body, one_call_write("db.trigger_cancellation()")),
@@ -205,7 +216,7 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
             "Database",
             uses("db.trigger") || uses("db.synthetic") || uses(".cancellation_token()"),
         ),
-        ("Durability", uses("Durability::")),
+        ("Durability", uses(" Durability::") || uses("(Durability::")),
     ]
     .into_iter()
     .filter_map(|(item, used)| used.then_some(item))

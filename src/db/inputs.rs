@@ -10,7 +10,8 @@
 /// before: see `compat::PATH_DURABILITY`). `text` and `exists` are LOW for
 /// workspace files and HIGH for files marked as library code, so that an edit to a workspace
 /// file lets salsa skip verifying queries that depend only on library files.
-#[salsa::input(debug)]
+#[cfg_attr(feature = "persistence", salsa::input(debug, persist))]
+#[cfg_attr(not(feature = "persistence"), salsa::input(debug))]
 pub struct SourceFile {
     /// Project-relative path with `/` separators; also determines the module name.
     #[returns(ref)]
@@ -30,7 +31,8 @@ pub struct SourceFile {
 ///
 /// Kept separate from the files so that editing a file's text does not invalidate queries that
 /// only ask which files exist (`resolve_module`).
-#[salsa::input(debug)]
+#[cfg_attr(feature = "persistence", salsa::input(debug, persist))]
+#[cfg_attr(not(feature = "persistence"), salsa::input(debug))]
 pub struct Project {
     /// The live files, sorted by path.
     #[returns(ref)]
@@ -42,7 +44,8 @@ pub struct Project {
 /// durability a step chooses (ty keeps its program settings at HIGH), so a settings change
 /// alone re-runs only those resolutions, and an edit of a LOW file alone leaves them to
 /// salsa's verification.
-#[salsa::input(singleton, debug)]
+#[cfg_attr(feature = "persistence", salsa::input(singleton, debug, persist))]
+#[cfg_attr(not(feature = "persistence"), salsa::input(singleton, debug))]
 pub struct Settings {
     /// Names added to Python's builtins, sorted.
     #[returns(deref)]

@@ -22,23 +22,27 @@
 //! | salsa decision | the query whose answer hangs on it | the step that changes that alone |
 //! | --- | --- | --- |
 //! | shallow verification by durability | everything about a library file (HIGH) or a file moved to MEDIUM; `module_level_binding`'s read of the settings (HIGH) | `durability FILE CLASS`, `synthetic-write CLASS`, an edit of one file of a class, `builtins settings CLASS [..]` |
+//! | no edge to a never-changing input or memo (`NEVER_CHANGE`) | everything about a frozen file, and the queries of other files that read it (star imports of it) | `freeze FILE`, then an edit of a file it imports |
 //! | deep verification of an input-field edge | `parsed_module` (text), `resolve_module` (the project's file list), `is_library` | an edit, `add`/`remove`, `library FILE on/off` |
 //! | of a tracked-field edge | `resolve_names` reads a scope's `kind` and `parent` fields, not its range | `edit` turning `def` into `class` at the same position |
 //! | of an interned-value edge | `resolve_module` (keyed by `ModuleName`), `module_level_binding` (by `SymbolName`) | an edit that adds or drops an import or a name |
 //! | of an edge to another memo | `module_table` and `symbol_table` between the (`no_eq`) index and everything cross-file | an edit inside one function body |
 //! | of an edge to an assigned memo (`specify`) | `scope_facts` of a class scope | `def` to `class` and back at one position |
+//! | an assignment over a value already current in the revision (the first value wins) | `qualified_name` of a class named `_…`, which the index reads before it assigns it | `class C` to `class _C` and back at one position |
 //! | of an untracked read | `environment_builtins` | `builtins environment [..]` |
 //! | backdating | `symbol_table`/`module_table` (equal tables after an edit elsewhere in the file), `environment_builtins` (unchanged) | an edit in a sibling scope, any write |
 //! | LRU re-execution | `parsed_module` (capacity set at run time) | `lru-capacity N`, `lru-evict` |
 //! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
 //! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
 //! | tracked structs created, deleted, recreated | `ScopeId`s of `semantic_index` | `edit … clear`, `edit … restore N` |
+//! | tracked structs sharing identity fields in one revision (disambiguated by creation order); a tracked field changed alone | `Definition`s of `module_definitions` (two bindings of one name), their `kind` and `ordinal` read by `Definition::kind_of` and `definition_ordinal`, their name by `node_name` (a supertype key) | an edit that adds, removes or re-kinds one binding of a repeated name |
 //! | tracked structs created, and values assigned (`specify`), inside a fixpoint iteration | `star_closure` creates a `StarSummary` per module in its first iteration, takes it from its own provisional value in later ones, and assigns its `closure_size` in each; `read_closure_size`, read by the importers inside the cycle, must iterate with it (salsa#1190) | an edit that adds or drops a star import of a cycle; `star_closure FILE` on parallel clones |
 //! | accumulated values | `check_file`'s diagnostics through `check_scope` and `check_syntax` | an edit that adds or fixes one diagnostic |
 //! | cancellation | every query on a cloned handle | any write, `cancel`, `cancel-request N`, `fault cancel at …` |
+//! | local cancellation disabled only while a fixpoint executes, however it ends | every query of a request after a panic out of a fixpoint caught by `check_file`'s firewall | `fault panic at check-cancellation N`, `cancel-request Q at K` |
 //!
-//! Not yet covered: `cycle_result`, a file class at `Durability::NEVER_CHANGE` (only paths
-//! are) and persistence (salsa's mutation score and the open issues say where that costs).
+//! Not yet covered: `cycle_result` and persistence (salsa's mutation score and the open
+//! issues say where that costs).
 
 mod answers;
 #[cfg(feature = "canary")]
@@ -153,6 +157,11 @@ pub struct FuzzDatabase {
     long_cycles: Arc<std::sync::atomic::AtomicU64>,
     events: Option<EventLog>,
     faults: Option<Arc<Faults>>,
+    /// Whether the event callback watches requests ([`request`]): a restored database's does.
+    #[cfg(feature = "persistence")]
+    watch_requests: bool,
+    /// `parsed_module`'s LRU capacity as last set (a restored database gets it again).
+    parse_lru_capacity: usize,
     #[cfg(feature = "canary")]
     canary: Arc<canary::CanaryState>,
     #[cfg(feature = "canary-stale")]
@@ -228,6 +237,23 @@ impl FuzzDatabase {
 
     fn build(events: Option<EventLog>, faults: bool, requests: bool) -> Self {
         let faults = faults.then(|| Arc::new(Faults::new(std::thread::current().id())));
+        let mut db = FuzzDatabase::without_inputs(events, faults, requests);
+        let project = Project::builder(Vec::new()).new(&db);
+        db.project = Some(project);
+        // A singleton: queries find it with `Settings::get`.
+        let _settings = Settings::builder(Vec::new())
+            .builtins_durability(Durability::HIGH)
+            .new(&db);
+        db
+    }
+
+    /// A database with no input yet (not even the project), with the event callback that
+    /// `events`, `faults` and `requests` ask for.
+    fn without_inputs(
+        events: Option<EventLog>,
+        faults: Option<Arc<Faults>>,
+        requests: bool,
+    ) -> Self {
         let callback = (events.is_some() || faults.is_some() || requests).then(|| {
             let log = events.clone();
             let faults = faults.clone();
@@ -245,7 +271,7 @@ impl FuzzDatabase {
                 }
             }) as Box<dyn Fn(salsa::Event) + Send + Sync>
         });
-        let mut db = FuzzDatabase {
+        FuzzDatabase {
             storage: salsa::Storage::new(callback),
             project: None,
             files: Arc::default(),
@@ -255,18 +281,56 @@ impl FuzzDatabase {
             long_cycles: Arc::default(),
             events,
             faults,
+            #[cfg(feature = "persistence")]
+            watch_requests: requests,
+            parse_lru_capacity: DEFAULT_PARSE_LRU_CAPACITY,
             #[cfg(feature = "canary")]
             canary: Arc::default(),
             #[cfg(feature = "canary-stale")]
             stale: Arc::default(),
-        };
-        let project = Project::builder(Vec::new()).new(&db);
-        db.project = Some(project);
-        // A singleton: queries find it with `Settings::get`.
-        let _settings = Settings::builder(Vec::new())
-            .builtins_durability(Durability::HIGH)
-            .new(&db);
-        db
+        }
+    }
+
+    /// Serializes the database (salsa's `persistence`: the inputs, `ModuleName`,
+    /// `resolve_module` and `module_exports` are persisted) and replaces it with a database
+    /// restored from that, as an editor restarting from a saved state would; returns the
+    /// serialized size in bytes. Like a write, it cancels the other handles and waits until
+    /// they are dropped. What salsa does not persist is computed again on demand; what lives
+    /// beside salsa (the file handles, the durability classes, the environment, the LRU
+    /// capacity) carries over.
+    #[cfg(feature = "persistence")]
+    pub fn persist_and_restore(&mut self) -> Result<usize, String> {
+        let serialized = serde_json::to_string(&<dyn salsa::Database>::as_serialize(self))
+            .map_err(|error| format!("serializing the database: {error}"))?;
+        let mut restored = FuzzDatabase::without_inputs(
+            self.events.clone(),
+            self.faults.clone(),
+            self.watch_requests,
+        );
+        <dyn salsa::Database>::deserialize(
+            &mut restored,
+            &mut serde_json::Deserializer::from_str(&serialized),
+        )
+        .map_err(|error| format!("restoring the database: {error}"))?;
+        restored.project = self.project;
+        restored.files = Arc::clone(&self.files);
+        restored.classes = Arc::clone(&self.classes);
+        restored.environment = Arc::clone(&self.environment);
+        restored.cycle_iterations = Arc::clone(&self.cycle_iterations);
+        restored.long_cycles = Arc::clone(&self.long_cycles);
+        #[cfg(feature = "canary")]
+        {
+            restored.canary = Arc::clone(&self.canary);
+        }
+        #[cfg(feature = "canary-stale")]
+        {
+            restored.stale = Arc::clone(&self.stale);
+        }
+        if self.parse_lru_capacity != DEFAULT_PARSE_LRU_CAPACITY {
+            restored.set_parse_lru_capacity(self.parse_lru_capacity);
+        }
+        *self = restored;
+        Ok(serialized.len())
     }
 
     /// Marks a background batch as in flight until the returned guard drops. Only the
@@ -522,6 +586,7 @@ impl FuzzDatabase {
     /// Changes how many parsed modules the LRU keeps; 0 disables eviction. Takes effect at the
     /// next revision (salsa evicts when a new revision starts).
     pub fn set_parse_lru_capacity(&mut self, capacity: usize) {
+        self.parse_lru_capacity = capacity;
         parse::set_parsed_module_lru_capacity(self, capacity);
     }
 

@@ -17,7 +17,8 @@ use super::{Db, ScopeId, Settings, SourceFile, semantic_index, symbol_table};
 /// Interned values that are not read for a few revisions are garbage-collected and their
 /// slots reused (salsa's default `revisions = 3`): the churn of module names across edits is
 /// part of what this database asks salsa to get right.
-#[salsa::interned(debug)]
+#[cfg_attr(feature = "persistence", salsa::interned(debug, persist))]
+#[cfg_attr(not(feature = "persistence"), salsa::interned(debug))]
 pub struct ModuleName<'db> {
     /// The dotted name, `pkg.mod`.
     #[returns(ref)]
@@ -41,7 +42,8 @@ pub struct SymbolName<'db> {
 ///
 /// Reads only the project's file list and the files' paths, never their texts, so editing a
 /// file does not invalidate it.
-#[salsa::tracked(returns(copy))]
+#[cfg_attr(feature = "persistence", salsa::tracked(returns(copy), persist))]
+#[cfg_attr(not(feature = "persistence"), salsa::tracked(returns(copy)))]
 pub fn resolve_module<'db>(db: &'db dyn Db, name: ModuleName<'db>) -> Option<SourceFile> {
     let files = db.project().files(db);
     semantic::pick_module_file(
@@ -98,7 +100,14 @@ fn stale_canary(db: &dyn Db, file: SourceFile, table: Arc<SymbolTable>) -> Arc<S
 /// itself). Salsa resolves them by fixpoint iteration from the empty set (`cycle_initial`);
 /// the union only grows, so iteration converges on the least fixpoint, which is what the model
 /// computes by plain reachability.
-#[salsa::tracked(returns(ref), cycle_initial = module_exports_initial)]
+#[cfg_attr(
+    feature = "persistence",
+    salsa::tracked(returns(ref), cycle_initial = module_exports_initial, persist)
+)]
+#[cfg_attr(
+    not(feature = "persistence"),
+    salsa::tracked(returns(ref), cycle_initial = module_exports_initial)
+)]
 pub fn module_exports(db: &dyn Db, file: SourceFile) -> Vec<String> {
     let _fixpoint = FixpointBody::enter();
     let table = module_table(db, file);

@@ -175,6 +175,10 @@ fn ask_in_order(
     (answers, end)
 }
 
+/// How one task of a parallel batch ended, and whether it went on past a local cancellation
+/// salsa owed it.
+type TaskEnd = (Caught<QueryAnswer>, bool);
+
 /// Asks every query as its own task on the current pool, each on its own clone (the task
 /// `cancel` names has its clone's token cancelled). The batch ends as its worst task: a
 /// panic, else a cancellation, else an injected fault.
@@ -184,8 +188,7 @@ fn ask_in_parallel(
     step: usize,
     cancel: Option<RequestCancel>,
 ) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
-    let outcomes: Vec<Mutex<Option<(Caught<QueryAnswer>, bool)>>> =
-        queries.iter().map(|_| Mutex::new(None)).collect();
+    let outcomes: Vec<Mutex<Option<TaskEnd>>> = queries.iter().map(|_| Mutex::new(None)).collect();
     // Handles are not `Sync`: each task gets its clone by value.
     let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
     rayon::scope(|scope| {

@@ -247,6 +247,11 @@ pub enum Step {
     SyntheticWrite(DurabilityClass),
     /// `trigger_lru_eviction`.
     TriggerLruEviction,
+    /// The editor restarts from a saved state: the database is serialized (salsa's
+    /// `persistence`) and the script goes on in a database restored from it. Skipped in a
+    /// build without the `persistence` feature. Shares [`Step::kind`] with
+    /// [`Step::SyntheticWrite`] (a write boundary that changes no input).
+    Persist,
     /// Compare every answer of the database with the model.
     CheckAll,
     /// Arm a fault: an unwind at the n-th matching salsa event (see [`crate::db::Fault`]).
@@ -292,7 +297,7 @@ impl Step {
             Step::SpawnBatch(_) => 6,
             Step::Join => 7,
             Step::Cancel => 8,
-            Step::SyntheticWrite(_) => 9,
+            Step::SyntheticWrite(_) | Step::Persist => 9,
             Step::TriggerLruEviction => 10,
             Step::CheckAll => 11,
             Step::Fault(_) => 12,
@@ -464,7 +469,10 @@ impl Step {
             }
             7 => Step::Join,
             8 => Step::Cancel,
-            9 => Step::SyntheticWrite(DurabilityClass::decode(reader)?),
+            9 => match reader.choose(4)? {
+                3 => Step::Persist,
+                class => Step::SyntheticWrite(DurabilityClass::ALL[class]),
+            },
             10 => Step::TriggerLruEviction,
             11 => Step::CheckAll,
             13 => Step::CancelRequest(
@@ -526,6 +534,7 @@ impl Step {
                 }
             }
             Step::SyntheticWrite(class) => class.encode(writer),
+            Step::Persist => writer.choose(3),
             Step::Fault(fault) => {
                 let point = FaultPoint::ALL
                     .iter()

@@ -214,6 +214,7 @@ fn write_step(out: &mut String, step: &Step) {
         }
         Step::Join => writeln!(out, "join"),
         Step::Cancel => writeln!(out, "cancel"),
+        Step::Persist => writeln!(out, "persist"),
         Step::SyntheticWrite(class) => writeln!(out, "synthetic-write {}", class.name()),
         Step::CancelRequest(n, 0) => writeln!(out, "cancel-request {n}"),
         Step::CancelRequest(n, at) => writeln!(out, "cancel-request {n} at {at}"),
@@ -360,6 +361,7 @@ fn parse_step(number: usize, word: &str, rest: &str) -> Result<Step, SyntaxError
         "query" => Step::Query(parse_query(number, rest)?),
         "join" => Step::Join,
         "cancel" => Step::Cancel,
+        "persist" => Step::Persist,
         "synthetic-write" => Step::SyntheticWrite(parse_class(number, rest)?),
         "cancel-request" => match rest.split_once(" at ") {
             Some((n, at)) => {
