@@ -24,6 +24,11 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
         .steps
         .iter()
         .any(|step| matches!(step, Step::Fault(_)));
+    let faults_in_requests = entry
+        .script
+        .steps
+        .iter()
+        .any(|step| matches!(step, Step::Fault(fault) if fault.in_request));
     let line = |body: &mut String, code: String| {
         let _ = writeln!(body, "    {code}");
     };
@@ -92,6 +97,7 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                 cancel_request
                     .take()
                     .map(|(n, at)| (usize::from(n) % queries.len().max(1), at)),
+                faults_in_requests,
             ),
             Step::CancelRequest(n, at) => {
                 cancel_request = Some((*n, *at));
@@ -154,8 +160,8 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
             Step::Fault(fault) => line(
                 &mut body,
                 format!(
-                    "db.arm_fault(Fault {{ point: FaultPoint::{:?}, nth: {}, cancel: {} }});",
-                    fault.point, fault.nth, fault.cancel
+                    "db.arm_fault(Fault {{ point: FaultPoint::{:?}, nth: {}, cancel: {}, in_request: {} }});",
+                    fault.point, fault.nth, fault.cancel, fault.in_request
                 ),
             ),
         }
@@ -361,6 +367,7 @@ fn write_batch(
     queries: &[Query],
     sequential: bool,
     cancel: Option<(usize, u8)>,
+    faults_in_requests: bool,
 ) {
     let cancel_before = cancel.map(|(index, _)| index);
     let (indent, open, close): (&str, &[&str], &[&str]) = if sequential && cancel_before.is_some() {
@@ -402,6 +409,13 @@ fn write_batch(
     };
     for line in open {
         let _ = writeln!(body, "    {line}");
+    }
+    if faults_in_requests {
+        let _ = writeln!(
+            body,
+            "{indent}// A request: the faults scoped to requests count its events."
+        );
+        let _ = writeln!(body, "{indent}let _request = request::enter(&db, None);");
     }
     for (index, query) in queries.iter().enumerate() {
         match cancel.filter(|(at_query, _)| *at_query == index) {

@@ -112,6 +112,8 @@ fn a_request_cancelled_after_a_contained_panic_in_a_fixpoint_still_stops() {
                         point: FaultPoint::CheckCancellation,
                         nth,
                         cancel: false,
+                        // Counted from where the request starts, as the cancellation is.
+                        in_request: true,
                     }),
                     Step::CancelRequest(0, at),
                     Step::SpawnBatch(vec![Query::Diagnostics(a), Query::Diagnostics(b)]),

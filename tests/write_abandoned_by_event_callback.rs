@@ -23,6 +23,7 @@ const FAULT: Fault = Fault {
     point: FaultPoint::SetCancellationFlag,
     nth: 1,
     cancel: false,
+    in_request: false,
 };
 
 #[test]

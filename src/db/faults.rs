@@ -116,6 +116,10 @@ pub struct Fault {
     /// Unwind with `salsa::Cancelled::PendingWrite` (main thread only) instead of a panic;
     /// ignored at [`FaultPoint::SetCancellationFlag`].
     pub cancel: bool,
+    /// Count only the events of background requests (threads running a batch, see
+    /// [`super::request`]): the fault is a request's own code failing, counted from where the
+    /// requests start, as a `cancel-request N at K` is.
+    pub in_request: bool,
 }
 
 /// The payload of an injected panic.
@@ -196,6 +200,9 @@ impl Faults {
                 return;
             };
             if !fault.point.matches(kind) {
+                return;
+            }
+            if fault.in_request && !super::request::in_request() {
                 return;
             }
             let at_write = fault.point == FaultPoint::SetCancellationFlag;

@@ -61,7 +61,8 @@ impl Drop for RequestGuard {
 
 /// Registers the request that `db` (a handle used on this thread only) runs from now on: its
 /// token is cancelled at its `cancel_at_check`-th cancellation check, counted from 1 (`None`:
-/// the caller cancels it itself, or nobody does).
+/// the caller cancels it itself, or nobody does). Every background batch is registered, so
+/// that faults scoped to requests ([`super::Fault::in_request`]) count its events.
 pub fn enter(db: &super::FuzzDatabase, cancel_at_check: Option<u32>) -> RequestGuard {
     let token = salsa::Database::cancellation_token(db);
     REQUEST.with(|request| {
@@ -72,6 +73,11 @@ pub fn enter(db: &super::FuzzDatabase, cancel_at_check: Option<u32>) -> RequestG
         });
     });
     RequestGuard(())
+}
+
+/// Whether this thread runs a registered request ([`enter`]).
+pub fn in_request() -> bool {
+    REQUEST.with(|request| request.borrow().is_some())
 }
 
 /// Called by the event callback for every `WillCheckCancellation`, on the checking thread.

@@ -148,10 +148,13 @@ fn ask_in_order(
     cancel: Option<RequestCancel>,
 ) -> (Vec<(Query, QueryAnswer)>, BatchEnd) {
     let mut answers = Vec::with_capacity(queries.len());
-    let mut request = None;
+    // Every batch is a request (faults scoped to requests count its events); the one a
+    // `cancel-request` names is registered again, with its cancellation, at its query.
+    let mut request = Some(request::enter(db, None));
     let outcome = catch(|| {
         for (index, &query) in queries.iter().enumerate() {
             if let Some(cancel) = cancel.filter(|cancel| cancel.query == index) {
+                drop(request.take());
                 request = Some(cancel.start(db));
             }
             watchdog::note_activity(step, query.name());
@@ -197,12 +200,13 @@ fn ask_in_parallel(
             let cancel = cancel.filter(|cancel| cancel.query == index);
             scope.spawn(move |_| {
                 watchdog::note_activity(step, query.name());
-                let request = cancel.map(|cancel| cancel.start(&db));
+                let request = match cancel {
+                    Some(cancel) => cancel.start(&db),
+                    None => request::enter(&db, None),
+                };
                 let caught = catch(|| ask_database(&db, *query));
-                let ignored = ended_past_a_local_cancellation(&caught)
-                    && request
-                        .as_ref()
-                        .is_some_and(RequestGuard::must_have_unwound);
+                let ignored =
+                    ended_past_a_local_cancellation(&caught) && request.must_have_unwound();
                 drop(request);
                 watchdog::clear_activity();
                 drop(db);

@@ -491,11 +491,17 @@ impl Step {
                 }
                 Step::SetBuiltins(source, names)
             }
-            _ => Step::Fault(Fault {
-                point: FaultPoint::ALL[reader.choose(FaultPoint::ALL.len())?],
-                nth: reader.choose(usize::from(MAX_FAULT_NTH))? as u8 + 1,
-                cancel: reader.byte()? & 1 == 1,
-            }),
+            _ => {
+                let point = FaultPoint::ALL[reader.choose(FaultPoint::ALL.len())?];
+                let nth = reader.choose(usize::from(MAX_FAULT_NTH))? as u8 + 1;
+                let flags = reader.byte()?;
+                Step::Fault(Fault {
+                    point,
+                    nth,
+                    cancel: flags & 1 == 1,
+                    in_request: flags & 2 == 2,
+                })
+            }
         })
     }
 
@@ -542,7 +548,7 @@ impl Step {
                     .unwrap_or(0);
                 writer.choose(point);
                 writer.choose(usize::from(fault.nth.clamp(1, MAX_FAULT_NTH) - 1));
-                writer.byte(u8::from(fault.cancel));
+                writer.byte(u8::from(fault.cancel) | (u8::from(fault.in_request) << 1));
             }
             Step::CancelRequest(n, at) => {
                 writer.byte(*n);

@@ -234,8 +234,9 @@ fn write_step(out: &mut String, step: &Step) {
         Step::CheckAll => writeln!(out, "check-all"),
         Step::Fault(fault) => writeln!(
             out,
-            "fault {} at {} {}",
+            "fault {}{} at {} {}",
             if fault.cancel { "cancel" } else { "panic" },
+            if fault.in_request { " in-request" } else { "" },
             fault.point.name(),
             fault.nth
         ),
@@ -423,10 +424,15 @@ fn parse_builtins(number: usize, rest: &str) -> Result<Step, SyntaxError> {
 fn parse_fault(number: usize, rest: &str) -> Result<Step, SyntaxError> {
     let mut words = rest.split(' ');
     let cancel = parse_choice(number, words.next().unwrap_or(""), "cancel", "panic")?;
-    if words.next() != Some("at") {
+    let mut next = words.next();
+    let in_request = next == Some("in-request");
+    if in_request {
+        next = words.next();
+    }
+    if next != Some("at") {
         return Err(error(
             number,
-            "expected `fault panic|cancel at POINT N`".to_owned(),
+            "expected `fault panic|cancel [in-request] at POINT N`".to_owned(),
         ));
     }
     let name = words.next().unwrap_or("");
@@ -439,7 +445,12 @@ fn parse_fault(number: usize, rest: &str) -> Result<Step, SyntaxError> {
             format!("fault count {nth} is outside 1..={MAX_FAULT_NTH}"),
         ));
     }
-    Ok(Step::Fault(Fault { point, nth, cancel }))
+    Ok(Step::Fault(Fault {
+        point,
+        nth,
+        cancel,
+        in_request,
+    }))
 }
 
 fn parse_edit(number: usize, rest: &str) -> Result<Edit, SyntaxError> {
