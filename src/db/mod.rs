@@ -1,9 +1,11 @@
 //! The salsa database under test: Python files as inputs, a parse query, a semantic index that
-//! creates one tracked `ScopeId` per scope, per-scope firewall queries, interned names,
-//! cross-file resolution with fixpoint cycles, type inference with fixpoint cycles of two
-//! queries, diagnostics through an accumulator, `specify`, a singleton input, an untracked
-//! read, LRU and durability. Shaped after ty's `ruff_db`, `ty_python_core`, `ty_python_semantic`
-//! and `ty_project`.
+//! creates one tracked `ScopeId` per scope, a tracked `Definition` per module-level binding
+//! (with a tracked method and a supertype-keyed query), per-scope firewall queries, interned
+//! names, cross-file resolution with fixpoint cycles, type inference with fixpoint cycles of
+//! two queries, diagnostics through an accumulator with a panic firewall, `specify` (also
+//! inside cycles and over a value read first), a singleton input, an untracked read, LRU,
+//! durability up to `NEVER_CHANGE`, and (feature `persistence`) persisted inputs and memos.
+//! Shaped after ty's `ruff_db`, `ty_python_core`, `ty_python_semantic` and `ty_project`.
 //!
 //! What it promises: every query is deterministic and reads only tracked inputs, so any answer
 //! that differs from [`crate::model`] on the same texts is salsa's doing. What it does not
