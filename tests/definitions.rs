@@ -80,3 +80,35 @@ fn definitions_sharing_identity_fields_keep_their_own_identity_and_readers() {
     db.write_file("a.py", "x = 1\nx = 2\ndef f():\n    return x\n");
     assert_agrees_with_model(&db);
 }
+
+/// The creator's durability changes while the definitions' field values stay the same: the
+/// file moves to MEDIUM and then is frozen (`NEVER_CHANGE`). `module_definitions` runs again
+/// (its file's text was set again), recreates every definition with the same identity and the
+/// same field values, and no reader of a field runs again.
+#[test]
+fn definitions_keep_identity_and_readers_when_only_their_creators_durability_changes() {
+    let mut db = logged_db(&[("a.py", "x = 1\nx = 2\nclass C:\n    pass\n")]);
+    assert_agrees_with_model(&db);
+    let before = definition_ids(&db, "a.py");
+    for change in ["medium", "frozen"] {
+        match change {
+            "medium" => assert!(db.set_durability("a.py", salsa::Durability::MEDIUM)),
+            _ => assert!(db.freeze("a.py")),
+        }
+        let executed = assert_agrees_with_model(&db);
+        assert_eq!(
+            definition_ids(&db, "a.py"),
+            before,
+            "{change}: identities kept"
+        );
+        assert!(
+            !executed_keys(&executed, "module_definitions").is_empty(),
+            "{change}: the creator ran again: {executed:?}"
+        );
+        assert!(kind_readers(&executed).is_empty(), "{change}: {executed:?}");
+        assert!(
+            executed_keys(&executed, "definition_ordinal").is_empty(),
+            "{change}: {executed:?}"
+        );
+    }
+}
