@@ -144,3 +144,54 @@ fn a_request_cancelled_after_a_contained_panic_in_a_fixpoint_still_stops() {
         "{found} of {runs} runs show salsa#1156"
     );
 }
+
+/// A request cancelled while it is inside a fixpoint (the token cancelled at a cancellation
+/// check in `module_exports`' body, while `a.py` and `b.py` star-import each other): salsa
+/// finishes the fixpoint and throws `Cancelled::Local` at the next check outside it, or the
+/// request ends first with right answers; then the same query, asked again in the same
+/// revision on the main handle and on a new clone, gives the model's answer.
+#[test]
+fn a_request_cancelled_inside_a_fixpoint_leaves_the_same_query_answering_right() {
+    let db = logged_db(&[
+        ("a.py", "from b import *\nx = y\ndef f():\n    return x\n"),
+        ("b.py", "from a import *\ny = 1\n"),
+    ]);
+    let query = Query::Diagnostics(slot("a.py"));
+    let mut cache = salsa_fuzz::model::ParseCache::default();
+    let model = salsa_fuzz::model::Model::new(&db.inputs(), &db.extra_builtins(), &mut cache);
+    let want = salsa_fuzz::oracle::ask_model(&model, query, true);
+    let mut inside = 0;
+    for at in 1..=64 {
+        // Each attempt on a fresh database: the first asks fill the memos.
+        let db = logged_db(&[
+            ("a.py", "from b import *\nx = y\ndef f():\n    return x\n"),
+            ("b.py", "from a import *\ny = 1\n"),
+        ]);
+        let clone = db.clone();
+        let request = salsa_fuzz::db::request::enter(&clone, Some(at));
+        let outcome = salsa::Cancelled::catch(|| ask_database(&clone, query));
+        let in_fixpoint = request.cancelled_in_fixpoint();
+        drop(request);
+        drop(clone);
+        if !in_fixpoint {
+            continue;
+        }
+        inside += 1;
+        match outcome {
+            Err(salsa::Cancelled::Local) => {}
+            Ok(answer) => assert_eq!(answer, want, "cancelled at check {at}"),
+            Err(other) => panic!("cancelled at check {at}: {other:?}"),
+        }
+        assert_eq!(ask_database(&db, query), want, "main handle, check {at}");
+        assert_eq!(
+            ask_database(&db.clone(), query),
+            want,
+            "new clone, check {at}"
+        );
+        assert_agrees_with_model(&db);
+    }
+    assert!(
+        inside > 0,
+        "some cancellation points are inside the fixpoint"
+    );
+}

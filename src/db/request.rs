@@ -29,6 +29,8 @@ struct Request {
     cancel_in: Option<u32>,
     /// A check outside every fixpoint body saw the token cancelled.
     must_have_unwound: bool,
+    /// The token was cancelled (by a check) inside a fixpoint body.
+    cancelled_in_fixpoint: bool,
 }
 
 thread_local! {
@@ -53,6 +55,19 @@ impl RequestGuard {
     }
 }
 
+impl RequestGuard {
+    /// Whether the token was cancelled at a check inside the body of a fixpoint query, where
+    /// salsa defers it until the fixpoint is done.
+    pub fn cancelled_in_fixpoint(&self) -> bool {
+        REQUEST.with(|request| {
+            request
+                .borrow()
+                .as_ref()
+                .is_some_and(|request| request.cancelled_in_fixpoint)
+        })
+    }
+}
+
 impl Drop for RequestGuard {
     fn drop(&mut self) {
         REQUEST.with(|request| request.borrow_mut().take());
@@ -70,6 +85,7 @@ pub fn enter(db: &super::FuzzDatabase, cancel_at_check: Option<u32>) -> RequestG
             token,
             cancel_in: cancel_at_check.map(|n| n.max(1)),
             must_have_unwound: false,
+            cancelled_in_fixpoint: false,
         });
     });
     RequestGuard(())
@@ -92,6 +108,7 @@ pub(super) fn on_cancellation_check() {
             if *left == 0 {
                 request.cancel_in = None;
                 request.token.cancel();
+                request.cancelled_in_fixpoint = FIXPOINT_DEPTH.with(Cell::get) > 0;
             }
         }
         if request.token.is_cancelled() && FIXPOINT_DEPTH.with(Cell::get) == 0 {
