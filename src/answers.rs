@@ -279,18 +279,14 @@ impl FileAnswers {
             }
         }
         if self.definitions != other.definitions {
-            let only = |a: &[DefinitionAnswer], b: &[DefinitionAnswer]| -> Vec<String> {
-                a.iter()
-                    .filter(|entry| !b.contains(entry))
-                    .map(|entry| format!("{} {:?} #{}", entry.name, entry.kind, entry.ordinal))
-                    .collect()
-            };
             return Some((
                 AnswerPart::Definitions,
-                format!(
-                    "{path}: definitions differ; only left: {:?}; only right: {:?}",
-                    only(&self.definitions, &other.definitions),
-                    only(&other.definitions, &self.definitions)
+                list_difference(
+                    path,
+                    "definitions",
+                    &self.definitions,
+                    &other.definitions,
+                    |entry| format!("{} {:?} #{}", entry.name, entry.kind, entry.ordinal),
                 ),
             ));
         }
@@ -307,39 +303,48 @@ impl FileAnswers {
             ));
         }
         if self.types != other.types {
-            let only = |a: &[(String, Ty)], b: &[(String, Ty)]| -> Vec<String> {
-                a.iter()
-                    .filter(|entry| !b.contains(entry))
-                    .map(|(name, ty)| format!("{name}: {ty:?}"))
-                    .collect()
-            };
             return Some((
                 AnswerPart::Types,
-                format!(
-                    "{path}: types differ; only left: {:?}; only right: {:?}",
-                    only(&self.types, &other.types),
-                    only(&other.types, &self.types)
-                ),
+                list_difference(path, "types", &self.types, &other.types, |(name, ty)| {
+                    format!("{name}: {ty:?}")
+                }),
             ));
         }
         if self.diagnostics != other.diagnostics {
-            let only = |a: &[Diagnostic], b: &[Diagnostic]| -> Vec<String> {
-                a.iter()
-                    .filter(|diagnostic| !b.contains(diagnostic))
-                    .map(|diagnostic| format!("{:?}: {}", diagnostic.kind, diagnostic.message))
-                    .collect()
-            };
             return Some((
                 AnswerPart::Diagnostics,
-                format!(
-                    "{path}: diagnostics differ; only left: {:?}; only right: {:?}",
-                    only(&self.diagnostics, &other.diagnostics),
-                    only(&other.diagnostics, &self.diagnostics)
+                list_difference(
+                    path,
+                    "diagnostics",
+                    &self.diagnostics,
+                    &other.diagnostics,
+                    |diagnostic| format!("{:?}: {}", diagnostic.kind, diagnostic.message),
                 ),
             ));
         }
         None
     }
+}
+
+/// "`path`: `what` differ; only left: [..]; only right: [..]", each entry shown by `show`.
+fn list_difference<T: PartialEq>(
+    path: &str,
+    what: &str,
+    left: &[T],
+    right: &[T],
+    show: impl Fn(&T) -> String,
+) -> String {
+    let only = |a: &[T], b: &[T]| -> Vec<String> {
+        a.iter()
+            .filter(|entry| !b.contains(entry))
+            .map(&show)
+            .collect()
+    };
+    format!(
+        "{path}: {what} differ; only left: {:?}; only right: {:?}",
+        only(left, right),
+        only(right, left)
+    )
 }
 
 impl ScopeAnswers {

@@ -110,15 +110,7 @@ fn known_open_0006_a_database_with_a_converged_cycle_cannot_be_restored() {
     let restored =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db.persist_and_restore()));
     let payload = restored.expect_err("restoring panics while open-0006 is open");
-    let message = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| {
-            payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-        })
-        .unwrap_or_default();
+    let message = common::panic_message(payload.as_ref());
     assert!(
         salsa_fuzz::known_bugs::by_id("open-0006")
             .expect("registered")

@@ -95,15 +95,7 @@ fn known_open_a_struct_assigned_in_a_cycle_is_deleted_while_read_locked() {
     if has_bug("open-0005") {
         // What salsa should answer: `Ok(2)`. What it does:
         let payload = second.expect_err("salsa fixed it: update the registry");
-        let message = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| {
-                payload
-                    .downcast_ref::<&str>()
-                    .map(|text| (*text).to_owned())
-            })
-            .unwrap_or_default();
+        let message = common::panic_message(payload.as_ref());
         assert!(
             message.contains("cannot delete read-locked id"),
             "another panic: {message}"

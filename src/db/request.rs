@@ -38,6 +38,11 @@ thread_local! {
     static FIXPOINT_DEPTH: Cell<u32> = const { Cell::new(0) };
 }
 
+/// `flag` of the request registered on this thread (`false` without one).
+fn registered(flag: impl Fn(&Request) -> bool) -> bool {
+    REQUEST.with(|request| request.borrow().as_ref().is_some_and(flag))
+}
+
 /// The request registered on this thread until it drops (see [`enter`]).
 #[must_use]
 pub struct RequestGuard(());
@@ -46,12 +51,7 @@ impl RequestGuard {
     /// Whether a cancellation check outside every fixpoint body saw the token cancelled, so
     /// salsa had to unwind with `Cancelled::Local` there.
     pub fn must_have_unwound(&self) -> bool {
-        REQUEST.with(|request| {
-            request
-                .borrow()
-                .as_ref()
-                .is_some_and(|request| request.must_have_unwound)
-        })
+        registered(|request| request.must_have_unwound)
     }
 }
 
@@ -59,12 +59,7 @@ impl RequestGuard {
     /// Whether the token was cancelled at a check inside the body of a fixpoint query, where
     /// salsa defers it until the fixpoint is done.
     pub fn cancelled_in_fixpoint(&self) -> bool {
-        REQUEST.with(|request| {
-            request
-                .borrow()
-                .as_ref()
-                .is_some_and(|request| request.cancelled_in_fixpoint)
-        })
+        registered(|request| request.cancelled_in_fixpoint)
     }
 }
 

@@ -130,6 +130,19 @@ pub fn assert_clean(sequential: bool, outcome: &Outcome) {
     );
 }
 
+/// The message of a panic's payload (`String` or `&str`), empty for any other payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+        })
+        .unwrap_or_default()
+}
+
 /// Whether the salsa under test has the known bug `id` (`salsa#1190`).
 pub fn has_bug(id: &str) -> bool {
     assert!(known_bugs::by_id(id).is_some(), "{id} is in the registry");
