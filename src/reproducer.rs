@@ -97,6 +97,7 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
                 cancel_request
                     .take()
                     .map(|(n, at)| (usize::from(n) % queries.len().max(1), at)),
+                faults,
                 faults_in_requests,
             ),
             Step::CancelRequest(n, at) => {
@@ -190,11 +191,6 @@ pub fn rust_test(entry: &Entry, name: &str) -> String {
             .map(|line| {
                 let wrapped = if line.contains("check(&db, ") {
                     line.replace("check(&db, ", "survive(&mut db, |db| check(db, ")
-                } else if line.contains("ask_database(&db, ") {
-                    line.replace(
-                        "ask_database(&db, ",
-                        "survive_in_batch(|| ask_database(&db, ",
-                    )
                 } else {
                     return format!(
                         "{}\n",
@@ -343,9 +339,9 @@ fn survive(db: &mut FuzzDatabase, check: impl FnOnce(&FuzzDatabase)) {
     }
 }
 
-/// A background query; an injected fault ends it, as a cancellation does.
-fn survive_in_batch<T>(query: impl FnOnce() -> T) {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(query));
+/// A background batch's queries; an injected fault ends them, as a cancellation does.
+fn survive_in_batch(queries: impl FnOnce()) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(queries));
     if let Err(payload) = result {
         if !payload.is::<InjectedPanic>() {
             std::panic::resume_unwind(payload);
@@ -367,6 +363,7 @@ fn write_batch(
     queries: &[Query],
     sequential: bool,
     cancel: Option<(usize, u8)>,
+    faults: bool,
     faults_in_requests: bool,
 ) {
     let cancel_before = cancel.map(|(index, _)| index);
@@ -378,9 +375,19 @@ fn write_batch(
                 "    // A background request, run inline on a cloned handle, cancelled by its token.",
                 "    let db = db.clone();",
                 "    let _in_flight = db.background_in_flight();",
-                "    let _ = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {",
+                "    let mut request: Option<request::RequestGuard> = None;",
+                "    let outcome = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {",
             ],
-            &["    }));", "}"],
+            &[
+                "    }));",
+                "    // salsa had to throw `Cancelled::Local` at a check outside every fixpoint.",
+                "    assert!(",
+                "        matches!(outcome, Err(salsa::Cancelled::Local))",
+                "            || !request.is_some_and(|request| request.must_have_unwound()),",
+                "        \"local cancellation ignored\"",
+                "    );",
+                "}",
+            ],
         )
     } else if sequential {
         (
@@ -393,7 +400,7 @@ fn write_batch(
             ],
             &["}"],
         )
-    } else {
+    } else if cancel_before.is_none() {
         (
             "                ",
             &[
@@ -406,46 +413,67 @@ fn write_batch(
             ],
             &["        }));", "    })", "});"],
         )
+    } else {
+        (
+            "                ",
+            &[
+                "batches.push({",
+                "    // A background request on a cloned handle, cancelled by its token.",
+                "    let db = db.clone();",
+                "    std::thread::spawn(move || {",
+                "        let _in_flight = db.background_in_flight();",
+                "        let mut request: Option<request::RequestGuard> = None;",
+                "        let outcome = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {",
+            ],
+            &[
+                "        }));",
+                "        // salsa had to throw `Cancelled::Local` at a check outside every fixpoint.",
+                "        assert!(",
+                "            matches!(outcome, Err(salsa::Cancelled::Local))",
+                "                || !request.is_some_and(|request| request.must_have_unwound()),",
+                "            \"local cancellation ignored\"",
+                "        );",
+                "    })",
+                "});",
+            ],
+        )
     };
     for line in open {
         let _ = writeln!(body, "    {line}");
     }
+    // What the executor does: an injected fault ends the whole batch, and a request whose
+    // cancellation salsa owed (`must_have_unwound`) must not end any other way.
+    let mut lines: Vec<String> = Vec::new();
     if faults_in_requests {
-        let _ = writeln!(
-            body,
-            "{indent}// A request: the faults scoped to requests count its events."
-        );
-        let _ = writeln!(body, "{indent}let _request = request::enter(&db, None);");
+        lines.push("// A request: the faults scoped to requests count its events.".to_owned());
+        lines.push("let _request = request::enter(&db, None);".to_owned());
     }
+    let mut asks: Vec<String> = Vec::new();
     for (index, query) in queries.iter().enumerate() {
         match cancel.filter(|(at_query, _)| *at_query == index) {
             Some((_, 0)) => {
-                let _ = writeln!(body, "{indent}let request = request::enter(&db, None);");
-                let _ = writeln!(body, "{indent}db.cancellation_token().cancel();");
+                asks.push("request = Some(request::enter(&db, None));".to_owned());
+                asks.push("db.cancellation_token().cancel();".to_owned());
             }
             Some((_, at)) => {
-                let _ = writeln!(
-                    body,
-                    "{indent}// `$/cancelRequest` arrives at the query's cancellation check {at}."
-                );
-                let _ = writeln!(
-                    body,
-                    "{indent}let request = request::enter(&db, Some({at}));"
-                );
+                asks.push(format!(
+                    "// `$/cancelRequest` arrives at the query's cancellation check {at}."
+                ));
+                asks.push(format!("request = Some(request::enter(&db, Some({at})));"));
             }
             None => {}
         }
-        let _ = writeln!(body, "{indent}ask_database(&db, {});", query_code(query));
+        asks.push(format!("ask_database(&db, {});", query_code(query)));
     }
-    if cancel.is_some() {
-        let _ = writeln!(
-            body,
-            "{indent}// salsa had to throw `Cancelled::Local` at a check outside every fixpoint."
-        );
-        let _ = writeln!(
-            body,
-            "{indent}assert!(!request.must_have_unwound(), \"local cancellation ignored\");"
-        );
+    if faults {
+        lines.push("survive_in_batch(|| {".to_owned());
+        lines.extend(asks.into_iter().map(|ask| format!("    {ask}")));
+        lines.push("});".to_owned());
+    } else {
+        lines.extend(asks);
+    }
+    for line in lines {
+        let _ = writeln!(body, "{indent}{line}");
     }
     for line in close {
         let _ = writeln!(body, "    {line}");
