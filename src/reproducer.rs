@@ -378,16 +378,7 @@ fn write_batch(
                 "    let mut request: Option<request::RequestGuard> = None;",
                 "    let outcome = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {",
             ],
-            &[
-                "    }));",
-                "    // salsa had to throw `Cancelled::Local` at a check outside every fixpoint.",
-                "    assert!(",
-                "        matches!(outcome, Err(salsa::Cancelled::Local))",
-                "            || !request.is_some_and(|request| request.must_have_unwound()),",
-                "        \"local cancellation ignored\"",
-                "    );",
-                "}",
-            ],
+            &["    }));", "    @judge", "}"],
         )
     } else if sequential {
         (
@@ -425,17 +416,7 @@ fn write_batch(
                 "        let mut request: Option<request::RequestGuard> = None;",
                 "        let outcome = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {",
             ],
-            &[
-                "        }));",
-                "        // salsa had to throw `Cancelled::Local` at a check outside every fixpoint.",
-                "        assert!(",
-                "            matches!(outcome, Err(salsa::Cancelled::Local))",
-                "                || !request.is_some_and(|request| request.must_have_unwound()),",
-                "            \"local cancellation ignored\"",
-                "        );",
-                "    })",
-                "});",
-            ],
+            &["        }));", "        @judge", "    })", "});"],
         )
     };
     for line in open {
@@ -476,9 +457,32 @@ fn write_batch(
         let _ = writeln!(body, "{indent}{line}");
     }
     for line in close {
-        let _ = writeln!(body, "    {line}");
+        match line.strip_suffix(JUDGE_MARKER) {
+            Some(margin) => {
+                for judge in JUDGE_REQUEST {
+                    let _ = writeln!(body, "    {margin}{judge}");
+                }
+            }
+            None => {
+                let _ = writeln!(body, "    {line}");
+            }
+        }
     }
 }
+
+/// Where a batch template's closing lines judge a cancelled request ([`JUDGE_REQUEST`]).
+const JUDGE_MARKER: &str = "@judge";
+
+/// After a cancelled request's batch, as the executor judges it: any end but
+/// `Cancelled::Local`, past a check where salsa owed one, is the bug.
+const JUDGE_REQUEST: [&str; 6] = [
+    "// salsa had to throw `Cancelled::Local` at a check outside every fixpoint.",
+    "assert!(",
+    "    matches!(outcome, Err(salsa::Cancelled::Local))",
+    "        || !request.is_some_and(|request| request.must_have_unwound()),",
+    "    \"local cancellation ignored\"",
+    ");",
+];
 
 /// `Query::Scopes(FileSlot(0))` and the like, with the path as a comment.
 fn query_code(query: &Query) -> String {

@@ -249,6 +249,12 @@ struct Session<'o> {
     cancelled_without_revision: bool,
     /// Whether [`ExecOptions::mask_open_bugs`] is on and this salsa has `open-0004`.
     masks_open_0004: bool,
+    /// Whether the `persist` step is skipped: `open-0006` masked (see [`Session::persist`]).
+    #[cfg_attr(
+        not(feature = "persistence"),
+        expect(dead_code, reason = "read by persist")
+    )]
+    skips_persist: bool,
     /// The event log's length when the current revision started.
     revision_log_start: usize,
     /// A request cancellation armed for the next batch spawned (its query index, modulo).
@@ -285,6 +291,7 @@ impl<'o> Session<'o> {
             faults_at_revision: 0,
             cancelled_without_revision: false,
             masks_open_0004: options.mask_open_bugs && known_bugs::is_here("open-0004"),
+            skips_persist: options.mask_open_bugs && known_bugs::is_here("open-0006"),
             revision_log_start: 0,
             cancel_request: None,
         };
@@ -346,7 +353,7 @@ impl<'o> Session<'o> {
     fn persist(&mut self) -> bool {
         #[cfg(feature = "persistence")]
         {
-            if self.options.mask_open_bugs && known_bugs::is_here("open-0006") {
+            if self.skips_persist {
                 return false;
             }
             // Serializing cancels the other handles and waits for them, as a write does.
