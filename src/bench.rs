@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::exec::{self, ExecOptions, install_panic_hook};
-use crate::fuzz::SeededInputs;
 use crate::script::EditScript;
+use crate::util::SeededInputs;
 
 /// A benchmark mode: how scripts run and what is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,10 +125,10 @@ fn bench_libfuzzer(target: &str, seconds: u64) -> String {
         .args([
             format!("-max_total_time={seconds}"),
             "-print_final_stats=1".to_owned(),
-            "-max_len=1024".to_owned(),
             "-timeout=20".to_owned(),
             "-seed=1".to_owned(),
         ])
+        .args(crate::fuzz::mutator::LIBFUZZER_FLAGS)
         .output();
     let output = match output {
         Ok(output) => String::from_utf8_lossy(&output.stderr).into_owned(),

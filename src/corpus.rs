@@ -323,8 +323,8 @@ fn parse_rate(value: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::SeededInputs;
     use crate::script::{Edit, FileSlot, Step, Text};
+    use crate::util::SeededInputs;
 
     /// Texts are stored rendered, as literals: the script an entry holds.
     fn literalized(script: &EditScript) -> EditScript {

@@ -1,5 +1,5 @@
 //! Small helpers with no knowledge of salsa or scripts: a stable content hash, atomic file
-//! writes, and today's date.
+//! writes, today's date, and a seeded random stream.
 //!
 //! The module depends on nothing else in the crate, so any module can use it without an import
 //! cycle. It promises that [`content_hash`] and [`Fnv`] give the same value on every build and
@@ -189,5 +189,45 @@ mod tests {
         // A directory where the file should be: the error names the path and keeps its kind.
         let error = write_atomically(&dir.join("nested"), b"x").expect_err("a directory");
         assert!(error.to_string().contains("nested"), "{error}");
+    }
+}
+
+/// A deterministic stream of fuzz inputs (splitmix64): the same seed gives the same inputs,
+/// for seeded smoke tests, the benchmark and the built-in runner.
+#[derive(Clone, Debug)]
+pub struct SeededInputs {
+    state: u64,
+}
+
+impl SeededInputs {
+    /// Starts the stream at `seed`.
+    pub fn new(seed: u64) -> Self {
+        SeededInputs { state: seed }
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// The next input: 64 to 1,023 random bytes, which decode to scripts of about 30 steps.
+    pub fn next_input(&mut self) -> Vec<u8> {
+        let len = 64 + (self.next_u64() % 960) as usize;
+        (0..len).map(|_| self.next_u64() as u8).collect()
+    }
+}
+
+impl SeededInputs {
+    /// A number below `bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        if bound == 0 {
+            0
+        } else {
+            (self.next_u64() % bound as u64) as usize
+        }
     }
 }

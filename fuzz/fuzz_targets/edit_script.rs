@@ -1,6 +1,18 @@
-//! `cargo fuzz run edit_script`: a thin shim over `salsa_fuzz::fuzz::fuzz_one`.
+//! `cargo fuzz run edit_script`: a thin shim over `salsa_fuzz::fuzz`. The input is the edit script
+//! (its `Arbitrary` impl is the codec), so `cargo fuzz fmt edit_script ARTIFACT` prints it; the
+//! mutator and crossover are the campaign's script-level moves.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    salsa_fuzz::fuzz::fuzz_one(salsa_fuzz::fuzz::Target::EditScript, data);
+use libfuzzer_sys::{fuzz_crossover, fuzz_mutator, fuzz_target, fuzzer_mutate};
+use salsa_fuzz::fuzz::{Target, fuzz_script, mutator};
+use salsa_fuzz::script::EditScript;
+
+fuzz_target!(|script: EditScript| fuzz_script(Target::EditScript, &script));
+
+fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
+    mutator::mutate(data, size, max_size, seed, fuzzer_mutate)
+});
+
+fuzz_crossover!(|a: &[u8], b: &[u8], out: &mut [u8], seed: u32| {
+    mutator::crossover(a, b, out, seed)
 });

@@ -21,7 +21,6 @@
 //!   Workers and minimizers run in their own process groups, so a terminal's Ctrl-C reaches only
 //!   the campaign, and workers exit when the campaign's pipe to them closes.
 
-mod mutate;
 pub mod protocol;
 pub mod report;
 pub mod worker;
@@ -36,7 +35,6 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-pub use mutate::mutate;
 pub use report::{CampaignFinding, SCHEMA_VERSION, Stopped, Summary};
 
 use crate::corpus::{self, Entry, Status};

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use crate::corpus::{self, Entry, Status};
 use crate::exec::{self, ExecOptions};
-use crate::fuzz::SeededInputs;
 use crate::script::EditScript;
+use crate::script::mutate::mutate;
+use crate::util::SeededInputs;
 
-use super::mutate::mutate;
 use super::protocol::{InputRecord, WorkerMessage, with_path};
 
 /// The exit status of a worker that stopped on an I/O error it reported as

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use super::list::Mutant;
-use crate::fuzz::SeededInputs;
+use crate::util::SeededInputs;
 
 /// `--shard K/N`: the mutants at positions `K`, `K + N`, `K + 2N`… of the selection
 /// (cargo-mutants' convention: `K` counts from 0).

@@ -5,6 +5,7 @@
 //! whose file is missing. Decoding never fails: short input just gives a short script.
 
 mod codec;
+pub mod mutate;
 pub mod syntax;
 mod text;
 
@@ -632,7 +633,7 @@ impl Codec for Swarm {
 }
 
 /// A whole script: the initial files, the background thread count, and the steps.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct EditScript {
     /// Threads of the background pool, 1..=4.
     pub threads: u8,
@@ -706,6 +707,15 @@ impl EditScript {
     }
 }
 
+/// Written in the script syntax (what `salsa-fuzz fmt` prints), one step a line: readable in
+/// a failed assertion, and what `cargo fuzz fmt edit_script ARTIFACT` prints, since
+/// libfuzzer-sys writes a typed input's `{:#?}`.
+impl std::fmt::Debug for EditScript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&syntax::script_to_text(self))
+    }
+}
+
 impl<'a> Arbitrary<'a> for EditScript {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let data = u.bytes(u.len())?;
@@ -728,7 +738,7 @@ mod tests {
 
     #[test]
     fn generated_scripts_round_trip_through_bytes() {
-        let mut inputs = crate::fuzz::SeededInputs::new(11);
+        let mut inputs = crate::util::SeededInputs::new(11);
         for _ in 0..2000 {
             let script = EditScript::from_bytes(&inputs.next_input());
             let again = EditScript::from_bytes(&script.to_bytes());
@@ -752,7 +762,7 @@ mod tests {
 
     #[test]
     fn decoding_continues_until_the_input_is_exhausted() {
-        let mut inputs = crate::fuzz::SeededInputs::new(3);
+        let mut inputs = crate::util::SeededInputs::new(3);
         let steps: usize = (0..50)
             .map(|_| EditScript::from_bytes(&inputs.next_input()).steps.len())
             .sum();

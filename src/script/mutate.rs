@@ -1,22 +1,19 @@
-//! Script-level mutations for the campaign: splice the steps of two scripts, replace a text,
-//! duplicate a step, retarget a step to another file. They keep scripts within the caps, so
+//! Script-level mutations, for the campaign and libFuzzer's custom mutator alike: splice the
+//! steps of two scripts, replace a text, duplicate a step, retarget a step to another file. They keep scripts within the caps, so
 //! every mutant can be written as an entry and encoded as bytes.
 
-use crate::fuzz::SeededInputs;
-use crate::script::{Codec, Edit, EditScript, FileSlot, MAX_STEPS, PATHS, Reader, Step, Text};
+use super::{Codec, Edit, EditScript, FileSlot, MAX_STEPS, PATHS, Reader, Step, Text};
+use crate::util::SeededInputs;
 
 /// A mutant of `script`, possibly spliced with `other`.
 pub fn mutate(rng: &mut SeededInputs, script: &EditScript, other: &EditScript) -> EditScript {
+    if rng.below(4) == 0 {
+        return splice(rng, script, other);
+    }
     let mut mutant = script.clone();
-    match rng.below(4) {
-        0 => {
-            let keep = rng.below(mutant.steps.len() + 1);
-            let from = rng.below(other.steps.len() + 1);
-            mutant.steps.truncate(keep);
-            mutant.steps.extend(other.steps[from..].iter().cloned());
-        }
-        1 => replace_text(rng, &mut mutant),
-        2 if !mutant.steps.is_empty() => {
+    match rng.below(3) {
+        0 => replace_text(rng, &mut mutant),
+        1 if !mutant.steps.is_empty() => {
             let index = rng.below(mutant.steps.len());
             let step = mutant.steps[index].clone();
             mutant.steps.insert(rng.below(mutant.steps.len() + 1), step);
@@ -25,6 +22,17 @@ pub fn mutate(rng: &mut SeededInputs, script: &EditScript, other: &EditScript) -
     }
     mutant.steps.truncate(MAX_STEPS);
     mutant
+}
+
+/// `script`'s initial files and steps up to a point, then `other`'s steps from a point.
+pub fn splice(rng: &mut SeededInputs, script: &EditScript, other: &EditScript) -> EditScript {
+    let mut spliced = script.clone();
+    let keep = rng.below(spliced.steps.len() + 1);
+    let from = rng.below(other.steps.len() + 1);
+    spliced.steps.truncate(keep);
+    spliced.steps.extend(other.steps[from..].iter().cloned());
+    spliced.steps.truncate(MAX_STEPS);
+    spliced
 }
 
 fn fresh_text(rng: &mut SeededInputs) -> Text {
@@ -76,8 +84,8 @@ fn retarget(rng: &mut SeededInputs, script: &mut EditScript) {
     }
 }
 
-fn retarget_query(query: &mut crate::script::Query, slot: FileSlot) {
-    use crate::script::Query;
+fn retarget_query(query: &mut super::Query, slot: FileSlot) {
+    use super::Query;
     match query {
         Query::Parse(old)
         | Query::Scopes(old)

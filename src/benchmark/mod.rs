@@ -9,15 +9,20 @@
 //! stable runner is `salsa-fuzz run --jobs 1 --seeds corpus/seeds` (regressions left out: they
 //! would hand it the answer). Where `cargo +nightly fuzz` works, libFuzzer runs beside it on
 //! the other core against each buggy release (`edit_script`, seeded with the same seeds,
-//! `--sanitizer none`, debug assertions on) and stops at its first crash.
+//! `--sanitizer none`, debug assertions on) for the same time, restarted after each crash
+//! ([`libfuzzer`]), and each bug gets libFuzzer's first crash of its class that does not
+//! reproduce on the fix release.
+
+mod libfuzzer;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::known_bugs::{KNOWN_BUGS, KnownBug, explaining};
 use crate::matrix::{self, SalsaSpec, parse_version};
+use libfuzzer::FuzzRun;
 
 /// How the benchmark runs.
 #[derive(Clone, Debug)]
@@ -55,13 +60,6 @@ struct Run {
     elapsed_s: f64,
     runs: u64,
     findings: Vec<RunFinding>,
-}
-
-/// libFuzzer's first crash against one release.
-#[derive(Clone, Debug)]
-struct FuzzRun {
-    seconds: f64,
-    signature: Option<String>,
 }
 
 /// The releases to run, ascending, each with whether it is some selected bug's last buggy
@@ -235,7 +233,7 @@ fn run_releases(
         std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
         let fuzzer =
             if prepared.nightly && prepared.bugs.iter().any(|bug| bug.last_buggy == version) {
-                Some(start_libfuzzer(
+                Some(libfuzzer::start(
                     &prepared.root,
                     version,
                     &dir,
@@ -268,19 +266,24 @@ fn run_releases(
         }
         runs.push(run);
         if let Some(fuzzer) = fuzzer {
-            let fuzz = finish_libfuzzer(fuzzer, binary, options)?;
+            let fuzz = libfuzzer::finish(fuzzer, binary)?;
             log(&format!(
-                "  libFuzzer: {}",
-                fuzz.signature.as_deref().map_or_else(
-                    || format!("nothing in {:.0}s", fuzz.seconds),
-                    |signature| format!("{:.1}s {signature}", fuzz.seconds)
-                )
+                "  libFuzzer: {} crashes in {:.0}s",
+                fuzz.total, fuzz.seconds
             ));
+            for crash in &fuzz.crashes {
+                log(&format!("  {:>6.1}s {}", crash.first_s, crash.signature));
+            }
             fuzz_runs.push((version.clone(), fuzz));
         }
     }
     Ok((runs, fuzz_runs))
 }
+
+/// libFuzzer on a bug's last buggy release: its first crash of the bug's class (seconds, and
+/// whether it is gone on the fix release, as for [`Verdict::found`]), the run's length and its
+/// number of crashes.
+type FuzzVerdict = (Option<(f64, Option<bool>)>, f64, usize);
 
 /// What the benchmark concludes about one bug.
 #[derive(Clone, Debug, PartialEq)]
@@ -295,8 +298,9 @@ struct Verdict {
     class_seen: bool,
     /// The buggy release's run time.
     buggy_elapsed: Option<f64>,
-    /// libFuzzer's first crash on the buggy release: (seconds, signature).
-    fuzz: Option<(f64, Option<String>)>,
+    /// libFuzzer on the buggy release: its first crash of the class (seconds, and whether it
+    /// is gone on the fix release, as for `found`), the run's length and its crash count.
+    fuzz: Option<FuzzVerdict>,
     /// The fix release's run: (seconds, scripts, findings of the class no open bug explains).
     fix: Option<(f64, u64, Vec<String>)>,
 }
@@ -352,10 +356,17 @@ fn judge(
         (None, Some(finding)) => Some((finding.clone(), None)),
         (None, None) => None,
     };
-    let fuzz = fuzz_runs
+    let fuzz = match fuzz_runs
         .iter()
         .find(|(version, _)| version == bug.last_buggy)
-        .map(|(_, fuzz)| (fuzz.seconds, fuzz.signature.clone()));
+    {
+        Some((_, run)) => Some((
+            first_of_class(bug, &run.crashes, observe)?,
+            run.seconds,
+            run.total,
+        )),
+        None => None,
+    };
     let fix = runs.iter().find(|run| run.version == fixed).map(|run| {
         let unexplained = run
             .findings
@@ -379,12 +390,39 @@ fn judge(
     })
 }
 
+/// libFuzzer's first crash of `bug`'s class that its fix release does not reproduce, else
+/// its first of the class, unconfirmed (`Some(false)`: the fix release reproduces it).
+fn first_of_class(
+    bug: &KnownBug,
+    crashes: &[RunFinding],
+    observe: &mut Observe<'_>,
+) -> Result<Option<(f64, Option<bool>)>, String> {
+    let fixed = bug.fixed_in.unwrap_or("?");
+    let mut first = None;
+    for crash in crashes
+        .iter()
+        .filter(|crash| bug.class.matches(&crash.signature))
+    {
+        let Some(entry) = &crash.entry else { continue };
+        let gone = observe(entry, fixed)?.map(|observed| {
+            observed
+                .as_deref()
+                .is_none_or(|signature| !bug.class.matches(signature))
+        });
+        if gone == Some(true) {
+            return Ok(Some((crash.first_s, Some(true))));
+        }
+        first = first.or(Some((crash.first_s, gone)));
+    }
+    Ok(first)
+}
+
 /// The report: one table row per verdict, the totals, then every finding by release.
 fn render(verdicts: &[Verdict], runs: &[Run]) -> String {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "| bug | buggy release: stable runner, first finding of its class | signature | gone on the fix release? | libFuzzer, first crash | fix release: findings of this class |"
+        "| bug | buggy release: stable runner, first finding of its class | signature | gone on the fix release? | libFuzzer, first crash of its class | fix release: findings of this class |"
     );
     let _ = writeln!(table, "| --- | --- | --- | --- | --- | --- |");
     let mut found = 0;
@@ -393,11 +431,16 @@ fn render(verdicts: &[Verdict], runs: &[Run]) -> String {
         let bug = verdict.bug;
         let fixed = bug.fixed_in.unwrap_or("?");
         let fuzz = match &verdict.fuzz {
-            Some((seconds, Some(signature))) if bug.class.matches(signature) => {
-                format!("{seconds:.1} s (this class)")
+            Some((Some((seconds, Some(true))), _, _)) => {
+                format!("**{seconds:.1} s** (gone on {fixed})")
             }
-            Some((seconds, Some(_))) => format!("{seconds:.1} s (another finding)"),
-            Some((seconds, None)) => format!("none in {seconds:.0} s"),
+            Some((Some((seconds, Some(false))), _, _)) => {
+                format!("{seconds:.1} s, but {fixed} reproduces it")
+            }
+            Some((Some((seconds, None)), _, _)) => format!("{seconds:.1} s (unconfirmed)"),
+            Some((None, seconds, crashes)) => {
+                format!("none of its class in {seconds:.0} s ({crashes} crashes)")
+            }
             None => "not run".to_owned(),
         };
         let fix_column = match &verdict.fix {
@@ -552,13 +595,10 @@ fn reuse_run(
             finding.signature = signature;
         }
     }
-    // libFuzzer's time to its first crash is what this benchmark wrote next to its log.
-    let seconds = std::fs::read_to_string(dir.join("libfuzzer.seconds"))
-        .ok()
-        .and_then(|text| text.trim().parse().ok());
-    let fuzz = match seconds {
-        Some(seconds) if nightly => Some(fuzz_run(dir, binary, seconds)?),
-        _ => None,
+    let fuzz = if nightly {
+        libfuzzer::read(dir, binary)?
+    } else {
+        None
     };
     Ok(Some((run, fuzz)))
 }
@@ -617,129 +657,6 @@ fn nightly_fuzz_available() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success())
-}
-
-struct LibFuzzer {
-    child: Child,
-    started: Instant,
-    artifacts: PathBuf,
-}
-
-fn start_libfuzzer(
-    root: &Path,
-    version: &str,
-    dir: &Path,
-    seeds: &Path,
-    options: &BenchOptions,
-) -> Result<LibFuzzer, String> {
-    let generated = matrix::generate(root, &SalsaSpec::Release(version.to_owned()))?;
-    let fuzz_args = |command: &str| -> Vec<String> {
-        vec![
-            "+nightly".to_owned(),
-            "fuzz".to_owned(),
-            command.to_owned(),
-            "--fuzz-dir".to_owned(),
-            generated.fuzz_dir().display().to_string(),
-            "-O".to_owned(),
-            "--debug-assertions".to_owned(),
-            "--sanitizer".to_owned(),
-            "none".to_owned(),
-            "edit_script".to_owned(),
-        ]
-    };
-    let status = Command::new("cargo")
-        .args(fuzz_args("build"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|error| format!("cargo fuzz build: {error}"))?;
-    if !status.success() {
-        return Err(format!("cargo fuzz build against salsa {version} failed"));
-    }
-    let corpus = dir.join("libfuzzer-corpus");
-    let artifacts = dir.join("libfuzzer-artifacts");
-    for path in [&corpus, &artifacts] {
-        std::fs::create_dir_all(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    }
-    let log = std::fs::File::create(dir.join("libfuzzer.log"))
-        .map_err(|error| format!("libfuzzer.log: {error}"))?;
-    let child = Command::new("cargo")
-        .args(fuzz_args("run"))
-        .arg("--")
-        .arg(&corpus)
-        .arg(seeds)
-        .arg(format!("-max_total_time={}", options.time.as_secs()))
-        .arg(format!("-seed={}", options.seed.max(1)))
-        .args(["-timeout=20", "-max_len=1024", "-print_final_stats=1"])
-        .arg(format!("-artifact_prefix={}/", artifacts.display()))
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .map_err(|error| format!("cargo fuzz run: {error}"))?;
-    Ok(LibFuzzer {
-        child,
-        started: Instant::now(),
-        artifacts,
-    })
-}
-
-fn finish_libfuzzer(
-    mut fuzzer: LibFuzzer,
-    binary: &Path,
-    options: &BenchOptions,
-) -> Result<FuzzRun, String> {
-    // libFuzzer stops at its first crash or at -max_total_time; allow it a minute over.
-    let deadline = options.time + Duration::from_secs(60);
-    loop {
-        if fuzzer
-            .child
-            .try_wait()
-            .map_err(|error| format!("cargo fuzz run: {error}"))?
-            .is_some()
-        {
-            break;
-        }
-        if fuzzer.started.elapsed() > deadline {
-            let _ = fuzzer.child.kill();
-            let _ = fuzzer.child.wait();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let seconds = crash_time(&fuzzer).unwrap_or_else(|| fuzzer.started.elapsed().as_secs_f64());
-    let dir = fuzzer
-        .artifacts
-        .parent()
-        .ok_or("the artifacts directory has a parent")?;
-    let _ = std::fs::write(dir.join("libfuzzer.seconds"), format!("{seconds:.1}\n"));
-    fuzz_run(dir, binary, seconds)
-}
-
-/// libFuzzer's result in `dir`: its first crash artifact, if any, replayed by `binary`.
-fn fuzz_run(dir: &Path, binary: &Path, seconds: f64) -> Result<FuzzRun, String> {
-    let artifacts = dir.join("libfuzzer-artifacts");
-    let artifact = std::fs::read_dir(&artifacts)
-        .map_err(|error| format!("{}: {error}", artifacts.display()))?
-        .flatten()
-        .map(|entry| entry.path())
-        .find(|path| path.is_file());
-    let signature = match artifact {
-        Some(path) => observe(binary, &path)?.or_else(|| Some("crash (did not replay)".to_owned())),
-        None => None,
-    };
-    Ok(FuzzRun { seconds, signature })
-}
-
-/// The artifact's modification time relative to the fuzzer's start: when it crashed.
-fn crash_time(fuzzer: &LibFuzzer) -> Option<f64> {
-    let started_at = std::time::SystemTime::now().checked_sub(fuzzer.started.elapsed())?;
-    std::fs::read_dir(&fuzzer.artifacts)
-        .ok()?
-        .flatten()
-        .filter_map(|entry| entry.metadata().ok()?.modified().ok())
-        .min()
-        .and_then(|written| written.duration_since(started_at).ok())
-        .map(|elapsed| elapsed.as_secs_f64())
 }
 
 #[cfg(test)]

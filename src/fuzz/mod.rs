@@ -1,5 +1,10 @@
 //! The one entry point fuzz targets, tests and the benchmark share: bytes in, outcome out.
-//! The cargo-fuzz targets under `fuzz/` are thin shims over [`fuzz_one`].
+//! The cargo-fuzz targets under `fuzz/` are thin shims over [`fuzz_script`] and [`fuzz_one`],
+//! with the script-level mutator of [`mutator`].
+
+pub mod mutator;
+
+pub use crate::util::SeededInputs;
 
 use crate::answers::SourceInput;
 use crate::db::{FuzzDatabase, answers};
@@ -40,21 +45,41 @@ impl Target {
 pub fn run(target: Target, data: &[u8]) -> Outcome {
     match target {
         Target::EditScript | Target::EditScriptSequential => {
-            let script = EditScript::from_bytes(data);
+            run_script(target, &EditScript::from_bytes(data))
+        }
+        Target::ScopesDifferential => scopes_differential(data),
+    }
+}
+
+/// Runs one decoded script through an edit-script target (`ScopesDifferential` reads the
+/// script's bytes as its text).
+pub fn run_script(target: Target, script: &EditScript) -> Outcome {
+    match target {
+        Target::EditScript | Target::EditScriptSequential => {
             let options = ExecOptions {
                 sequential: target == Target::EditScriptSequential,
                 ..ExecOptions::default()
             };
-            exec::execute(&script, &options)
+            exec::execute(script, &options)
         }
-        Target::ScopesDifferential => scopes_differential(data),
+        Target::ScopesDifferential => scopes_differential(&script.to_bytes()),
     }
 }
 
 /// Runs one input and panics with the finding's report if there is one: what a libFuzzer
 /// target does, so the input is saved as a crash artifact.
 pub fn fuzz_one(target: Target, data: &[u8]) {
-    if let Some(finding) = run(target, data).findings.first() {
+    report(run(target, data));
+}
+
+/// [`fuzz_one`] for a target whose input is the script (`fuzz_target!(|script: EditScript|
+/// ..)`, through `EditScript`'s `Arbitrary` impl, the codec).
+pub fn fuzz_script(target: Target, script: &EditScript) {
+    report(run_script(target, script));
+}
+
+fn report(outcome: Outcome) {
+    if let Some(finding) = outcome.findings.first() {
         panic!("salsa-fuzz finding\n{finding}");
     }
 }
@@ -81,47 +106,6 @@ fn scopes_differential(data: &[u8]) -> Outcome {
         });
     }
     outcome
-}
-
-/// A deterministic stream of fuzz inputs (splitmix64): the same seed gives the same inputs,
-/// for seeded smoke tests, the benchmark and the built-in runner.
-#[derive(Clone, Debug)]
-pub struct SeededInputs {
-    state: u64,
-}
-
-impl SeededInputs {
-    /// Starts the stream at `seed`.
-    pub fn new(seed: u64) -> Self {
-        SeededInputs { state: seed }
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// The next input: 64 to 1,023 random bytes, the size range libFuzzer explores with
-    /// `-max_len=1024`.
-    pub fn next_input(&mut self) -> Vec<u8> {
-        let len = 64 + (self.next_u64() % 960) as usize;
-        (0..len).map(|_| self.next_u64() as u8).collect()
-    }
-}
-
-impl SeededInputs {
-    /// A number below `bound` (0 when `bound` is 0).
-    pub fn below(&mut self, bound: usize) -> usize {
-        if bound == 0 {
-            0
-        } else {
-            (self.next_u64() % bound as u64) as usize
-        }
-    }
 }
 
 /// What [`export_corpus`] did.

@@ -1,0 +1,255 @@
+//! libFuzzer beside the stable runner: `cargo +nightly fuzz run edit_script` against one
+//! release for the run's whole time. libFuzzer stops at its first crash, so it is started
+//! again (same corpus directory, the time left) after each one: one run then shows every bug
+//! of a release, not only the most frequent. (`-fork=1 -ignore_crashes=1` does the same inside
+//! libFuzzer, but ran at a third of the speed here.) Each crash's time and artifact are kept in
+//! `libfuzzer-crashes.tsv`, so `--reuse` judges the same run later.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::{BenchOptions, RunFinding, observe};
+use crate::matrix::{self, SalsaSpec};
+
+/// The file that lists a run's crashes: seconds from the start, artifact path, and the
+/// first line of its report (the key replays are shared by).
+const CRASHES: &str = "libfuzzer-crashes.tsv";
+/// Seconds the run took, written at its end.
+const SECONDS: &str = "libfuzzer.seconds";
+/// A bound on restarts, in case libFuzzer exits at once on every start.
+const MAX_STARTS: usize = 2000;
+/// At most this many distinct kinds of crash are replayed to name their signatures.
+const MAX_REPLAYS: usize = 40;
+
+/// libFuzzer's run against one release.
+#[derive(Clone, Debug)]
+pub(super) struct FuzzRun {
+    /// The run's length.
+    pub seconds: f64,
+    /// The first crash of each kind, in time order, with the signature its replay on the
+    /// release gave (`first_s` from the run's start, `entry` the artifact).
+    pub crashes: Vec<RunFinding>,
+    /// Every crash, of any kind.
+    pub total: usize,
+}
+
+/// A run in progress, on its own thread.
+pub(super) struct Running {
+    dir: PathBuf,
+    thread: JoinHandle<Result<(), String>>,
+}
+
+/// Builds `edit_script` against salsa `version` and starts fuzzing, seeded with `seeds`.
+pub(super) fn start(
+    root: &Path,
+    version: &str,
+    dir: &Path,
+    seeds: &Path,
+    options: &BenchOptions,
+) -> Result<Running, String> {
+    let generated = matrix::generate(root, &SalsaSpec::Release(version.to_owned()))?;
+    let fuzz_args = |command: &str| -> Vec<String> {
+        vec![
+            "+nightly".to_owned(),
+            "fuzz".to_owned(),
+            command.to_owned(),
+            "--fuzz-dir".to_owned(),
+            generated.fuzz_dir().display().to_string(),
+            "-O".to_owned(),
+            "--debug-assertions".to_owned(),
+            "--sanitizer".to_owned(),
+            "none".to_owned(),
+            "edit_script".to_owned(),
+        ]
+    };
+    let status = Command::new("cargo")
+        .args(fuzz_args("build"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|error| format!("cargo fuzz build: {error}"))?;
+    if !status.success() {
+        return Err(format!("cargo fuzz build against salsa {version} failed"));
+    }
+    let corpus = dir.join("libfuzzer-corpus");
+    let artifacts = dir.join("libfuzzer-artifacts");
+    for path in [&corpus, &artifacts] {
+        std::fs::create_dir_all(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    }
+    let mut base = fuzz_args("run");
+    base.push("--".to_owned());
+    base.push(corpus.display().to_string());
+    base.push(seeds.display().to_string());
+    base.push(format!("-seed={}", options.seed.max(1)));
+    base.extend(["-timeout=20", "-print_final_stats=1"].map(str::to_owned));
+    base.extend(crate::fuzz::mutator::LIBFUZZER_FLAGS.map(str::to_owned));
+    base.push(format!("-artifact_prefix={}/", artifacts.display()));
+    let (time, dir_owned) = (options.time, dir.to_owned());
+    let thread = std::thread::spawn(move || supervise(&base, &dir_owned, time));
+    Ok(Running {
+        dir: dir.to_owned(),
+        thread,
+    })
+}
+
+/// Waits for the run to end and reads it back.
+pub(super) fn finish(running: Running, binary: &Path) -> Result<FuzzRun, String> {
+    running
+        .thread
+        .join()
+        .map_err(|_| "the libFuzzer supervisor panicked".to_owned())??;
+    read(&running.dir, binary)?.ok_or_else(|| "libFuzzer left no record".to_owned())
+}
+
+/// Starts libFuzzer with `base` again after each crash until `time` is up, recording each
+/// crash in [`CRASHES`].
+fn supervise(base: &[String], dir: &Path, time: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    let started_at = SystemTime::now();
+    let artifacts = dir.join("libfuzzer-artifacts");
+    let mut record =
+        std::fs::File::create(dir.join(CRASHES)).map_err(|error| format!("{CRASHES}: {error}"))?;
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for start in 0..MAX_STARTS {
+        let left = time.saturating_sub(started.elapsed());
+        if left < Duration::from_secs(1) {
+            break;
+        }
+        let log_path = dir.join(format!("libfuzzer-{start}.log"));
+        let log = std::fs::File::create(&log_path)
+            .map_err(|error| format!("{}: {error}", log_path.display()))?;
+        let mut child = Command::new("cargo")
+            .args(base)
+            .arg(format!("-max_total_time={}", left.as_secs().max(1)))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|error| format!("cargo fuzz run: {error}"))?;
+        // libFuzzer stops at -max_total_time; allow it a minute over.
+        let deadline = left + Duration::from_secs(60);
+        let run_started = Instant::now();
+        while child
+            .try_wait()
+            .map_err(|error| format!("cargo fuzz run: {error}"))?
+            .is_none()
+        {
+            if run_started.elapsed() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut new: Vec<(f64, PathBuf)> = std::fs::read_dir(&artifacts)
+            .map_err(|error| format!("{}: {error}", artifacts.display()))?
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.is_file() && !seen.contains(path))
+            .map(|path| {
+                let written = std::fs::metadata(&path)
+                    .and_then(|metadata| metadata.modified())
+                    .ok()
+                    .and_then(|written| written.duration_since(started_at).ok())
+                    .map_or_else(|| started.elapsed().as_secs_f64(), |d| d.as_secs_f64());
+                (written, path)
+            })
+            .collect();
+        if new.is_empty() {
+            break;
+        }
+        new.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let report = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let key = report_key(&report);
+        for (seconds, path) in new {
+            writeln!(record, "{seconds:.1}\t{}\t{key}", path.display())
+                .map_err(|error| format!("{CRASHES}: {error}"))?;
+            seen.push(path);
+        }
+    }
+    std::fs::write(
+        dir.join(SECONDS),
+        format!("{:.1}\n", started.elapsed().as_secs_f64()),
+    )
+    .map_err(|error| format!("{SECONDS}: {error}"))
+}
+
+/// What a crashed run's log says about the crash, with numbers left out, so that crashes of
+/// one kind share a key: the line after `salsa-fuzz finding`, else libFuzzer's `ERROR:` line.
+fn report_key(log: &str) -> String {
+    let mut lines = log.lines();
+    let line = lines
+        .by_ref()
+        .position(|line| line.contains("salsa-fuzz finding"))
+        .and_then(|_| lines.next())
+        .or_else(|| log.lines().find(|line| line.contains("ERROR: libFuzzer")))
+        .unwrap_or("no report");
+    line.chars()
+        .filter(|c| !c.is_ascii_digit() && *c != '\t')
+        .collect()
+}
+
+/// A run kept in `dir`, if it finished: the first crash of each kind replayed by `binary`
+/// (the release it ran against), at most [`MAX_REPLAYS`] of them.
+pub(super) fn read(dir: &Path, binary: &Path) -> Result<Option<FuzzRun>, String> {
+    let Some(seconds) = std::fs::read_to_string(dir.join(SECONDS))
+        .ok()
+        .and_then(|text| text.trim().parse::<f64>().ok())
+    else {
+        return Ok(None);
+    };
+    let record = std::fs::read_to_string(dir.join(CRASHES)).unwrap_or_default();
+    let mut keys: Vec<&str> = Vec::new();
+    let mut crashes = Vec::new();
+    let mut total = 0;
+    for line in record.lines() {
+        let mut fields = line.splitn(3, '\t');
+        let (Some(first_s), Some(path), key) = (fields.next(), fields.next(), fields.next()) else {
+            continue;
+        };
+        let Ok(first_s) = first_s.parse::<f64>() else {
+            continue;
+        };
+        total += 1;
+        let key = key.unwrap_or("");
+        if keys.contains(&key) || keys.len() >= MAX_REPLAYS {
+            continue;
+        }
+        keys.push(key);
+        let entry = PathBuf::from(path);
+        let signature =
+            observe(binary, &entry)?.unwrap_or_else(|| "crash (did not replay)".to_owned());
+        crashes.push(RunFinding {
+            signature,
+            first_s,
+            entry: Some(entry),
+        });
+    }
+    Ok(Some(FuzzRun {
+        seconds,
+        crashes,
+        total,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crashes_of_one_kind_share_a_key() {
+        let log = "INFO: Seed: 1\nthread 'x' panicked at src/fuzz/mod.rs:71:9:\nsalsa-fuzz finding\nSalsa: project answers differ from the model (exports) (step 12)\n  a.py: ...\n==1== ERROR: libFuzzer: deadly signal\n";
+        let other = log.replace("step 12", "step 40");
+        assert_eq!(report_key(log), report_key(&other));
+        assert_eq!(
+            report_key(log),
+            "Salsa: project answers differ from the model (exports) (step )"
+        );
+        assert_eq!(
+            report_key("==7== ERROR: libFuzzer: timeout after 20 seconds\n"),
+            "==== ERROR: libFuzzer: timeout after  seconds"
+        );
+    }
+}
