@@ -214,8 +214,12 @@ struct KnownBugsArgs {
     #[arg(long = "bug", value_name = "ID", value_parser = known_fixed_bug)]
     bugs: Vec<String>,
     /// Do not run libFuzzer beside the stable runner.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_runner")]
     no_libfuzzer: bool,
+    /// Run only libFuzzer, on each bug's last buggy release, and judge its crashes on the fix
+    /// releases (built, not fuzzed): the libFuzzer column alone.
+    #[arg(long)]
+    no_runner: bool,
     /// Where runs keep their corpora, findings and logs.
     #[arg(long, value_name = "DIR", default_value = "target/known-bugs")]
     out: PathBuf,
@@ -561,6 +565,7 @@ fn known_bugs_benchmark(args: KnownBugsArgs) -> ExitCode {
         seed: args.seed,
         bugs: args.bugs,
         libfuzzer: !args.no_libfuzzer,
+        runner: !args.no_runner,
         out: args.out,
         reuse: args.reuse,
     };

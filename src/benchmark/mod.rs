@@ -35,6 +35,8 @@ pub struct BenchOptions {
     pub bugs: Vec<String>,
     /// Run libFuzzer beside the stable runner (when `cargo +nightly fuzz` is there).
     pub libfuzzer: bool,
+    /// Run the stable runner; without it only libFuzzer runs, on the buggy releases.
+    pub runner: bool,
     /// Where runs keep their corpora, findings and logs.
     pub out: PathBuf,
     /// Reuse the runs already under `out` (a release with a `summary.json`, and its libFuzzer
@@ -173,6 +175,11 @@ fn prepare(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Prepared
         binaries.push(binary);
     }
     let nightly = options.libfuzzer && nightly_fuzz_available();
+    if !options.runner && !nightly {
+        return Err(
+            "--no-runner runs libFuzzer alone, which needs `cargo +nightly fuzz`".to_owned(),
+        );
+    }
     if options.libfuzzer && !nightly {
         log("cargo +nightly fuzz is not available: libFuzzer runs skipped");
     }
@@ -216,7 +223,24 @@ fn run_releases(
     let mut fuzz_runs: Vec<(String, FuzzRun)> = Vec::new();
     for ((version, buggy_only), binary) in prepared.releases.iter().zip(&prepared.binaries) {
         let dir = options.out.join(version);
+        let buggy = prepared.bugs.iter().any(|bug| bug.last_buggy == version);
+        if !options.runner && !buggy {
+            // A fix release only replays libFuzzer's crashes.
+            continue;
+        }
         if options.reuse
+            && !options.runner
+            && let Some(fuzz) = libfuzzer::read(&dir, binary)?
+        {
+            log(&format!(
+                "salsa {version}: reusing libFuzzer's run in {}",
+                dir.display()
+            ));
+            fuzz_runs.push((version.clone(), fuzz));
+            continue;
+        }
+        if options.reuse
+            && options.runner
             && let Some((run, fuzz)) = reuse_run(version, &dir, binary, prepared.nightly)?
         {
             log(&format!(
@@ -231,40 +255,46 @@ fn run_releases(
         }
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-        let fuzzer =
-            if prepared.nightly && prepared.bugs.iter().any(|bug| bug.last_buggy == version) {
-                Some(libfuzzer::start(
-                    &prepared.root,
-                    version,
-                    &dir,
-                    &prepared.seeds_bytes,
-                    options,
-                )?)
-            } else {
-                None
-            };
+        let fuzzer = if prepared.nightly && buggy {
+            Some(libfuzzer::start(
+                &prepared.root,
+                version,
+                &dir,
+                &prepared.seeds_bytes,
+                options,
+            )?)
+        } else {
+            None
+        };
         log(&format!(
-            "salsa {version}: stable runner for up to {}s{}{}",
+            "salsa {version}: {} for up to {}s{}{}",
+            if options.runner {
+                "stable runner"
+            } else {
+                "libFuzzer alone"
+            },
             options.time.as_secs(),
             if *buggy_only {
                 ", stopping once its known bugs are found"
             } else {
                 ""
             },
-            if fuzzer.is_some() {
+            if fuzzer.is_some() && options.runner {
                 ", libFuzzer beside it"
             } else {
                 ""
             }
         ));
-        let run = run_campaign(binary, &prepared.root, version, &dir, *buggy_only, options)?;
-        for finding in &run.findings {
-            log(&format!(
-                "  {:>6.1}s {}",
-                finding.first_s, finding.signature
-            ));
+        if options.runner {
+            let run = run_campaign(binary, &prepared.root, version, &dir, *buggy_only, options)?;
+            for finding in &run.findings {
+                log(&format!(
+                    "  {:>6.1}s {}",
+                    finding.first_s, finding.signature
+                ));
+            }
+            runs.push(run);
         }
-        runs.push(run);
         if let Some(fuzzer) = fuzzer {
             let fuzz = libfuzzer::finish(fuzzer, binary)?;
             log(&format!(
@@ -476,11 +506,10 @@ fn render(verdicts: &[Verdict], runs: &[Run]) -> String {
                 )
             }
             None => (
-                format!(
-                    "{} not found in {:.0} s",
-                    bug.last_buggy,
-                    verdict.buggy_elapsed.unwrap_or(0.0)
-                ),
+                match verdict.buggy_elapsed {
+                    Some(elapsed) => format!("{} not found in {elapsed:.0} s", bug.last_buggy),
+                    None => format!("{}: not run", bug.last_buggy),
+                },
                 if verdict.class_seen {
                     format!("(class seen, but it reproduces on {fixed} too)")
                 } else {
