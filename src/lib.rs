@@ -18,6 +18,7 @@ pub mod bench;
 pub mod benchmark;
 pub mod campaign;
 pub mod corpus;
+pub mod coverage;
 pub mod db;
 pub mod exec;
 pub mod fuzz;

@@ -93,6 +93,12 @@ enum Command {
         after_help = "Examples:\n  salsa-fuzz known-bugs --time 120s --bug salsa#1238 --no-libfuzzer\n  salsa-fuzz known-bugs --reuse --report bench.md"
     )]
     KnownBugs(KnownBugsArgs),
+    /// Which of salsa's lines a campaign (or a corpus) reaches, beside salsa's own tests: an
+    /// HTML report per side and a per-file table.
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz coverage --time 600s\n  salsa-fuzz coverage --corpus fuzz/corpus/edit_script --no-salsa-tests\n\nBuilds with -C instrument-coverage under OUT/build and installs rustup's llvm-tools if missing.\nWrites OUT/coverage.md, OUT/html/suite/index.html and OUT/html/salsa-tests/index.html."
+    )]
+    Coverage(CoverageArgs),
     /// The salsa mutation score: which mutants of salsa's core the suite kills, next to
     /// salsa's own tests.
     #[command(
@@ -229,6 +235,26 @@ struct KnownBugsArgs {
     /// Also write the report to this file.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CoverageArgs {
+    /// The campaign's length.
+    #[arg(long, default_value = "600s", value_parser = positive_duration)]
+    time: Duration,
+    /// The campaign's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Replay every file under this directory (entries or libFuzzer inputs) instead of
+    /// running a campaign.
+    #[arg(long, value_name = "DIR", conflicts_with = "time")]
+    corpus: Option<PathBuf>,
+    /// Measure only the suite, not salsa's own tests.
+    #[arg(long)]
+    no_salsa_tests: bool,
+    /// Where the builds, profiles and reports go.
+    #[arg(long, value_name = "DIR", default_value = "target/coverage")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -378,6 +404,7 @@ fn main() -> ExitCode {
             None => fail(format!("unknown benchmark mode `{mode}`")),
         },
         Command::KnownBugs(args) => known_bugs_benchmark(args),
+        Command::Coverage(args) => coverage(args),
         Command::Mutants(args) => mutation_score(args),
         Command::Salsa { spec, cargo_args } => {
             status_of(matrix::run_cargo_against(&spec, &cargo_args, &mut log_line))
@@ -555,6 +582,26 @@ fn corpus_export(dir: &Path, out: &Path, target: Target) -> ExitCode {
                 out.display()
             ))
         }
+        Err(error) => fail(error),
+    }
+}
+
+fn coverage(args: CoverageArgs) -> ExitCode {
+    if let Some(corpus) = &args.corpus
+        && !corpus.is_dir()
+    {
+        return fail(format!("{}: not a directory", corpus.display()));
+    }
+    let options = salsa_fuzz::coverage::CoverageOptions {
+        out: args.out,
+        time: args.time,
+        seed: args.seed,
+        corpus: args.corpus,
+        salsa_tests: !args.no_salsa_tests,
+    };
+    let mut log = |line: &str| eprintln!("coverage: {line}");
+    match salsa_fuzz::coverage::run(&options, &mut log) {
+        Ok(table) => print_out(&table),
         Err(error) => fail(error),
     }
 }

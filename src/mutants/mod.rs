@@ -30,12 +30,12 @@
 //! racy finding that did not show on unmutated salsa in a few replays could never show there.
 
 mod campaigns;
-mod child;
+pub mod child;
 pub mod judge;
 pub mod list;
 pub mod report;
 pub mod results;
-mod salsa_tests;
+pub mod salsa_tests;
 pub mod select;
 pub mod workspace;
 

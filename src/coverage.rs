@@ -1,0 +1,569 @@
+//! `salsa-fuzz coverage`: which of salsa's lines the suite reaches, beside salsa's own tests.
+//!
+//! 1. Builds the suite with `-C instrument-coverage` (release profile, its own target
+//!    directory under `OUT/build`), so salsa, compiled as its dependency, is instrumented too.
+//! 2. Runs a timed campaign with that build (`run --jobs 1`), or replays every file under a
+//!    corpus directory (`repro --any`), each process writing its own profile.
+//! 3. Builds salsa's own tests the same way on a copy of the pinned salsa's registry source
+//!    ([`crate::mutants::workspace`]) and runs each test binary within a bound (doc tests are
+//!    left out: rustdoc's binaries are not kept).
+//! 4. With rustup's `llvm-tools` (installed if missing), merges each side's profiles, writes
+//!    llvm-cov's HTML report of salsa's source for each side (`OUT/html/suite/index.html`,
+//!    `OUT/html/salsa-tests/index.html`), exports both as LCOV (read with the `lcov` crate)
+//!    and writes `OUT/coverage.md`: per salsa file, its instrumented lines, the share each side
+//!    reaches, and the lines only one side reaches.
+//!
+//! Files are matched by their path under salsa's `src/`, since the two sides compile salsa
+//! from different directories. Everything under `OUT` is rebuilt on each run except the
+//! build trees, which cargo keeps fresh.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::mutants::salsa_tests::test_executables;
+use crate::mutants::workspace::{Workspace, pinned_salsa_version, salsa_source};
+
+/// How a coverage run is made.
+#[derive(Clone, Debug)]
+pub struct CoverageOptions {
+    /// Where the builds, profiles and reports go.
+    pub out: PathBuf,
+    /// The campaign's length (when no corpus is given).
+    pub time: Duration,
+    /// The campaign's seed.
+    pub seed: u64,
+    /// Replay the files under this directory instead of running a campaign.
+    pub corpus: Option<PathBuf>,
+    /// Also measure salsa's own tests.
+    pub salsa_tests: bool,
+}
+
+/// The bound on one of salsa's test binaries.
+const PER_TEST_BINARY: Duration = Duration::from_secs(300);
+
+/// Runs the whole measurement and returns the Markdown table (also in `OUT/coverage.md`).
+pub fn run(options: &CoverageOptions, log: &mut dyn FnMut(&str)) -> Result<String, String> {
+    let root = crate::matrix::checkout_root()?;
+    let tools = llvm_tools(log)?;
+    let out = absolute(&options.out)?;
+    std::fs::create_dir_all(&out).map_err(|error| format!("{}: {error}", out.display()))?;
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))
+        .map_err(|error| format!("Cargo.toml: {error}"))?;
+    let version = pinned_salsa_version(&manifest)
+        .ok_or("Cargo.toml pins no salsa release (`salsa = \"=X.Y.Z\"`)")?;
+
+    log("building the suite with -C instrument-coverage (release) ...");
+    let binary = build_suite(&root, &out)?;
+    let profiles = out.join("profiles");
+    let _ = std::fs::remove_dir_all(&profiles);
+    let suite_profiles = profiles.join("suite");
+    create_dir(&suite_profiles)?;
+    run_suite(&root, &binary, options, &out, &suite_profiles, log)?;
+    let suite_data = merge(&tools, &suite_profiles, &out.join("suite.profdata"))?;
+    let suite_source = salsa_source(&version).map_err(|error| error.to_string())?;
+    let suite_lcov = export(
+        &tools,
+        &suite_data,
+        std::slice::from_ref(&binary),
+        &suite_source,
+        &out.join("html/suite"),
+        &out.join("suite.lcov"),
+    )?;
+    let suite = lines_by_file(&suite_lcov, &suite_source)?;
+
+    let tests = if options.salsa_tests {
+        log(&format!(
+            "building and running salsa {version}'s own tests with -C instrument-coverage ..."
+        ));
+        let tests_profiles = profiles.join("salsa-tests");
+        create_dir(&tests_profiles)?;
+        let (copy, executables) = run_salsa_tests(&version, &out, &tests_profiles, log)?;
+        let data = merge(&tools, &tests_profiles, &out.join("salsa-tests.profdata"))?;
+        let lcov = export(
+            &tools,
+            &data,
+            &executables,
+            &copy,
+            &out.join("html/salsa-tests"),
+            &out.join("salsa-tests.lcov"),
+        )?;
+        Some(lines_by_file(&lcov, &copy)?)
+    } else {
+        None
+    };
+    let what = match &options.corpus {
+        Some(corpus) => format!("replaying {}", corpus.display()),
+        None => format!(
+            "a {} s campaign (`run --jobs 1 --seed {}`)",
+            options.time.as_secs(),
+            options.seed
+        ),
+    };
+    let table = render(&version, &what, &suite, tests.as_ref());
+    let report = out.join("coverage.md");
+    crate::util::write_atomically(&report, table.as_bytes())
+        .map_err(|error| format!("{}: {error}", report.display()))?;
+    log(&format!(
+        "wrote {}, {}/html/suite/index.html{}",
+        report.display(),
+        out.display(),
+        if tests.is_some() {
+            format!(" and {}/html/salsa-tests/index.html", out.display())
+        } else {
+            String::new()
+        }
+    ));
+    Ok(table)
+}
+
+/// `llvm-profdata` and `llvm-cov` of the toolchain that builds the suite.
+struct Tools {
+    profdata: PathBuf,
+    cov: PathBuf,
+}
+
+fn llvm_tools(log: &mut dyn FnMut(&str)) -> Result<Tools, String> {
+    let sysroot = stdout_of(Command::new("rustc").args(["--print", "sysroot"]))?;
+    let version = stdout_of(Command::new("rustc").arg("-vV"))?;
+    let host = version
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .ok_or("`rustc -vV` names no host")?;
+    let bin = Path::new(sysroot.trim()).join(format!("lib/rustlib/{host}/bin"));
+    let tools = Tools {
+        profdata: bin.join("llvm-profdata"),
+        cov: bin.join("llvm-cov"),
+    };
+    if !tools.profdata.is_file() || !tools.cov.is_file() {
+        log("installing rustup's llvm-tools component ...");
+        let status = Command::new("rustup")
+            .args(["component", "add", "llvm-tools"])
+            .status()
+            .map_err(|error| format!("rustup: {error}"))?;
+        if !status.success() || !tools.profdata.is_file() {
+            return Err(format!(
+                "no llvm-profdata in {} (`rustup component add llvm-tools` failed)",
+                bin.display()
+            ));
+        }
+    }
+    Ok(tools)
+}
+
+fn build_suite(root: &Path, out: &Path) -> Result<PathBuf, String> {
+    let target = out.join("build");
+    let status = Command::new("cargo")
+        .current_dir(root)
+        .args(["build", "--release", "--bin", "salsa-fuzz", "--target-dir"])
+        .arg(&target)
+        .env("RUSTFLAGS", "-C instrument-coverage")
+        .env("CARGO_INCREMENTAL", "0")
+        .status()
+        .map_err(|error| format!("cargo build: {error}"))?;
+    if !status.success() {
+        return Err("the instrumented build of the suite failed".to_owned());
+    }
+    Ok(target.join("release/salsa-fuzz"))
+}
+
+/// The campaign (or the corpus replay) with the instrumented build, one profile a process.
+fn run_suite(
+    root: &Path,
+    binary: &Path,
+    options: &CoverageOptions,
+    out: &Path,
+    profiles: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    let profile_file = profiles.join("%p-%m.profraw");
+    match &options.corpus {
+        None => {
+            log(&format!(
+                "running a {} s campaign with the instrumented build ...",
+                options.time.as_secs()
+            ));
+            let campaign = out.join("campaign");
+            let _ = std::fs::remove_dir_all(&campaign);
+            let status = Command::new(binary)
+                .current_dir(root)
+                .args(["run", "--jobs", "1", "--time"])
+                .arg(format!("{}s", options.time.as_secs()))
+                .arg("--seed")
+                .arg(options.seed.to_string())
+                .arg("--corpus")
+                .arg(campaign.join("working"))
+                .arg("--findings")
+                .arg(campaign.join("findings"))
+                .env("LLVM_PROFILE_FILE", &profile_file)
+                .status()
+                .map_err(|error| format!("{}: {error}", binary.display()))?;
+            // A campaign with findings exits non-zero; its profiles are written all the same.
+            if status.code().is_none() {
+                return Err(format!("the campaign was killed ({status})"));
+            }
+        }
+        Some(corpus) => {
+            let mut files = Vec::new();
+            collect_files(corpus, &mut files)?;
+            files.sort();
+            if files.is_empty() {
+                return Err(format!("{}: no files to replay", corpus.display()));
+            }
+            log(&format!(
+                "replaying {} files with the instrumented build ...",
+                files.len()
+            ));
+            for file in &files {
+                Command::new(binary)
+                    .current_dir(root)
+                    .arg("repro")
+                    .arg(file)
+                    .arg("--any")
+                    .env("LLVM_PROFILE_FILE", &profile_file)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .map_err(|error| format!("{}: {error}", binary.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Builds salsa's tests on a copy of its source and runs each binary; returns the copy and
+/// the test binaries.
+fn run_salsa_tests(
+    version: &str,
+    out: &Path,
+    profiles: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<(PathBuf, Vec<PathBuf>), String> {
+    let source = salsa_source(version).map_err(|error| error.to_string())?;
+    let workspace = Workspace::prepare(&out.join("salsa"), &source).map_err(|e| e.to_string())?;
+    let copy = workspace.pristine;
+    let build = Command::new("cargo")
+        .current_dir(&copy)
+        .args([
+            "test",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+        ])
+        .env("CARGO_TARGET_DIR", out.join("salsa-build"))
+        .env("RUSTFLAGS", "-C instrument-coverage")
+        .env("CARGO_INCREMENTAL", "0")
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|error| format!("cargo test --no-run: {error}"))?;
+    if !build.status.success() {
+        return Err(format!("salsa {version}'s tests did not build"));
+    }
+    let roots = [
+        copy.clone(),
+        copy.canonicalize().unwrap_or_else(|_| copy.clone()),
+    ];
+    let executables = test_executables(&String::from_utf8_lossy(&build.stdout), &roots);
+    let (mut passed, mut failed) = (0, 0);
+    for (_, executable) in &executables {
+        let mut command = Command::new(executable);
+        command
+            .current_dir(&copy)
+            .env("CARGO_MANIFEST_DIR", &copy)
+            .env("CARGO_PKG_NAME", "salsa")
+            .env("LLVM_PROFILE_FILE", profiles.join("%p-%m.profraw"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let ended = crate::mutants::child::run_bounded(
+            &mut command,
+            PER_TEST_BINARY,
+            Duration::from_secs(10),
+        )
+        .map_err(|error| format!("{}: {error}", executable.display()))?;
+        if ended.success() {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    log(&format!(
+        "salsa's tests: {passed} test binaries passed, {failed} failed or timed out"
+    ));
+    Ok((
+        copy,
+        executables.into_iter().map(|(_, path)| path).collect(),
+    ))
+}
+
+fn merge(tools: &Tools, profiles: &Path, data: &Path) -> Result<PathBuf, String> {
+    let mut raw = Vec::new();
+    collect_files(profiles, &mut raw)?;
+    raw.retain(|path| path.extension().is_some_and(|ext| ext == "profraw"));
+    if raw.is_empty() {
+        return Err(format!("{}: no profiles were written", profiles.display()));
+    }
+    let status = Command::new(&tools.profdata)
+        .args(["merge", "-sparse", "-o"])
+        .arg(data)
+        .args(&raw)
+        .status()
+        .map_err(|error| format!("llvm-profdata: {error}"))?;
+    if !status.success() {
+        return Err("llvm-profdata merge failed".to_owned());
+    }
+    Ok(data.to_owned())
+}
+
+/// Writes the HTML report of the files under `salsa/src` and the LCOV export; returns the
+/// LCOV file.
+fn export(
+    tools: &Tools,
+    data: &Path,
+    objects: &[PathBuf],
+    salsa: &Path,
+    html: &Path,
+    lcov: &Path,
+) -> Result<PathBuf, String> {
+    let (first, rest) = objects.split_first().ok_or("no instrumented binary")?;
+    let with_objects = |command: &mut Command| {
+        command.arg(format!("-instr-profile={}", data.display()));
+        command.arg(first);
+        for object in rest {
+            command.arg("-object").arg(object);
+        }
+    };
+    let _ = std::fs::remove_dir_all(html);
+    let mut show = Command::new(&tools.cov);
+    show.args(["show", "-format=html", "-show-line-counts-or-regions"])
+        .arg(format!("-output-dir={}", html.display()));
+    with_objects(&mut show);
+    let status = show
+        .arg(salsa.join("src"))
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|error| format!("llvm-cov show: {error}"))?;
+    if !status.success() {
+        return Err("llvm-cov show failed".to_owned());
+    }
+    let mut export = Command::new(&tools.cov);
+    export.args(["export", "-format=lcov"]);
+    with_objects(&mut export);
+    let output = export
+        .arg(salsa.join("src"))
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|error| format!("llvm-cov export: {error}"))?;
+    if !output.status.success() {
+        return Err("llvm-cov export failed".to_owned());
+    }
+    crate::util::write_atomically(lcov, &output.stdout)
+        .map_err(|error| format!("{}: {error}", lcov.display()))?;
+    Ok(lcov.to_owned())
+}
+
+/// One file's lines: every instrumented line, and those reached.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileLines {
+    /// Lines with a counter.
+    pub instrumented: BTreeSet<u32>,
+    /// Lines whose counter is not zero.
+    pub reached: BTreeSet<u32>,
+}
+
+/// The LCOV records of the files under `salsa/src`, by path relative to `src/`.
+fn lines_by_file(lcov: &Path, salsa: &Path) -> Result<BTreeMap<String, FileLines>, String> {
+    let report =
+        lcov::Report::from_file(lcov).map_err(|error| format!("{}: {error}", lcov.display()))?;
+    let roots = [
+        salsa.join("src"),
+        salsa
+            .canonicalize()
+            .unwrap_or_else(|_| salsa.to_owned())
+            .join("src"),
+    ];
+    let mut files: BTreeMap<String, FileLines> = BTreeMap::new();
+    for (key, section) in report.sections {
+        let Some(relative) = roots
+            .iter()
+            .find_map(|root| key.source_file.strip_prefix(root).ok())
+        else {
+            continue;
+        };
+        let file = files.entry(relative.display().to_string()).or_default();
+        for (line, value) in section.lines {
+            file.instrumented.insert(line.line);
+            if value.count > 0 {
+                file.reached.insert(line.line);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The table: per file, instrumented lines, each side's share, and the lines only one side
+/// reaches; a total row first.
+pub fn render(
+    version: &str,
+    what: &str,
+    suite: &BTreeMap<String, FileLines>,
+    tests: Option<&BTreeMap<String, FileLines>>,
+) -> String {
+    let empty = BTreeMap::new();
+    let tests_map = tests.unwrap_or(&empty);
+    let names: BTreeSet<&String> = suite.keys().chain(tests_map.keys()).collect();
+    let mut rows = Vec::new();
+    let mut total = [0usize; 5];
+    for name in names {
+        let (s, t) = (suite.get(name), tests_map.get(name));
+        let instrumented: BTreeSet<u32> = s
+            .iter()
+            .chain(t.iter())
+            .flat_map(|file| file.instrumented.iter().copied())
+            .collect();
+        let reached = |file: Option<&FileLines>| -> BTreeSet<u32> {
+            file.map(|file| file.reached.clone()).unwrap_or_default()
+        };
+        let (by_suite, by_tests) = (reached(s), reached(t));
+        let counts = [
+            instrumented.len(),
+            by_tests.len(),
+            by_suite.len(),
+            by_tests.difference(&by_suite).count(),
+            by_suite.difference(&by_tests).count(),
+        ];
+        for (sum, count) in total.iter_mut().zip(counts) {
+            *sum += count;
+        }
+        rows.push((name.clone(), counts));
+    }
+    let percent = |part: usize, whole: usize| {
+        if whole == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.1}%", 100.0 * part as f64 / whole as f64)
+        }
+    };
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "Lines of salsa {version}'s `src/` reached by salsa's own tests and by the suite ({what}).\n"
+    );
+    let tests_header = if tests.is_some() {
+        "salsa's tests"
+    } else {
+        "salsa's tests (not run)"
+    };
+    let _ = writeln!(
+        table,
+        "| file | lines | {tests_header} | the suite | only salsa's tests | only the suite |"
+    );
+    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    let mut line = |name: &str, c: [usize; 5]| {
+        let _ = writeln!(
+            table,
+            "| {name} | {} | {} | {} | {} | {} |",
+            c[0],
+            percent(c[1], c[0]),
+            percent(c[2], c[0]),
+            c[3],
+            c[4]
+        );
+    };
+    line("**all files**", total);
+    for (name, counts) in rows {
+        line(&format!("`{name}`"), counts);
+    }
+    table
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, files)?;
+        } else if path.is_file() {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn create_dir(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, String> {
+    std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+fn stdout_of(command: &mut Command) -> Result<String, String> {
+    let output = command
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|error| format!("{command:?}: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("{command:?} failed"));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(instrumented: &[u32], reached: &[u32]) -> FileLines {
+        FileLines {
+            instrumented: instrumented.iter().copied().collect(),
+            reached: reached.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn the_table_counts_each_sides_lines_and_the_lines_only_one_reaches() {
+        let suite = BTreeMap::from([
+            ("a.rs".to_owned(), lines(&[1, 2, 3, 4], &[1, 2])),
+            ("b.rs".to_owned(), lines(&[1, 2], &[])),
+        ]);
+        let tests = BTreeMap::from([
+            ("a.rs".to_owned(), lines(&[1, 2, 3, 4], &[2, 3, 4])),
+            ("c.rs".to_owned(), lines(&[7], &[7])),
+        ]);
+        let table = render("0.28.5", "a test", &suite, Some(&tests));
+        assert!(
+            table.contains("| **all files** | 7 | 57.1% | 28.6% | 3 | 1 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| `a.rs` | 4 | 75.0% | 50.0% | 2 | 1 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| `b.rs` | 2 | 0.0% | 0.0% | 0 | 0 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| `c.rs` | 1 | 100.0% | 0.0% | 1 | 0 |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn lcov_records_are_keyed_by_their_path_under_salsas_src() {
+        let dir = tempfile::tempdir().unwrap();
+        let salsa = dir.path().join("salsa-0.28.5");
+        std::fs::create_dir_all(salsa.join("src")).unwrap();
+        let lcov = dir.path().join("x.lcov");
+        let text = format!(
+            "SF:{0}/src/function/fetch.rs\nDA:10,3\nDA:11,0\nend_of_record\nSF:/elsewhere/src/lib.rs\nDA:1,1\nend_of_record\n",
+            salsa.display()
+        );
+        std::fs::write(&lcov, text).unwrap();
+        let files = lines_by_file(&lcov, &salsa).unwrap();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files["function/fetch.rs"], lines(&[10, 11], &[10]));
+    }
+}
