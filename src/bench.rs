@@ -144,7 +144,7 @@ fn bench_libfuzzer(target: &str, seconds: u64) -> String {
         stat("stat::peak_rss_mb"),
     ) {
         (Some(_), Some(rate), Some(rss)) => {
-            format!("{name:<30} {rate:>8.0}   {rss:>6} MB   (inputs grow from 1 byte)")
+            format!("{name:<30} {rate:>8.0}   {rss:>6} MB   (script-level mutator, empty corpus)")
         }
         _ => format!("{name:<30} failed: no final stats in libFuzzer's output"),
     }

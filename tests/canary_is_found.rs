@@ -54,3 +54,39 @@ fn random_scripts_find_the_canary() {
     }
     panic!("20,000 random scripts did not find the canary");
 }
+
+/// The cargo-fuzz targets' custom mutator and crossover, driven the way libFuzzer drives them
+/// (an empty corpus, each call's output run by the target and kept), find the canary on
+/// stable, through the same `fuzz::run_script` the targets call. No coverage feedback here:
+/// every output is kept, so this measures the moves alone.
+#[test]
+fn the_libfuzzer_mutator_alone_finds_the_canary() {
+    use salsa_fuzz::fuzz::{Target, mutator, run_script};
+    install_panic_hook();
+    /// libFuzzer's byte mutation is not linked here; keeping the input stands in for it.
+    fn keep_bytes(_data: &mut [u8], size: usize, max_size: usize) -> usize {
+        size.min(max_size)
+    }
+    let mut corpus: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut choices = SeededInputs::new(3);
+    for run in 0..5_000u32 {
+        let parent = &corpus[choices.below(corpus.len())];
+        let mut data = parent.clone();
+        data.resize(4096, 0);
+        let size = if run % 8 == 7 {
+            let other = corpus[choices.below(corpus.len())].clone();
+            mutator::crossover(parent, &other, &mut data, run)
+        } else {
+            mutator::mutate(&mut data, parent.len(), 4096, run, keep_bytes)
+        };
+        data.truncate(size);
+        let outcome = run_script(Target::EditScriptSequential, &EditScript::from_bytes(&data));
+        if let Some(finding) = outcome.findings.first() {
+            assert_eq!(finding.culprit, Culprit::Canary, "{finding}");
+            println!("the mutator found the canary after {} runs", run + 1);
+            return;
+        }
+        corpus.push(data);
+    }
+    panic!("5,000 runs of the libFuzzer mutator did not find the canary");
+}

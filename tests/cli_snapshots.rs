@@ -33,7 +33,7 @@ fn stdout_of(args: &[&str]) -> String {
 }
 
 /// Every command a user runs, as its words on the command line.
-const COMMANDS: [&[&str]; 13] = [
+const COMMANDS: [&[&str]; 14] = [
     &[],
     &["run"],
     &["repro"],
@@ -44,6 +44,7 @@ const COMMANDS: [&[&str]; 13] = [
     &["corpus", "export"],
     &["bench"],
     &["known-bugs"],
+    &["coverage"],
     &["mutants"],
     &["salsa"],
     &["completions"],
@@ -82,6 +83,7 @@ fn internal_commands_work_but_are_not_listed_in_help() {
             "corpus",
             "bench",
             "known-bugs",
+            "coverage",
             "mutants",
             "salsa",
             "completions",
