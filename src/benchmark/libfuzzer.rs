@@ -21,6 +21,8 @@ const CRASHES: &str = "libfuzzer-crashes.tsv";
 const SECONDS: &str = "libfuzzer.seconds";
 /// A bound on restarts, in case libFuzzer exits at once on every start.
 const MAX_STARTS: usize = 2000;
+/// Runs that stop at an input already seen, in a row, before the run gives up.
+const MAX_REPEATS: usize = 20;
 /// At most this many distinct kinds of crash are replayed to name their signatures.
 const MAX_REPLAYS: usize = 40;
 
@@ -74,25 +76,32 @@ pub(super) fn start(
     if !status.success() {
         return Err(format!("cargo fuzz build against salsa {version} failed"));
     }
+    let dir = std::path::absolute(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
     let corpus = dir.join("libfuzzer-corpus");
     let artifacts = dir.join("libfuzzer-artifacts");
-    for path in [&corpus, &artifacts] {
+    // The run's own copy of the seeds: a seed that crashes is removed from it, or every
+    // restart would stop at that seed again.
+    let own_seeds = dir.join("libfuzzer-seeds");
+    for path in [&corpus, &artifacts, &own_seeds] {
         std::fs::create_dir_all(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    }
+    for seed in std::fs::read_dir(seeds)
+        .map_err(|error| format!("{}: {error}", seeds.display()))?
+        .flatten()
+    {
+        std::fs::copy(seed.path(), own_seeds.join(seed.file_name()))
+            .map_err(|error| format!("{}: {error}", seed.path().display()))?;
     }
     let mut base = fuzz_args("run");
     base.push("--".to_owned());
     base.push(corpus.display().to_string());
-    base.push(seeds.display().to_string());
-    base.push(format!("-seed={}", options.seed.max(1)));
+    base.push(own_seeds.display().to_string());
     base.extend(["-timeout=20", "-print_final_stats=1"].map(str::to_owned));
     base.extend(crate::fuzz::mutator::LIBFUZZER_FLAGS.map(str::to_owned));
     base.push(format!("-artifact_prefix={}/", artifacts.display()));
-    let (time, dir_owned) = (options.time, dir.to_owned());
-    let thread = std::thread::spawn(move || supervise(&base, &dir_owned, time));
-    Ok(Running {
-        dir: dir.to_owned(),
-        thread,
-    })
+    let (time, seed, dir_owned) = (options.time, options.seed.max(1), dir.clone());
+    let thread = std::thread::spawn(move || supervise(&base, &dir_owned, time, seed));
+    Ok(Running { dir, thread })
 }
 
 /// Waits for the run to end and reads it back.
@@ -105,14 +114,15 @@ pub(super) fn finish(running: Running, binary: &Path) -> Result<FuzzRun, String>
 }
 
 /// Starts libFuzzer with `base` again after each crash until `time` is up, recording each
-/// crash in [`CRASHES`].
-fn supervise(base: &[String], dir: &Path, time: Duration) -> Result<(), String> {
+/// crash in [`CRASHES`]. Start `n` runs with libFuzzer seed `seed + n`, so a restart does not
+/// replay the run before it.
+fn supervise(base: &[String], dir: &Path, time: Duration, seed: u64) -> Result<(), String> {
     let started = Instant::now();
     let started_at = SystemTime::now();
-    let artifacts = dir.join("libfuzzer-artifacts");
     let mut record =
         std::fs::File::create(dir.join(CRASHES)).map_err(|error| format!("{CRASHES}: {error}"))?;
     let mut seen: Vec<PathBuf> = Vec::new();
+    let mut repeats = 0;
     for start in 0..MAX_STARTS {
         let left = time.saturating_sub(started.elapsed());
         if left < Duration::from_secs(1) {
@@ -123,6 +133,7 @@ fn supervise(base: &[String], dir: &Path, time: Duration) -> Result<(), String> 
             .map_err(|error| format!("{}: {error}", log_path.display()))?;
         let mut child = Command::new("cargo")
             .args(base)
+            .arg(format!("-seed={}", seed + start as u64))
             .arg(format!("-max_total_time={}", left.as_secs().max(1)))
             .stdout(Stdio::null())
             .stderr(log)
@@ -143,37 +154,67 @@ fn supervise(base: &[String], dir: &Path, time: Duration) -> Result<(), String> 
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let mut new: Vec<(f64, PathBuf)> = std::fs::read_dir(&artifacts)
-            .map_err(|error| format!("{}: {error}", artifacts.display()))?
-            .flatten()
-            .map(|entry| entry.path())
-            .filter(|path| path.is_file() && !seen.contains(path))
-            .map(|path| {
-                let written = std::fs::metadata(&path)
-                    .and_then(|metadata| metadata.modified())
-                    .ok()
-                    .and_then(|written| written.duration_since(started_at).ok())
-                    .map_or_else(|| started.elapsed().as_secs_f64(), |d| d.as_secs_f64());
-                (written, path)
-            })
-            .collect();
-        if new.is_empty() {
-            break;
-        }
-        new.sort_by(|a, b| a.0.total_cmp(&b.0));
         let report = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let key = report_key(&report);
-        for (seconds, path) in new {
-            writeln!(record, "{seconds:.1}\t{}\t{key}", path.display())
-                .map_err(|error| format!("{CRASHES}: {error}"))?;
-            seen.push(path);
+        // libFuzzer names the input it stopped at (a crash, a timeout, an out-of-memory).
+        let Some(artifact) = report
+            .lines()
+            .find_map(|line| {
+                line.split_once("Test unit written to ")
+                    .map(|(_, path)| path)
+            })
+            .map(|path| PathBuf::from(path.trim()))
+        else {
+            break;
+        };
+        let bytes = std::fs::read(&artifact).unwrap_or_default();
+        let removed = remove_copies(
+            &bytes,
+            &[dir.join("libfuzzer-corpus"), dir.join("libfuzzer-seeds")],
+        );
+        if seen.contains(&artifact) {
+            // The same input again: a crashing seed (now removed), or a mutant found twice.
+            repeats += 1;
+            if removed == 0 && repeats >= MAX_REPEATS {
+                break;
+            }
+            continue;
         }
+        repeats = 0;
+        let seconds = std::fs::metadata(&artifact)
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|written| written.duration_since(started_at).ok())
+            .map_or_else(|| started.elapsed().as_secs_f64(), |d| d.as_secs_f64());
+        writeln!(
+            record,
+            "{seconds:.1}\t{}\t{}",
+            artifact.display(),
+            report_key(&report)
+        )
+        .map_err(|error| format!("{CRASHES}: {error}"))?;
+        seen.push(artifact);
     }
     std::fs::write(
         dir.join(SECONDS),
         format!("{:.1}\n", started.elapsed().as_secs_f64()),
     )
     .map_err(|error| format!("{SECONDS}: {error}"))
+}
+
+/// Removes the files under `dirs` whose content is `bytes`; returns how many.
+fn remove_copies(bytes: &[u8], dirs: &[PathBuf]) -> usize {
+    let mut removed = 0;
+    for dir in dirs {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if std::fs::read(&path).is_ok_and(|content| content == bytes)
+                && std::fs::remove_file(&path).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
 }
 
 /// What a crashed run's log says about the crash, with numbers left out, so that crashes of
