@@ -9,9 +9,11 @@
 //!    left out: rustdoc's binaries are not kept).
 //! 4. With rustup's `llvm-tools` (installed if missing), merges each side's profiles, writes
 //!    llvm-cov's HTML report of salsa's source for each side (`OUT/html/suite/index.html`,
-//!    `OUT/html/salsa-tests/index.html`), exports both as LCOV (read with the `lcov` crate)
-//!    and writes `OUT/coverage.md`: per salsa file, its instrumented lines, the share each side
-//!    reaches, and the lines only one side reaches.
+//!    `OUT/html/salsa-tests/index.html`), exports LCOV (read with the `lcov` crate; for
+//!    salsa's tests one export per test binary, united, since a merged profile keeps one of
+//!    a generic function's differing instances) and writes `OUT/coverage.md`: per salsa
+//!    file, its instrumented lines, the share each side reaches, and the lines only one side
+//!    reaches.
 //!
 //! Files are matched by their path under salsa's `src/`, since the two sides compile salsa
 //! from different directories. Everything under `OUT` is rebuilt on each run except the
@@ -64,12 +66,19 @@ pub fn run(options: &CoverageOptions, log: &mut dyn FnMut(&str)) -> Result<Strin
     run_suite(&root, &binary, options, &out, &suite_profiles, log)?;
     let suite_data = merge(&tools, &suite_profiles, &out.join("suite.profdata"))?;
     let suite_source = salsa_source(&version).map_err(|error| error.to_string())?;
-    let suite_lcov = export(
+    let suite_binary = std::slice::from_ref(&binary);
+    html(
         &tools,
         &suite_data,
-        std::slice::from_ref(&binary),
+        suite_binary,
         &suite_source,
         &out.join("html/suite"),
+    )?;
+    let suite_lcov = export_lcov(
+        &tools,
+        &suite_data,
+        suite_binary,
+        &suite_source,
         &out.join("suite.lcov"),
     )?;
     let suite = lines_by_file(&suite_lcov, &suite_source)?;
@@ -81,16 +90,37 @@ pub fn run(options: &CoverageOptions, log: &mut dyn FnMut(&str)) -> Result<Strin
         let tests_profiles = profiles.join("salsa-tests");
         create_dir(&tests_profiles)?;
         let (copy, executables) = run_salsa_tests(&version, &out, &tests_profiles, log)?;
+        // The HTML report merges every binary's profile; llvm-profdata warns about generic
+        // functions whose instances differ between binaries and keeps one of them. The
+        // table reads each binary's profile on its own and takes the union, losing nothing.
         let data = merge(&tools, &tests_profiles, &out.join("salsa-tests.profdata"))?;
-        let lcov = export(
+        html(
             &tools,
             &data,
             &executables,
             &copy,
             &out.join("html/salsa-tests"),
-            &out.join("salsa-tests.lcov"),
         )?;
-        Some(lines_by_file(&lcov, &copy)?)
+        let mut lines: BTreeMap<String, FileLines> = BTreeMap::new();
+        for (index, executable) in executables.iter().enumerate() {
+            let dir = tests_profiles.join(index.to_string());
+            let Ok(data) = merge(&tools, &dir, &dir.join("binary.profdata")) else {
+                continue;
+            };
+            let lcov = export_lcov(
+                &tools,
+                &data,
+                std::slice::from_ref(executable),
+                &copy,
+                &dir.join("binary.lcov"),
+            )?;
+            for (file, one) in lines_by_file(&lcov, &copy)? {
+                let all = lines.entry(file).or_default();
+                all.instrumented.extend(one.instrumented);
+                all.reached.extend(one.reached);
+            }
+        }
+        Some(lines)
     } else {
         None
     };
@@ -267,13 +297,15 @@ fn run_salsa_tests(
     ];
     let executables = test_executables(&String::from_utf8_lossy(&build.stdout), &roots);
     let (mut passed, mut failed) = (0, 0);
-    for (_, executable) in &executables {
+    for (index, (_, executable)) in executables.iter().enumerate() {
+        let dir = profiles.join(index.to_string());
+        create_dir(&dir)?;
         let mut command = Command::new(executable);
         command
             .current_dir(&copy)
             .env("CARGO_MANIFEST_DIR", &copy)
             .env("CARGO_PKG_NAME", "salsa")
-            .env("LLVM_PROFILE_FILE", profiles.join("%p-%m.profraw"))
+            .env("LLVM_PROFILE_FILE", dir.join("%p-%m.profraw"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -317,29 +349,30 @@ fn merge(tools: &Tools, profiles: &Path, data: &Path) -> Result<PathBuf, String>
     Ok(data.to_owned())
 }
 
-/// Writes the HTML report of the files under `salsa/src` and the LCOV export; returns the
-/// LCOV file.
-fn export(
+/// `-instr-profile=DATA FIRST -object REST..`: the arguments naming the profile and binaries.
+fn profile_args(command: &mut Command, data: &Path, objects: &[PathBuf]) -> Result<(), String> {
+    let (first, rest) = objects.split_first().ok_or("no instrumented binary")?;
+    command.arg(format!("-instr-profile={}", data.display()));
+    command.arg(first);
+    for object in rest {
+        command.arg("-object").arg(object);
+    }
+    Ok(())
+}
+
+/// llvm-cov's HTML report of the files under `salsa/src`, in `html`.
+fn html(
     tools: &Tools,
     data: &Path,
     objects: &[PathBuf],
     salsa: &Path,
     html: &Path,
-    lcov: &Path,
-) -> Result<PathBuf, String> {
-    let (first, rest) = objects.split_first().ok_or("no instrumented binary")?;
-    let with_objects = |command: &mut Command| {
-        command.arg(format!("-instr-profile={}", data.display()));
-        command.arg(first);
-        for object in rest {
-            command.arg("-object").arg(object);
-        }
-    };
+) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(html);
     let mut show = Command::new(&tools.cov);
     show.args(["show", "-format=html", "-show-line-counts-or-regions"])
         .arg(format!("-output-dir={}", html.display()));
-    with_objects(&mut show);
+    profile_args(&mut show, data, objects)?;
     let status = show
         .arg(salsa.join("src"))
         .stdout(Stdio::null())
@@ -348,9 +381,20 @@ fn export(
     if !status.success() {
         return Err("llvm-cov show failed".to_owned());
     }
+    Ok(())
+}
+
+/// The LCOV export of the files under `salsa/src`, written to `lcov`.
+fn export_lcov(
+    tools: &Tools,
+    data: &Path,
+    objects: &[PathBuf],
+    salsa: &Path,
+    lcov: &Path,
+) -> Result<PathBuf, String> {
     let mut export = Command::new(&tools.cov);
     export.args(["export", "-format=lcov"]);
-    with_objects(&mut export);
+    profile_args(&mut export, data, objects)?;
     let output = export
         .arg(salsa.join("src"))
         .stderr(Stdio::null())
