@@ -125,7 +125,6 @@ fn bench_libfuzzer(target: &str, seconds: u64) -> String {
         .args([
             format!("-max_total_time={seconds}"),
             "-print_final_stats=1".to_owned(),
-            "-timeout=20".to_owned(),
             "-seed=1".to_owned(),
         ])
         .args(crate::fuzz::mutator::LIBFUZZER_FLAGS)

@@ -43,6 +43,11 @@ pub struct CoverageOptions {
     pub salsa_tests: bool,
 }
 
+/// Coverage instrumentation with counters in a mapped file (`%c` in `LLVM_PROFILE_FILE`,
+/// continuous mode; Linux needs the relocation flag): a process killed at the end of a
+/// campaign, as workers are, or by a crash keeps what it counted.
+const RUSTFLAGS: &str = "-C instrument-coverage -C llvm-args=-runtime-counter-relocation";
+
 /// The bound on one of salsa's test binaries.
 const PER_TEST_BINARY: Duration = Duration::from_secs(300);
 
@@ -50,8 +55,13 @@ const PER_TEST_BINARY: Duration = Duration::from_secs(300);
 pub fn run(options: &CoverageOptions, log: &mut dyn FnMut(&str)) -> Result<String, String> {
     let root = crate::matrix::checkout_root()?;
     let tools = llvm_tools(log)?;
-    let out = absolute(&options.out)?;
-    std::fs::create_dir_all(&out).map_err(|error| format!("{}: {error}", out.display()))?;
+    std::fs::create_dir_all(&options.out)
+        .map_err(|error| format!("{}: {error}", options.out.display()))?;
+    // The real path: rustc records it, and llvm-cov matches its source filter as a string.
+    let out = options
+        .out
+        .canonicalize()
+        .map_err(|error| format!("{}: {error}", options.out.display()))?;
     let manifest = std::fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|error| format!("Cargo.toml: {error}"))?;
     let version = pinned_salsa_version(&manifest)
@@ -82,6 +92,13 @@ pub fn run(options: &CoverageOptions, log: &mut dyn FnMut(&str)) -> Result<Strin
         &out.join("suite.lcov"),
     )?;
     let suite = lines_by_file(&suite_lcov, &suite_source)?;
+    if suite.is_empty() {
+        return Err(format!(
+            "{}: no file of {} in the suite's coverage",
+            suite_lcov.display(),
+            suite_source.display()
+        ));
+    }
 
     let tests = if options.salsa_tests {
         log(&format!(
@@ -119,6 +136,12 @@ pub fn run(options: &CoverageOptions, log: &mut dyn FnMut(&str)) -> Result<Strin
                 all.instrumented.extend(one.instrumented);
                 all.reached.extend(one.reached);
             }
+        }
+        if lines.is_empty() {
+            return Err(format!(
+                "no file of {} in salsa's tests' coverage",
+                copy.display()
+            ));
         }
         Some(lines)
     } else {
@@ -189,8 +212,10 @@ fn build_suite(root: &Path, out: &Path) -> Result<PathBuf, String> {
         .current_dir(root)
         .args(["build", "--release", "--bin", "salsa-fuzz", "--target-dir"])
         .arg(&target)
-        .env("RUSTFLAGS", "-C instrument-coverage")
+        .env("RUSTFLAGS", RUSTFLAGS)
         .env("CARGO_INCREMENTAL", "0")
+        // Build scripts and proc macros are instrumented too: their profiles go here.
+        .env("LLVM_PROFILE_FILE", out.join("build-profiles/%p.profraw"))
         .status()
         .map_err(|error| format!("cargo build: {error}"))?;
     if !status.success() {
@@ -208,7 +233,6 @@ fn run_suite(
     profiles: &Path,
     log: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
-    let profile_file = profiles.join("%p-%m.profraw");
     match &options.corpus {
         None => {
             log(&format!(
@@ -227,7 +251,7 @@ fn run_suite(
                 .arg(campaign.join("working"))
                 .arg("--findings")
                 .arg(campaign.join("findings"))
-                .env("LLVM_PROFILE_FILE", &profile_file)
+                .env("LLVM_PROFILE_FILE", profiles.join("%p%c.profraw"))
                 .status()
                 .map_err(|error| format!("{}: {error}", binary.display()))?;
             // A campaign with findings exits non-zero; its profiles are written all the same.
@@ -236,8 +260,11 @@ fn run_suite(
             }
         }
         Some(corpus) => {
+            let corpus = corpus
+                .canonicalize()
+                .map_err(|error| format!("{}: {error}", corpus.display()))?;
             let mut files = Vec::new();
-            collect_files(corpus, &mut files)?;
+            collect_files(&corpus, &mut files)?;
             files.sort();
             if files.is_empty() {
                 return Err(format!("{}: no files to replay", corpus.display()));
@@ -246,17 +273,29 @@ fn run_suite(
                 "replaying {} files with the instrumented build ...",
                 files.len()
             ));
+            let mut died = 0;
             for file in &files {
-                Command::new(binary)
+                // A pool of four profiles, merged into as each replay exits; one that dies
+                // (a crash the replay shows) keeps nothing.
+                let status = Command::new(binary)
                     .current_dir(root)
                     .arg("repro")
                     .arg(file)
                     .arg("--any")
-                    .env("LLVM_PROFILE_FILE", &profile_file)
+                    .env("LLVM_PROFILE_FILE", profiles.join("replay-%4m.profraw"))
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .status()
                     .map_err(|error| format!("{}: {error}", binary.display()))?;
+                if status.code().is_none() {
+                    died += 1;
+                }
+            }
+            if died > 0 {
+                log(&format!(
+                    "{died} of {} replays died; their coverage is not counted",
+                    files.len()
+                ));
             }
         }
     }
@@ -282,9 +321,10 @@ fn run_salsa_tests(
             "--message-format=json-render-diagnostics",
         ])
         .env("CARGO_TARGET_DIR", out.join("salsa-build"))
-        .env("RUSTFLAGS", "-C instrument-coverage")
+        .env("RUSTFLAGS", RUSTFLAGS)
         .env("CARGO_INCREMENTAL", "0")
         .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
+        .env("LLVM_PROFILE_FILE", out.join("build-profiles/%p.profraw"))
         .stderr(Stdio::inherit())
         .output()
         .map_err(|error| format!("cargo test --no-run: {error}"))?;
@@ -305,7 +345,7 @@ fn run_salsa_tests(
             .current_dir(&copy)
             .env("CARGO_MANIFEST_DIR", &copy)
             .env("CARGO_PKG_NAME", "salsa")
-            .env("LLVM_PROFILE_FILE", dir.join("%p-%m.profraw"))
+            .env("LLVM_PROFILE_FILE", dir.join("%p%c.profraw"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -337,10 +377,19 @@ fn merge(tools: &Tools, profiles: &Path, data: &Path) -> Result<PathBuf, String>
     if raw.is_empty() {
         return Err(format!("{}: no profiles were written", profiles.display()));
     }
+    // The list goes in a file: a corpus replay can leave more profiles than a command line
+    // holds.
+    let list = data.with_extension("inputs");
+    let names: String = raw
+        .iter()
+        .map(|path| format!("{}\n", path.display()))
+        .collect();
+    std::fs::write(&list, names).map_err(|error| format!("{}: {error}", list.display()))?;
     let status = Command::new(&tools.profdata)
         .args(["merge", "-sparse", "-o"])
         .arg(data)
-        .args(&raw)
+        .arg("-f")
+        .arg(&list)
         .status()
         .map_err(|error| format!("llvm-profdata: {error}"))?;
     if !status.success() {
@@ -538,10 +587,6 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
 
 fn create_dir(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))
-}
-
-fn absolute(path: &Path) -> Result<PathBuf, String> {
-    std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))
 }
 
 fn stdout_of(command: &mut Command) -> Result<String, String> {

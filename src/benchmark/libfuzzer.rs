@@ -92,11 +92,13 @@ pub(super) fn start(
         std::fs::copy(seed.path(), own_seeds.join(seed.file_name()))
             .map_err(|error| format!("{}: {error}", seed.path().display()))?;
     }
+    // The directories go before `--`, as cargo-fuzz's own: otherwise it adds its default
+    // corpus directory, which may hold inputs of earlier runs.
     let mut base = fuzz_args("run");
-    base.push("--".to_owned());
     base.push(corpus.display().to_string());
     base.push(own_seeds.display().to_string());
-    base.extend(["-timeout=20", "-print_final_stats=1"].map(str::to_owned));
+    base.push("--".to_owned());
+    base.push("-print_final_stats=1".to_owned());
     base.extend(crate::fuzz::mutator::LIBFUZZER_FLAGS.map(str::to_owned));
     base.push(format!("-artifact_prefix={}/", artifacts.display()));
     let (time, seed, dir_owned) = (options.time, options.seed.max(1), dir.clone());
@@ -131,39 +133,29 @@ fn supervise(base: &[String], dir: &Path, time: Duration, seed: u64) -> Result<(
         let log_path = dir.join(format!("libfuzzer-{start}.log"));
         let log = std::fs::File::create(&log_path)
             .map_err(|error| format!("{}: {error}", log_path.display()))?;
-        let mut child = Command::new("cargo")
+        let mut command = Command::new("cargo");
+        command
             .args(base)
             .arg(format!("-seed={}", seed + start as u64))
             .arg(format!("-max_total_time={}", left.as_secs().max(1)))
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|error| format!("cargo fuzz run: {error}"))?;
-        // libFuzzer stops at -max_total_time; allow it a minute over.
-        let deadline = left + Duration::from_secs(60);
-        let run_started = Instant::now();
-        while child
-            .try_wait()
-            .map_err(|error| format!("cargo fuzz run: {error}"))?
-            .is_none()
-        {
-            if run_started.elapsed() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+            .stderr(log);
+        // libFuzzer stops at -max_total_time; allow it a minute over, then stop cargo,
+        // cargo-fuzz and the fuzzer together (their process group).
+        let ended = crate::mutants::child::run_bounded(
+            &mut command,
+            left + Duration::from_secs(60),
+            Duration::from_secs(5),
+        )
+        .map_err(|error| format!("cargo fuzz run: {error}"))?;
         let report = std::fs::read_to_string(&log_path).unwrap_or_default();
-        // libFuzzer names the input it stopped at (a crash, a timeout, an out-of-memory).
-        let Some(artifact) = report
-            .lines()
-            .find_map(|line| {
-                line.split_once("Test unit written to ")
-                    .map(|(_, path)| path)
-            })
-            .map(|path| PathBuf::from(path.trim()))
-        else {
+        let Some(artifact) = stopped_at(&report) else {
+            if !ended.success() && !ended.timed_out {
+                return Err(format!(
+                    "libFuzzer stopped with no crash: see {}",
+                    log_path.display()
+                ));
+            }
             break;
         };
         let bytes = std::fs::read(&artifact).unwrap_or_default();
@@ -199,6 +191,27 @@ fn supervise(base: &[String], dir: &Path, time: Duration, seed: u64) -> Result<(
         format!("{:.1}\n", started.elapsed().as_secs_f64()),
     )
     .map_err(|error| format!("{SECONDS}: {error}"))
+}
+
+/// The input a run stopped at, as libFuzzer names it (a crash, a timeout, an out-of-memory,
+/// a leak); `slow-unit-` files, which it writes and goes on, are not.
+fn stopped_at(log: &str) -> Option<PathBuf> {
+    log.lines()
+        .filter_map(|line| {
+            line.split_once("Test unit written to ")
+                .map(|(_, path)| path.trim())
+        })
+        .filter(|path| {
+            let name = Path::new(path)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            ["crash-", "timeout-", "oom-", "leak-"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+        })
+        .last()
+        .map(PathBuf::from)
 }
 
 /// Removes the files under `dirs` whose content is `bytes`; returns how many.
@@ -292,5 +305,12 @@ mod tests {
             report_key("==7== ERROR: libFuzzer: timeout after 20 seconds\n"),
             "==== ERROR: libFuzzer: timeout after  seconds"
         );
+    }
+
+    #[test]
+    fn a_run_stopped_at_its_crash_not_at_a_slow_unit() {
+        let log = "Slowest unit: 11 s:\nartifact_prefix='/a/'; Test unit written to /a/slow-unit-12\n==1== ERROR: libFuzzer: deadly signal\nartifact_prefix='/a/'; Test unit written to /a/crash-34\nBase64: AA==\n";
+        assert_eq!(stopped_at(log), Some(PathBuf::from("/a/crash-34")));
+        assert_eq!(stopped_at("Done 100 runs in 600 second(s)\n"), None);
     }
 }

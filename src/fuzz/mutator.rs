@@ -26,10 +26,18 @@ pub type ByteMutator = fn(&mut [u8], usize, usize) -> usize;
 /// entropic power schedule: a script's run sets tens of thousands of coverage features, and
 /// entropic's per-feature bookkeeping took 63% of the time (`perf`), 101 runs/s against 386
 /// with `-entropic=0` on the same seed.
-pub const LIBFUZZER_FLAGS: [&str; 3] = ["-max_len=4096", "-len_control=0", "-entropic=0"];
+/// `-timeout=30` leaves the suite's own watchdog (20 s on one step) the first word on a hang,
+/// which then has the step's report.
+pub const LIBFUZZER_FLAGS: [&str; 4] = [
+    "-max_len=4096",
+    "-len_control=0",
+    "-entropic=0",
+    "-timeout=30",
+];
 
-/// Of every 16 calls: how many keep libFuzzer's byte mutation, and how many draw a fresh
-/// script; the rest apply one script-level move.
+/// Of every 16 calls of the mutator: how many keep libFuzzer's byte mutation, and how many
+/// draw a fresh script; the rest apply one script-level move. (libFuzzer itself calls the
+/// mutator and the crossover about equally often.)
 const BYTE_CALLS: usize = 4;
 const FRESH_CALLS: usize = 4;
 
