@@ -197,11 +197,12 @@ fn supervise(base: &[String], dir: &Path, time: Duration, seed: u64) -> Result<(
 /// a leak); `slow-unit-` files, which it writes and goes on, are not.
 fn stopped_at(log: &str) -> Option<PathBuf> {
     log.lines()
+        .rev()
         .filter_map(|line| {
             line.split_once("Test unit written to ")
                 .map(|(_, path)| path.trim())
         })
-        .filter(|path| {
+        .find(|path| {
             let name = Path::new(path)
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
@@ -210,7 +211,6 @@ fn stopped_at(log: &str) -> Option<PathBuf> {
                 .iter()
                 .any(|prefix| name.starts_with(prefix))
         })
-        .last()
         .map(PathBuf::from)
 }
 
