@@ -231,18 +231,57 @@ fn remove_copies(bytes: &[u8], dirs: &[PathBuf]) -> usize {
 }
 
 /// What a crashed run's log says about the crash, with numbers left out, so that crashes of
-/// one kind share a key: the line after `salsa-fuzz finding`, else libFuzzer's `ERROR:` line.
+/// one kind share a key: the line after `salsa-fuzz finding` (the suite's report); else, for
+/// a panic that libfuzzer-sys's hook turned into an abort before the suite could report it
+/// (salsa's own assertions, on any thread), the panic's message and its file; else
+/// libFuzzer's `ERROR:` line.
 fn report_key(log: &str) -> String {
-    let mut lines = log.lines();
-    let line = lines
-        .by_ref()
+    let lines: Vec<&str> = log.lines().collect();
+    let after = |index: usize| lines.get(index + 1).copied();
+    let finding = lines
+        .iter()
         .position(|line| line.contains("salsa-fuzz finding"))
-        .and_then(|_| lines.next())
-        .or_else(|| log.lines().find(|line| line.contains("ERROR: libFuzzer")))
-        .unwrap_or("no report");
-    line.chars()
+        .and_then(after)
+        .map(str::to_owned);
+    let panic = || {
+        let index = lines
+            .iter()
+            .position(|line| line.contains(" panicked at "))?;
+        let place = lines[index].split(" panicked at ").nth(1)?;
+        let file = place.split(':').next()?.rsplit('/').next()?;
+        Some(format!("panic `{}` in {file}", after(index)?))
+    };
+    let error = || {
+        lines
+            .iter()
+            .find(|line| line.contains("ERROR: libFuzzer"))
+            .map(|line| (*line).to_owned())
+    };
+    finding
+        .or_else(panic)
+        .or_else(error)
+        .unwrap_or_else(|| "no report".to_owned())
+        .chars()
         .filter(|c| !c.is_ascii_digit() && *c != '\t')
         .collect()
+}
+
+/// The key of each crash whose run's log is still in `dir` (`libfuzzer-N.log`), by the
+/// artifact the run stopped at: keys are taken again from the logs, so a run recorded
+/// before a change of [`report_key`] is judged by the current one.
+fn keys_from_logs(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut keys = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("libfuzzer-") && name.ends_with(".log")) {
+            continue;
+        }
+        let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if let Some(artifact) = stopped_at(&log) {
+            keys.push((artifact, report_key(&log)));
+        }
+    }
+    keys
 }
 
 /// A run kept in `dir`, if it finished: the first crash of each kind replayed by `binary`
@@ -255,6 +294,7 @@ pub(super) fn read(dir: &Path, binary: &Path) -> Result<Option<FuzzRun>, String>
         return Ok(None);
     };
     let record = std::fs::read_to_string(dir.join(CRASHES)).unwrap_or_default();
+    let from_logs = keys_from_logs(dir);
     let mut keys: Vec<&str> = Vec::new();
     let mut crashes = Vec::new();
     let mut total = 0;
@@ -267,7 +307,10 @@ pub(super) fn read(dir: &Path, binary: &Path) -> Result<Option<FuzzRun>, String>
             continue;
         };
         total += 1;
-        let key = key.unwrap_or("");
+        let key = from_logs
+            .iter()
+            .find(|(artifact, _)| artifact == Path::new(path))
+            .map_or(key.unwrap_or(""), |(_, key)| key.as_str());
         if keys.contains(&key) || keys.len() >= MAX_REPLAYS {
             continue;
         }
@@ -304,6 +347,35 @@ mod tests {
         assert_eq!(
             report_key("==7== ERROR: libFuzzer: timeout after 20 seconds\n"),
             "==== ERROR: libFuzzer: timeout after  seconds"
+        );
+    }
+
+    #[test]
+    fn salsas_own_panics_are_keyed_by_message_not_lumped_as_a_deadly_signal() {
+        let panic = |thread: &str, message: &str| {
+            format!(
+                "thread '{thread}' (24564) panicked at /r/salsa-0.27.0/src/{message}\n==1== ERROR: libFuzzer: deadly signal\n"
+            )
+        };
+        let specify = panic(
+            "salsa-fuzz-bg-2",
+            "function/specify.rs:130:18:\nexpected a query assigned by `semantic_index(Id(803))`",
+        );
+        let lru = panic(
+            "<unnamed>",
+            "interned.rs:543:9:\ninterned value in LRU so must be in key_map: AbsentEntry",
+        );
+        assert_eq!(
+            report_key(&specify),
+            "panic `expected a query assigned by `semantic_index(Id())`` in specify.rs"
+        );
+        assert_eq!(
+            report_key(&specify.replace("803", "801")),
+            report_key(&specify)
+        );
+        assert_eq!(
+            report_key(&lru),
+            "panic `interned value in LRU so must be in key_map: AbsentEntry` in interned.rs"
         );
     }
 
