@@ -249,7 +249,8 @@ fn report_key(log: &str) -> String {
             .position(|line| line.contains(" panicked at "))?;
         let place = lines[index].split(" panicked at ").nth(1)?;
         let file = place.split(':').next()?.rsplit('/').next()?;
-        Some(format!("panic `{}` in {file}", after(index)?))
+        let message = crate::oracle::normalize(after(index)?);
+        Some(format!("panic `{message}` in {file}"))
     };
     let error = || {
         lines
@@ -359,7 +360,7 @@ mod tests {
         };
         let specify = panic(
             "salsa-fuzz-bg-2",
-            "function/specify.rs:130:18:\nexpected a query assigned by `semantic_index(Id(803))`",
+            "function/specify.rs:130:18:\nexpected a query assigned by `semantic_index(Id(803))`, not `Derived([Input(ScopeId.parent(Id(c12)))])`",
         );
         let lru = panic(
             "<unnamed>",
@@ -367,10 +368,10 @@ mod tests {
         );
         assert_eq!(
             report_key(&specify),
-            "panic `expected a query assigned by `semantic_index(Id())`` in specify.rs"
+            "panic `expected a query assigned by `semantic_index(Id(N))`, not `Derived(..)`` in specify.rs"
         );
         assert_eq!(
-            report_key(&specify.replace("803", "801")),
+            report_key(&specify.replace("803", "801").replace("c12", "e")),
             report_key(&specify)
         );
         assert_eq!(
