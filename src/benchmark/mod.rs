@@ -101,10 +101,11 @@ pub fn run_and_report(
         )
     } else {
         format!(
-            "Measured {} (salsa-fuzz known-bugs --time {}s --seed {}), {} s in all.\n\n",
+            "Measured {} (salsa-fuzz known-bugs --time {}s --seed {}{}), {} s in all.\n\n",
             crate::util::today(),
             options.time.as_secs(),
             options.seed,
+            if options.runner { "" } else { " --no-runner" },
             started.elapsed().as_secs()
         )
     };
@@ -130,7 +131,7 @@ pub fn run(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<String, 
         .iter()
         .map(|bug| judge(bug, &runs, &fuzz_runs, &mut observe_on))
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(render(&verdicts, &runs))
+    Ok(render(&verdicts, &runs, &fuzz_runs))
 }
 
 /// The builds a benchmark runs: the selected bugs, their releases (ascending, each with
@@ -448,7 +449,7 @@ fn first_of_class(
 }
 
 /// The report: one table row per verdict, the totals, then every finding by release.
-fn render(verdicts: &[Verdict], runs: &[Run]) -> String {
+fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -> String {
     let mut table = String::new();
     let _ = writeln!(
         table,
@@ -456,12 +457,14 @@ fn render(verdicts: &[Verdict], runs: &[Run]) -> String {
     );
     let _ = writeln!(table, "| --- | --- | --- | --- | --- | --- |");
     let mut found = 0;
+    let mut fuzz_found = 0;
     let mut false_reports = 0;
     for verdict in verdicts {
         let bug = verdict.bug;
         let fixed = bug.fixed_in.unwrap_or("?");
         let fuzz = match &verdict.fuzz {
             Some((Some((seconds, Some(true))), _, _)) => {
+                fuzz_found += 1;
                 format!("**{seconds:.1} s** (gone on {fixed})")
             }
             Some((Some((seconds, Some(false))), _, _)) => {
@@ -524,11 +527,46 @@ fn render(verdicts: &[Verdict], runs: &[Run]) -> String {
             bug.id, bug.title
         );
     }
-    let _ = writeln!(
-        table,
-        "\n{found} of {} bugs found; {false_reports} findings of a fixed bug's class on its fix release that no open bug explains.",
-        verdicts.len()
-    );
+    if runs.is_empty() {
+        let _ = writeln!(
+            table,
+            "\nThe stable runner was not run (--no-runner); libFuzzer found {fuzz_found} of {} bugs.",
+            verdicts.len()
+        );
+    } else {
+        let _ = writeln!(
+            table,
+            "\n{found} of {} bugs found; {false_reports} findings of a fixed bug's class on its fix release that no open bug explains.",
+            verdicts.len()
+        );
+        if !fuzz_runs.is_empty() {
+            let _ = writeln!(table, "libFuzzer found {fuzz_found} of them.");
+        }
+    }
+    if !fuzz_runs.is_empty() {
+        let _ = writeln!(
+            table,
+            "\nlibFuzzer's first crash of each kind, by release (signatures as the release replays them):\n"
+        );
+        for (version, fuzz) in fuzz_runs {
+            let _ = writeln!(
+                table,
+                "- salsa {version}: {:.0} s, {} crashes",
+                fuzz.seconds, fuzz.total
+            );
+            for crash in &fuzz.crashes {
+                let _ = writeln!(
+                    table,
+                    "  - {:.1} s `{}`",
+                    crash.first_s,
+                    short(&crash.signature)
+                );
+            }
+        }
+    }
+    if runs.is_empty() {
+        return table;
+    }
     let _ = writeln!(table, "\nEvery finding, by release (stable runner):\n");
     for run in runs {
         let _ = writeln!(
@@ -766,9 +804,43 @@ mod tests {
         assert_eq!(found.entry, Some(PathBuf::from("b.sfz")));
         assert_eq!(gone, Some(true));
         assert_eq!(verdict.fix, Some((600.0, 1000, Vec::new())));
-        let report = render(&[verdict], &runs);
+        let report = render(&[verdict], &runs, &[]);
         assert!(report.contains("0.27.0 **2.0 s**"), "{report}");
         assert!(report.contains("1 of 1 bugs found; 0 findings"), "{report}");
+    }
+
+    #[test]
+    fn libfuzzer_alone_is_judged_by_its_first_crash_of_the_class_gone_on_the_fix_release() {
+        let fuzz = FuzzRun {
+            seconds: 600.0,
+            crashes: vec![
+                finding("Salsa: panic `x`", 0.5, Some("crash-1")),
+                finding(LOST, 3.0, Some("crash-2")),
+                finding(LOST, 9.0, Some("crash-3")),
+            ],
+            total: 40,
+        };
+        let fuzz_runs = [("0.27.0".to_owned(), fuzz)];
+        // crash-2 still loses a diagnostic on 0.27.1 (another bug); crash-3 does not.
+        let mut observe = |entry: &Path, version: &str| {
+            assert_eq!(version, "0.27.1");
+            Ok(Some(
+                (entry == Path::new("crash-2")).then(|| LOST.to_owned()),
+            ))
+        };
+        let verdict = judge(bug("salsa#1155"), &[], &fuzz_runs, &mut observe).expect("judged");
+        assert_eq!(verdict.fuzz, Some((Some((9.0, Some(true))), 600.0, 40)));
+        let report = render(&[verdict], &[], &fuzz_runs);
+        assert!(report.contains("**9.0 s** (gone on 0.27.1)"), "{report}");
+        assert!(
+            report.contains("(--no-runner); libFuzzer found 1 of 1 bugs"),
+            "{report}"
+        );
+        assert!(
+            report.contains("- salsa 0.27.0: 600 s, 40 crashes"),
+            "{report}"
+        );
+        assert!(!report.contains("stable runner):"), "{report}");
     }
 
     #[test]
@@ -780,7 +852,7 @@ mod tests {
         let mut observe = |_: &Path, _: &str| Ok(Some(None));
         let verdict = judge(bug("salsa#1155"), &runs, &[], &mut observe).expect("judged");
         assert_eq!(verdict.found.as_ref().map(|(_, gone)| *gone), Some(None));
-        let report = render(&[verdict], &runs);
+        let report = render(&[verdict], &runs, &[]);
         assert!(
             report.contains("unconfirmed (no minimized entry)"),
             "{report}"
@@ -794,7 +866,7 @@ mod tests {
         let mut observe = |_: &Path, _: &str| Ok(Some(Some(LOST.to_owned())));
         let verdict = judge(bug("salsa#1155"), &runs, &[], &mut observe).expect("judged");
         assert_eq!(verdict.found, None);
-        let report = render(&[verdict], &runs);
+        let report = render(&[verdict], &runs, &[]);
         assert!(
             report.contains("(class seen, but it reproduces on 0.27.1 too)"),
             "{report}"
