@@ -25,6 +25,9 @@ const MAX_STARTS: usize = 2000;
 const MAX_REPEATS: usize = 20;
 /// At most this many distinct kinds of crash are replayed to name their signatures.
 const MAX_REPLAYS: usize = 40;
+/// Crashes of one kind replayed, in time order, until one shows a finding again: a crash of a
+/// race need not show on its first replay.
+const REPLAYS_PER_KIND: usize = 4;
 
 /// libFuzzer's run against one release.
 #[derive(Clone, Debug)]
@@ -285,8 +288,9 @@ fn keys_from_logs(dir: &Path) -> Vec<(PathBuf, String)> {
     keys
 }
 
-/// A run kept in `dir`, if it finished: the first crash of each kind replayed by `binary`
-/// (the release it ran against), at most [`MAX_REPLAYS`] of them.
+/// A run kept in `dir`, if it finished: the first crash of each kind that `binary` (the
+/// release it ran against) replays as a finding, trying up to [`REPLAYS_PER_KIND`] of a kind
+/// in time order, for at most [`MAX_REPLAYS`] kinds.
 pub(super) fn read(dir: &Path, binary: &Path) -> Result<Option<FuzzRun>, String> {
     let Some(seconds) = std::fs::read_to_string(dir.join(SECONDS))
         .ok()
@@ -296,8 +300,9 @@ pub(super) fn read(dir: &Path, binary: &Path) -> Result<Option<FuzzRun>, String>
     };
     let record = std::fs::read_to_string(dir.join(CRASHES)).unwrap_or_default();
     let from_logs = keys_from_logs(dir);
-    let mut keys: Vec<&str> = Vec::new();
-    let mut crashes = Vec::new();
+    // Per kind: how many of its crashes were replayed, and the first that replayed (or,
+    // failing that, the first one: a racy crash need not show again).
+    let mut kinds: Vec<(&str, usize, Option<RunFinding>, bool)> = Vec::new();
     let mut total = 0;
     for line in record.lines() {
         let mut fields = line.splitn(3, '\t');
@@ -312,19 +317,35 @@ pub(super) fn read(dir: &Path, binary: &Path) -> Result<Option<FuzzRun>, String>
             .iter()
             .find(|(artifact, _)| artifact == Path::new(path))
             .map_or(key.unwrap_or(""), |(_, key)| key.as_str());
-        if keys.contains(&key) || keys.len() >= MAX_REPLAYS {
+        let kind = match kinds.iter().position(|(known, ..)| *known == key) {
+            Some(kind) => kind,
+            None if kinds.len() >= MAX_REPLAYS => continue,
+            None => {
+                kinds.push((key, 0, None, false));
+                kinds.len() - 1
+            }
+        };
+        let (_, tried, first, replayed) = &mut kinds[kind];
+        if *replayed || *tried >= REPLAYS_PER_KIND {
             continue;
         }
-        keys.push(key);
+        *tried += 1;
         let entry = PathBuf::from(path);
-        let signature =
-            observe(binary, &entry)?.unwrap_or_else(|| "crash (did not replay)".to_owned());
-        crashes.push(RunFinding {
-            signature,
-            first_s,
-            entry: Some(entry),
-        });
+        let signature = observe(binary, &entry)?;
+        *replayed = signature.is_some();
+        if *replayed || first.is_none() {
+            *first = Some(RunFinding {
+                signature: signature.unwrap_or_else(|| "crash (did not replay)".to_owned()),
+                first_s,
+                entry: Some(entry),
+            });
+        }
     }
+    let mut crashes: Vec<RunFinding> = kinds
+        .into_iter()
+        .filter_map(|(_, _, first, _)| first)
+        .collect();
+    crashes.sort_by(|a, b| a.first_s.total_cmp(&b.first_s));
     Ok(Some(FuzzRun {
         seconds,
         crashes,
@@ -377,6 +398,41 @@ mod tests {
         assert_eq!(
             report_key(&lru),
             "panic `interned value in LRU so must be in key_map: AbsentEntry` in interned.rs"
+        );
+    }
+
+    #[test]
+    fn a_kind_is_named_by_its_first_crash_that_replays() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = dir.path();
+        // A stand-in for the release's `salsa-fuzz repro ENTRY --any`: only crash-2 replays.
+        let binary = dir.join("salsa-fuzz");
+        std::fs::write(
+            &binary,
+            "#!/bin/sh\ncase \"$2\" in *crash-2) echo 'observed: Salsa: panic `x`';; *) echo 'observed: none';; esac\n",
+        )
+        .expect("write");
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::write(dir.join(SECONDS), "600.0\n").expect("write");
+        let race = "Salsa: panic `x` at  [] (step )";
+        let record = [
+            format!("1.0\t{}\t{race}", dir.join("crash-1").display()),
+            format!("2.0\t{}\t{race}", dir.join("crash-2").display()),
+            format!("3.0\t{}\t{race}", dir.join("crash-3").display()),
+            format!("4.0\t{}\tother", dir.join("crash-4").display()),
+        ];
+        std::fs::write(dir.join(CRASHES), record.join("\n")).expect("write");
+        let run = read(dir, &binary).expect("read").expect("a finished run");
+        assert_eq!(run.total, 4);
+        let named: Vec<(f64, &str)> = run
+            .crashes
+            .iter()
+            .map(|crash| (crash.first_s, crash.signature.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [(2.0, "Salsa: panic `x`"), (4.0, "crash (did not replay)")]
         );
     }
 
