@@ -270,6 +270,23 @@ fn report_key(log: &str) -> String {
         .collect()
 }
 
+/// Whether a replay's `signature` is the crash of kind `key` again, not another finding of
+/// the same input (an input can hold several bugs, and a replay reports the first it meets).
+/// A suite report's key is its signature and step, numbers left out; an aborted panic's is
+/// its message and file; a key of libFuzzer's own (a timeout, a signal) takes any finding.
+fn replay_shows(key: &str, signature: &str) -> bool {
+    let signature: String = signature.chars().filter(|c| !c.is_ascii_digit()).collect();
+    if let Some(report) = key.strip_suffix(" (step )") {
+        return signature == report;
+    }
+    if key.starts_with("panic `")
+        && let Some((panic, file)) = key.rsplit_once(" in ")
+    {
+        return signature.contains(&format!("{panic} at ")) && signature.contains(file);
+    }
+    true
+}
+
 /// The key of each crash whose run's log is still in `dir` (`libfuzzer-N.log`), by the
 /// artifact the run stopped at: keys are taken again from the logs, so a run recorded
 /// before a change of [`report_key`] is judged by the current one.
@@ -331,7 +348,7 @@ pub(super) fn read(dir: &Path, binary: &Path) -> Result<Option<FuzzRun>, String>
         }
         *tried += 1;
         let entry = PathBuf::from(path);
-        let signature = observe(binary, &entry)?;
+        let signature = observe(binary, &entry)?.filter(|signature| replay_shows(key, signature));
         *replayed = signature.is_some();
         if *replayed || first.is_none() {
             *first = Some(RunFinding {
@@ -415,7 +432,7 @@ mod tests {
         .expect("write");
         std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         std::fs::write(dir.join(SECONDS), "600.0\n").expect("write");
-        let race = "Salsa: panic `x` at  [] (step )";
+        let race = "Salsa: panic `x` (step )";
         let record = [
             format!("1.0\t{}\t{race}", dir.join("crash-1").display()),
             format!("2.0\t{}\t{race}", dir.join("crash-2").display()),
@@ -434,6 +451,27 @@ mod tests {
             named,
             [(2.0, "Salsa: panic `x`"), (4.0, "crash (did not replay)")]
         );
+    }
+
+    #[test]
+    fn a_replay_names_a_kind_only_if_it_shows_that_crash_again() {
+        let cancelled = "Salsa: panic `unexpected cancellation on the main thread: cancelled because of propagated panic` at  []";
+        let key = format!("{cancelled} (step )");
+        assert!(replay_shows(&key, cancelled));
+        assert!(!replay_shows(
+            &key,
+            "Harness: project answers differ from the model (qualnames): re-executed"
+        ));
+        let lru = "panic `interned value in LRU so must be in key_map: AbsentEntry` in interned.rs";
+        assert!(replay_shows(
+            lru,
+            "Salsa: panic `interned value in LRU so must be in key_map: AbsentEntry` at salsa/src/interned.rs [salsa::interned::x]"
+        ));
+        assert!(!replay_shows(lru, cancelled));
+        assert!(replay_shows(
+            "==== ERROR: libFuzzer: timeout after  seconds",
+            cancelled
+        ));
     }
 
     #[test]
