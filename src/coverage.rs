@@ -137,7 +137,7 @@ pub fn run(options: &CoverageOptions, log: &mut dyn FnMut(&str)) -> Result<Strin
                 // nothing to export.
                 Err(error) if error.contains("no coverage data found") => {
                     log(&format!(
-                        "coverage: {} has no coverage data, left out",
+                        "{} has no coverage data, left out",
                         executable.display()
                     ));
                     continue;
@@ -504,8 +504,14 @@ fn lines_by_file(lcov: &Path, salsa: &Path) -> Result<BTreeMap<String, FileLines
         else {
             continue;
         };
+        let tests = std::fs::read_to_string(&key.source_file)
+            .map(|source| test_module_lines(&source))
+            .unwrap_or_default();
         let file = files.entry(relative.display().to_string()).or_default();
         for (line, value) in section.lines {
+            if tests.contains(&line.line) {
+                continue;
+            }
             file.instrumented.insert(line.line);
             if value.count > 0 {
                 file.reached.insert(line.line);
@@ -513,6 +519,78 @@ fn lines_by_file(lcov: &Path, salsa: &Path) -> Result<BTreeMap<String, FileLines
         }
     }
     Ok(files)
+}
+
+/// The lines of a source file's `#[cfg(test)]` modules: salsa's unit tests are compiled
+/// into its test binaries only, and counting them as salsa's lines would credit salsa's
+/// tests with reaching themselves. Braces are counted from the module's `{` to its `}`.
+fn test_module_lines(source: &str) -> BTreeSet<u32> {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut tests = BTreeSet::new();
+    let mut index = 0;
+    while index < lines.len() {
+        if lines[index].trim() != "#[cfg(test)]" {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        // Further attributes may sit between `#[cfg(test)]` and the `mod`.
+        let mut item = index + 1;
+        while item < lines.len() && lines[item].trim_start().starts_with("#[") {
+            item += 1;
+        }
+        let is_module = lines.get(item).is_some_and(|line| {
+            let line = line.trim();
+            (line.starts_with("mod ") || line.starts_with("pub mod ")) && line.ends_with('{')
+        });
+        if !is_module {
+            index += 1;
+            continue;
+        }
+        let mut depth = 0i64;
+        let mut end = item;
+        for (offset, line) in lines[item..].iter().enumerate() {
+            depth += brace_balance(line);
+            end = item + offset;
+            if depth <= 0 {
+                break;
+            }
+        }
+        tests.extend((start..=end).map(|line| line as u32 + 1));
+        index = end + 1;
+    }
+    tests
+}
+
+/// `{` minus `}` on one line of Rust, leaving out string and character literals and a
+/// `//` comment.
+fn brace_balance(line: &str) -> i64 {
+    let mut balance = 0;
+    let mut chars = line.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if in_string => {
+                chars.next();
+            }
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '/' if chars.peek() == Some(&'/') => break,
+            '\'' => {
+                // A character literal (`'{'`, `'\\''`); a lifetime has no closing quote.
+                let literal: String = chars.clone().take(3).collect();
+                if literal.starts_with('\\') {
+                    chars.nth(2);
+                } else if literal.chars().nth(1) == Some('\'') {
+                    chars.nth(1);
+                }
+            }
+            '{' => balance += 1,
+            '}' => balance -= 1,
+            _ => {}
+        }
+    }
+    balance
 }
 
 /// The table: per file, instrumented lines, each side's share, and the lines only one side
@@ -657,6 +735,16 @@ mod tests {
             table.contains("| `c.rs` | 1 | 100.0% | 0.0% | 1 | 0 |"),
             "{table}"
         );
+    }
+
+    #[test]
+    fn unit_test_modules_are_not_salsas_lines() {
+        let source = "fn a() {\n    1\n}\n\n#[cfg(test)]\n#[allow(dead_code)]\nmod tests {\n    fn t() { let x = \"}\"; }\n    fn u() {\n    }\n}\n\nfn b() {}\n";
+        let tests = test_module_lines(source);
+        assert_eq!(tests, (5..=11).collect::<BTreeSet<u32>>(), "{source}");
+        assert!(test_module_lines("#[cfg(test)]\nfn helper() {}\n").is_empty());
+        assert_eq!(brace_balance("let x = '{'; // }"), 0);
+        assert_eq!(brace_balance("fn f<'a>(x: &'a str) { \"\\\"{\""), 1);
     }
 
     #[test]
