@@ -67,13 +67,8 @@ pub fn mutate(
         }
         mutant
     };
-    match encode_within(mutant, max_size.min(data.len())) {
-        Some(encoded) => {
-            data[..encoded.len()].copy_from_slice(&encoded);
-            encoded.len()
-        }
-        None => bytes(data, size, max_size),
-    }
+    let room = max_size.min(data.len());
+    write_within(mutant, &mut data[..room]).unwrap_or_else(|| bytes(data, size, max_size))
 }
 
 /// The custom crossover: the steps of `a`'s script up to a point, then `b`'s from a point,
@@ -85,22 +80,18 @@ pub fn crossover(a: &[u8], b: &[u8], out: &mut [u8], seed: u32) -> usize {
         &EditScript::from_bytes(a),
         &EditScript::from_bytes(b),
     );
-    match encode_within(spliced, out.len()) {
-        Some(encoded) => {
-            out[..encoded.len()].copy_from_slice(&encoded);
-            encoded.len()
-        }
-        None => 0,
-    }
+    write_within(spliced, out).unwrap_or(0)
 }
 
-/// The bytes of `script`, dropping its last steps (then its last initial files) until they
-/// fit in `max_size`; `None` if not even the empty script fits.
-fn encode_within(mut script: EditScript, max_size: usize) -> Option<Vec<u8>> {
+/// Writes the bytes of `script` at the start of `out`, dropping its last steps (then its last
+/// initial files) until they fit; returns their length, `None` if not even the empty script
+/// fits.
+fn write_within(mut script: EditScript, out: &mut [u8]) -> Option<usize> {
     loop {
         let encoded = script.to_bytes();
-        if encoded.len() <= max_size {
-            return Some(encoded);
+        if encoded.len() <= out.len() {
+            out[..encoded.len()].copy_from_slice(&encoded);
+            return Some(encoded.len());
         }
         if script.steps.pop().is_none() && script.initial.pop().is_none() {
             return None;
