@@ -360,11 +360,7 @@ fn judge(
     let mut unconfirmed = None;
     for candidate in &candidates {
         let gone = match &candidate.entry {
-            Some(entry) => observe(entry, fixed)?.map(|observed| {
-                observed
-                    .as_deref()
-                    .is_none_or(|signature| !bug.class.matches(signature))
-            }),
+            Some(entry) => gone_on_fix(bug, entry, observe)?,
             None => None,
         };
         match gone {
@@ -421,6 +417,21 @@ fn judge(
     })
 }
 
+/// Whether `entry`, replayed on `bug`'s fix release, shows nothing of its class (`None`:
+/// that release was not built, so it cannot be replayed there).
+fn gone_on_fix(
+    bug: &KnownBug,
+    entry: &Path,
+    observe: &mut Observe<'_>,
+) -> Result<Option<bool>, String> {
+    let observed = observe(entry, bug.fixed_in.unwrap_or("?"))?;
+    Ok(observed.map(|observed| {
+        observed
+            .as_deref()
+            .is_none_or(|signature| !bug.class.matches(signature))
+    }))
+}
+
 /// libFuzzer's first crash of `bug`'s class that its fix release does not reproduce, else
 /// its first of the class, unconfirmed (`Some(false)`: the fix release reproduces it).
 fn first_of_class(
@@ -428,18 +439,13 @@ fn first_of_class(
     crashes: &[RunFinding],
     observe: &mut Observe<'_>,
 ) -> Result<Option<(f64, Option<bool>)>, String> {
-    let fixed = bug.fixed_in.unwrap_or("?");
     let mut first = None;
     for crash in crashes
         .iter()
         .filter(|crash| bug.class.matches(&crash.signature))
     {
         let Some(entry) = &crash.entry else { continue };
-        let gone = observe(entry, fixed)?.map(|observed| {
-            observed
-                .as_deref()
-                .is_none_or(|signature| !bug.class.matches(signature))
-        });
+        let gone = gone_on_fix(bug, entry, observe)?;
         if gone == Some(true) {
             return Ok(Some((crash.first_s, Some(true))));
         }
