@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::semantic::infer::{DefinitionAnswer, Ty};
+use crate::semantic::infer::{DefinitionAnswer, Mro, Ty};
 use crate::semantic::{
     Binding, Diagnostic, FileScopeId, QualifiedName, ScopeFacts, ScopeKind, SymbolTable,
 };
@@ -53,6 +53,9 @@ pub struct FileTypes {
     pub names: Vec<(String, Ty)>,
     /// What each function scope returns (`infer_return`), by scope position.
     pub returns: Vec<(u32, Ty)>,
+    /// Every module-level class, sorted by name, with its method resolution order
+    /// (`class_mro`).
+    pub classes: Vec<(String, Mro)>,
 }
 
 /// A module's star-import closure: what `Query::Closure` answers.
@@ -93,6 +96,9 @@ pub struct FileAnswers {
     /// The inferred type of each name the module binds in a way inference reads
     /// (`infer_binding`), sorted by name.
     pub types: Vec<(String, Ty)>,
+    /// Each module-level class, sorted by name, with its method resolution order
+    /// (`class_mro`).
+    pub classes: Vec<(String, Mro)>,
     /// Its diagnostics, sorted.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -146,6 +152,8 @@ pub enum AnswerPart {
     Closure,
     /// Inferred types: what functions return, what module-level names hold.
     Types,
+    /// Classes' method resolution orders (a `cycle_result` query).
+    Classes,
     /// Diagnostics.
     Diagnostics,
 }
@@ -164,6 +172,7 @@ impl AnswerPart {
             AnswerPart::Exports => "exports",
             AnswerPart::Closure => "closure",
             AnswerPart::Types => "types",
+            AnswerPart::Classes => "classes",
             AnswerPart::Diagnostics => "diagnostics",
         }
     }
@@ -308,6 +317,18 @@ impl FileAnswers {
                 list_difference(path, "types", &self.types, &other.types, |(name, ty)| {
                     format!("{name}: {ty:?}")
                 }),
+            ));
+        }
+        if self.classes != other.classes {
+            return Some((
+                AnswerPart::Classes,
+                list_difference(
+                    path,
+                    "classes",
+                    &self.classes,
+                    &other.classes,
+                    |(name, mro)| format!("{name}: {mro:?}"),
+                ),
             ));
         }
         if self.diagnostics != other.diagnostics {

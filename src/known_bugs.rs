@@ -68,6 +68,9 @@ pub enum BugClass {
     /// A request cancelled through its token finished, past a cancellation check outside
     /// every fixpoint query: local cancellation left disabled.
     LocalCancellationIgnored,
+    /// A class's method resolution order wrong (a `cycle_result` query): a participant of an
+    /// inheritance cycle re-executed alone in a later revision, without its fallback.
+    FallbackParticipantReexecuted,
 }
 
 impl BugClass {
@@ -123,6 +126,11 @@ impl BugClass {
                     && (signature.contains("(qualnames)")
                         || signature.contains("answer of qualified_name differs")))
                     || signature.contains("expected a query assigned by `semantic_index")
+            }
+            BugClass::FallbackParticipantReexecuted => {
+                signature.starts_with("Salsa: ")
+                    && (signature.contains("(classes)")
+                        || signature.contains("answer of class_mro differs"))
             }
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")
@@ -245,6 +253,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.28.5",
         fixed_in: None,
         class: BugClass::PersistedCycleHeads,
+    },
+    KnownBug {
+        id: "open-0007",
+        title: "cycle_result: a participant of a cycle asked first in a later revision that changed nothing it reads is re-executed alone and answers without its fallback (corpus/regressions/0006, tests/salsa_known_open_cycle_result_participant_reexecuted.rs)",
+        first_buggy: "0.26.0",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::FallbackParticipantReexecuted,
     },
     KnownBug {
         id: "open-0002",

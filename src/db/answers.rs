@@ -5,10 +5,10 @@ use std::sync::Arc;
 use crate::answers::{Answers, Closure, FileAnswers, FileTypes, ScopeAnswers};
 
 use crate::semantic::ScopeKind;
-use crate::semantic::infer::Ty;
+use crate::semantic::infer::{Mro, Ty};
 
 use super::{
-    Db, Node, SourceFile, SymbolName, file_definitions, file_diagnostics, infer_binding,
+    Db, Node, SourceFile, SymbolName, class_mro, file_definitions, file_diagnostics, infer_binding,
     infer_return, module_exports, node_name, qualified_name, resolve_names, scope_facts,
     scope_inference, semantic_index, star_closure, symbol_table,
 };
@@ -57,6 +57,7 @@ pub fn answers_with(db: &dyn Db, closures: bool) -> Answers {
                     Closure::default()
                 },
                 types,
+                classes: class_orders(db, file),
                 diagnostics: file_diagnostics(db, file),
             }
         })
@@ -89,7 +90,23 @@ pub fn file_types(db: &dyn Db, file: SourceFile) -> FileTypes {
     FileTypes {
         names: binding_types(db, file),
         returns,
+        classes: class_orders(db, file),
     }
+}
+
+/// Every module-level class of `file`, sorted by name, with its method resolution order.
+fn class_orders(db: &dyn Db, file: SourceFile) -> Vec<(String, Mro)> {
+    let Some(module) = semantic_index(db, file).module_scope() else {
+        return Vec::new();
+    };
+    scope_inference(db, module)
+        .class_names()
+        .into_iter()
+        .map(|name| {
+            let mro = class_mro(db, file, SymbolName::new(db, name)).clone();
+            (name.to_owned(), mro)
+        })
+        .collect()
 }
 
 /// Every name the module of `file` binds for inference, sorted, with its type.

@@ -11,8 +11,9 @@ use crate::semantic::{self, Binding, Diagnostic, ImportEnv};
 use super::request::DeferredPanic;
 
 use super::{
-    Db, ModuleName, ScopeId, SourceFile, callee_type, module_exports, module_table, parsed_module,
-    resolve_module, resolve_names, scope_calls, semantic_index, symbol_table,
+    Db, ModuleName, ScopeId, SourceFile, SymbolName, callee_type, class_mro, module_exports,
+    module_table, parsed_module, resolve_module, resolve_names, scope_calls, scope_inference,
+    semantic_index, symbol_table,
 };
 
 /// The accumulator diagnostics flow through.
@@ -49,6 +50,15 @@ pub fn check_scope<'db>(db: &'db dyn Db, scope: ScopeId<'db>) {
     for name in scope_calls(db, scope) {
         if callee_type(db, scope, name).is_not_callable() {
             Diagnostics(semantic::not_callable(path, file_scope_id, name)).accumulate(db);
+        }
+    }
+    // The module scope reports its classes that inherit from themselves (`class_mro`, a
+    // `cycle_result` query, read from outside its cycles).
+    if file_scope_id.index() == 0 {
+        for name in scope_inference(db, scope).class_names() {
+            if class_mro(db, file, SymbolName::new(db, name)).cyclic {
+                Diagnostics(semantic::cyclic_class(path, name)).accumulate(db);
+            }
         }
     }
 }

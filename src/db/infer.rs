@@ -6,11 +6,14 @@
 //! iterations salsa needed ([`crate::db::Db::note_cycle_iteration`]) and changes nothing. The
 //! rules are [`crate::semantic::infer`]'s, shared with the model.
 //!
+//! [`class_mro`] is the one query with `cycle_result` (an immediate fallback): inheritance
+//! cycles are cycles of it alone.
+//!
 //! Nothing here accumulates or creates tracked structs: these queries sit in cycles.
 
 use std::sync::Arc;
 
-use crate::semantic::infer::{self, Atom, InferEnv, ScopeInference, Ty};
+use crate::semantic::infer::{self, Atom, InferEnv, Mro, ScopeInference, Ty};
 use crate::semantic::{Binding, FileScopeId, ImportRef};
 
 use super::request::FixpointBody;
@@ -111,6 +114,54 @@ fn infer_binding_cycle<'db>(
     value
 }
 
+/// The method resolution order of the module-level class `name` of `file` (see
+/// [`Mro`]): the one query with salsa's `cycle_result`, an immediate fallback instead of
+/// fixpoint iteration. An inheritance cycle (`class A(B)` in one file, `class B(A)` in
+/// another that imports it) is a cycle of this query alone, entered at whichever class is
+/// asked first, on any thread; salsa must give every participant its fallback whatever the
+/// entry, and verify the reused orders through the bases' inferred types (`infer_binding`,
+/// a fixpoint query of its own, which never calls back here).
+#[salsa::tracked(returns(ref), cycle_result = class_mro_cyclic)]
+pub fn class_mro<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'db>) -> Mro {
+    let _fixpoint = FixpointBody::enter();
+    let path = file.path(db);
+    let text = name.text(db);
+    let at = At { db, file };
+    let mut bases = Vec::new();
+    for base in class_bases(db, file, name) {
+        let ty = at.binding(file, base);
+        for (base_path, base_name) in infer::classes_in(&ty) {
+            if let Some(base_file) = at.file_at(base_path) {
+                bases.push(class_mro(db, base_file, SymbolName::new(db, base_name)).clone());
+            }
+        }
+    }
+    Mro::linearize(path, text, &bases)
+}
+
+/// The base names of the module-level class `name` of `file` (see
+/// [`ScopeInference::bases_of`]): a firewall, so that an edit of the module that leaves them
+/// alone re-runs no [`class_mro`] (it is deep-verified through the bases' types instead).
+#[salsa::tracked(returns(ref))]
+pub fn class_bases<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'db>) -> Vec<String> {
+    let Some(module) = semantic_index(db, file).module_scope() else {
+        return Vec::new();
+    };
+    scope_inference(db, module)
+        .bases_of(name.text(db))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn class_mro_cyclic<'db>(
+    db: &'db dyn Db,
+    _id: salsa::Id,
+    file: SourceFile,
+    name: SymbolName<'db>,
+) -> Mro {
+    Mro::cyclic(file.path(db), name.text(db))
+}
+
 /// The type of `name` where `scope` calls it: what the not-callable diagnostic checks.
 pub fn callee_type<'db>(db: &'db dyn Db, scope: ScopeId<'db>, name: &str) -> Ty {
     let mut env = FunctionEnv {
@@ -134,14 +185,19 @@ impl At<'_> {
         infer_binding(self.db, file, SymbolName::new(self.db, name)).clone()
     }
 
-    fn returns_of(&self, path: &str, scope: FileScopeId) -> Ty {
+    /// The live project file at `path`.
+    fn file_at(&self, path: &str) -> Option<SourceFile> {
         let db = self.db;
-        let file = db
-            .project()
+        db.project()
             .files(db)
             .iter()
             .copied()
-            .find(|file| file.path(db) == path);
+            .find(|file| file.path(db) == path)
+    }
+
+    fn returns_of(&self, path: &str, scope: FileScopeId) -> Ty {
+        let db = self.db;
+        let file = self.file_at(path);
         let function =
             file.and_then(|file| semantic_index(db, file).scopes.get(scope.index()).copied());
         match function {

@@ -2,9 +2,10 @@
 //! creates one tracked `ScopeId` per scope, a tracked `Definition` per module-level binding
 //! (with a tracked method and a supertype-keyed query), per-scope firewall queries, interned
 //! names, cross-file resolution with fixpoint cycles, type inference with fixpoint cycles of
-//! two queries, diagnostics through an accumulator with a panic firewall, `specify` (also
-//! inside cycles and over a value read first), a singleton input, an untracked read, LRU,
-//! durability up to `NEVER_CHANGE`, and (feature `persistence`) persisted inputs and memos.
+//! two queries, class orders with `cycle_result` cycles, diagnostics through an accumulator
+//! with a panic firewall, `specify` (also inside cycles and over a value read first), a
+//! singleton input, an untracked read, LRU, durability up to `NEVER_CHANGE`, and (feature
+//! `persistence`) persisted inputs and memos.
 //! Shaped after ty's `ruff_db`, `ty_python_core`, `ty_python_semantic` and `ty_project`.
 //!
 //! What it promises: every query is deterministic and reads only tracked inputs, so any answer
@@ -36,6 +37,7 @@
 //! | LRU re-execution | `parsed_module` (capacity set at run time) | `lru-capacity N`, `lru-evict` |
 //! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
 //! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
+//! | a cycle with an immediate fallback (`cycle_result`): every participant takes its fallback, whichever member was asked first | `class_mro` over inheritance cycles across files (`class A(B)` and `class B(A)` importing each other), read by `check_file`'s cyclic-class diagnostic; reused orders deep-verified through the `class_bases` firewall and the bases' `infer_binding` | an edit that adds or drops one base; `types FILE` or `check_file` on parallel clones |
 //! | tracked structs created, deleted, recreated | `ScopeId`s of `semantic_index` | `edit … clear`, `edit … restore N` |
 //! | tracked structs sharing identity fields in one revision (disambiguated by creation order); a tracked field changed alone | `Definition`s of `module_definitions` (two bindings of one name), their `kind` and `ordinal` read by `Definition::kind_of` and `definition_ordinal`, their name by `node_name` (a supertype key) | an edit that adds, removes or re-kinds one binding of a repeated name |
 //! | tracked structs created, and values assigned (`specify`), inside a fixpoint iteration | `star_closure` creates a `StarSummary` per module in its first iteration, takes it from its own provisional value in later ones, and assigns its `closure_size` in each; `read_closure_size`, read by the importers inside the cycle, must iterate with it (salsa#1190) | an edit that adds or drops a star import of a cycle; `star_closure FILE` on parallel clones |
@@ -43,8 +45,9 @@
 //! | cancellation | every query on a cloned handle | any write, `cancel`, `cancel-request N`, `fault cancel at …` |
 //! | local cancellation disabled only while a fixpoint executes, however it ends | every query of a request after a panic out of a fixpoint caught by `check_file`'s firewall | `fault panic at check-cancellation N`, `cancel-request Q at K` |
 //!
-//! Not yet covered: `cycle_result` and persistence (salsa's mutation score and the open
-//! issues say where that costs).
+//! Not yet covered: a cycle that mixes `cycle_result` with fixpoint queries (salsa's answer
+//! then depends on which member was asked first, so the model cannot give it); persistence
+//! covers the inputs, `ModuleName`, `resolve_module` and `module_exports` only.
 
 mod answers;
 #[cfg(feature = "canary")]
@@ -98,7 +101,9 @@ pub use faults::{Fault, FaultPoint, Faults, InjectedPanic};
 pub use index::{
     ScopeId, SemanticIndex, qualified_name, scope_facts, semantic_index, symbol_table,
 };
-pub use infer::{callee_type, infer_binding, infer_return, scope_calls, scope_inference};
+pub use infer::{
+    callee_type, class_mro, infer_binding, infer_return, scope_calls, scope_inference,
+};
 pub use inputs::{Project, Settings, SourceFile};
 pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};
 pub use resolve::{

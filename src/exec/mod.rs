@@ -961,6 +961,7 @@ impl<'o> Session<'o> {
             AnswerPart::Exports => ("module_exports", true),
             AnswerPart::Closure => ("read_closure_size", false),
             AnswerPart::Types => ("infer_binding", false),
+            AnswerPart::Classes => ("class_mro", false),
             AnswerPart::Diagnostics => ("check_file", true),
         };
         let file = difference

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::answers::FileAnswers;
-use crate::semantic::infer::{self, Atom, InferEnv, Ty};
+use crate::semantic::infer::{self, Atom, InferEnv, Mro, Ty};
 use crate::semantic::{self, Binding, FileScopeId, ImportRef, ScopeKind};
 
 use super::Model;
@@ -28,6 +28,8 @@ enum Var {
 /// The least fixpoint: every function's return type and every module-level binding's type.
 pub(super) struct Inference {
     values: BTreeMap<Var, Ty>,
+    /// Every module-level class's method resolution order, by (file position, name).
+    classes: BTreeMap<(usize, String), Mro>,
 }
 
 impl Inference {
@@ -40,6 +42,17 @@ impl Inference {
                 && ty.is_not_callable()
             {
                 let diagnostic = semantic::not_callable(&answers.path, FileScopeId(*scope), name);
+                answers.diagnostics.push(diagnostic);
+            }
+        }
+        answers.classes = self
+            .classes
+            .range((position, String::new())..(position + 1, String::new()))
+            .map(|((_, name), mro)| (name.clone(), mro.clone()))
+            .collect();
+        for (name, mro) in &answers.classes {
+            if mro.cyclic {
+                let diagnostic = semantic::cyclic_class(&answers.path, name);
                 answers.diagnostics.push(diagnostic);
             }
         }
@@ -87,6 +100,18 @@ pub(super) fn infer_all(model: &Model) -> Inference {
         }
     }
     let roots: BTreeSet<Var> = values.keys().cloned().collect();
+    // The classes' base names, read at module level: solved with the rest, not answers.
+    for (position, file) in model.files.iter().enumerate() {
+        if let Some(module) = file.index.scopes.first() {
+            for (_, bases) in &module.inference.class_bases {
+                for base in bases {
+                    values
+                        .entry(Var::Binding(position, base.clone()))
+                        .or_insert_with(Ty::never);
+                }
+            }
+        }
+    }
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         let vars: Vec<Var> = values.keys().cloned().collect();
@@ -115,12 +140,94 @@ pub(super) fn infer_all(model: &Model) -> Inference {
             }
         }
         if !changed {
+            let classes = class_orders(model, &values);
             // Only the roots are answers; the rest were means.
             values.retain(|var, _| roots.contains(var));
-            return Inference { values };
+            return Inference { values, classes };
         }
     }
     panic!("the model's type inference did not converge in {MAX_ROUNDS} rounds");
+}
+
+/// A module-level class: (file position, name).
+type ClassNode = (usize, String);
+
+/// Every module-level class's method resolution order, from the solved types of its bases'
+/// names: a class that reaches itself through its bases gets the fallback; any other is
+/// linearized over its bases' orders (see [`Mro`]).
+fn class_orders(model: &Model, values: &BTreeMap<Var, Ty>) -> BTreeMap<ClassNode, Mro> {
+    let mut bases: BTreeMap<ClassNode, Vec<ClassNode>> = BTreeMap::new();
+    for (position, file) in model.files.iter().enumerate() {
+        let Some(module) = file.index.scopes.first() else {
+            continue;
+        };
+        for name in module.inference.class_names() {
+            let mut edges = Vec::new();
+            for base in module.inference.bases_of(name) {
+                let Some(ty) = values.get(&Var::Binding(position, base.to_owned())) else {
+                    continue;
+                };
+                for (path, class) in infer::classes_in(ty) {
+                    if let Some(target) = model.position(path) {
+                        edges.push((target, class.to_owned()));
+                    }
+                }
+            }
+            bases.insert((position, name.to_owned()), edges);
+        }
+    }
+    let cyclic: BTreeSet<ClassNode> = bases
+        .keys()
+        .filter(|&node| reaches(&bases, node, node))
+        .cloned()
+        .collect();
+    let mut orders = BTreeMap::new();
+    for node in bases.keys() {
+        order_of(model, &bases, &cyclic, node, &mut orders);
+    }
+    orders
+}
+
+/// Whether `to` can be reached from `from` through one base edge or more.
+fn reaches(bases: &BTreeMap<ClassNode, Vec<ClassNode>>, from: &ClassNode, to: &ClassNode) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&ClassNode> = bases.get(from).into_iter().flatten().collect();
+    while let Some(node) = stack.pop() {
+        if node == to {
+            return true;
+        }
+        if seen.insert(node) {
+            stack.extend(bases.get(node).into_iter().flatten());
+        }
+    }
+    false
+}
+
+fn order_of(
+    model: &Model,
+    bases: &BTreeMap<ClassNode, Vec<ClassNode>>,
+    cyclic: &BTreeSet<ClassNode>,
+    node: &ClassNode,
+    orders: &mut BTreeMap<ClassNode, Mro>,
+) -> Mro {
+    if let Some(mro) = orders.get(node) {
+        return mro.clone();
+    }
+    let path = &model.files[node.0].path;
+    let mro = if cyclic.contains(node) {
+        Mro::cyclic(path, &node.1)
+    } else {
+        // Not in a cycle, so the recursion only walks down to cycles' fallbacks.
+        let base_orders: Vec<Mro> = bases
+            .get(node)
+            .into_iter()
+            .flatten()
+            .map(|base| order_of(model, bases, cyclic, base, orders))
+            .collect();
+        Mro::linearize(path, &node.1, &base_orders)
+    };
+    orders.insert(node.clone(), mro.clone());
+    mro
 }
 
 fn evaluate(model: &Model, var: &Var, env: &mut Env<'_>) -> Ty {

@@ -328,6 +328,7 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
                 .collect(),
         },
         types: Vec::new(),
+        classes: Vec::new(),
         diagnostics,
     }
 }

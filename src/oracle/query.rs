@@ -58,7 +58,8 @@ pub enum QueryAnswer {
 impl QueryAnswer {
     /// The database query whose answer differs between `self` and `other`, answers to `query`:
     /// `scope_facts` or `qualified_name` when two scope lists differ only in what those
-    /// answer, else the query `query` names.
+    /// answer, `class_mro` when two diagnostic lists differ only in cyclic classes, else the
+    /// query `query` names.
     pub fn query_behind(&self, other: &QueryAnswer, query: Query) -> &'static str {
         if let (
             QueryAnswer::Scopes(left, left_definitions),
@@ -85,11 +86,26 @@ impl QueryAnswer {
                 };
             }
         }
+        if let (QueryAnswer::Diagnostics(left), QueryAnswer::Diagnostics(right)) = (self, other) {
+            // A cyclic-class diagnostic is `class_mro`'s answer, reported by `check_file`.
+            let others = |diagnostics: &[Diagnostic]| -> Vec<Diagnostic> {
+                diagnostics
+                    .iter()
+                    .filter(|diagnostic| diagnostic.kind != DiagnosticKind::CyclicClass)
+                    .cloned()
+                    .collect()
+            };
+            if others(left) == others(right) {
+                return "class_mro";
+            }
+        }
         if let (QueryAnswer::Types(left), QueryAnswer::Types(right)) = (self, other) {
-            return if left.names == right.names {
+            return if left.names != right.names {
+                "infer_binding"
+            } else if left.returns != right.returns {
                 "infer_return"
             } else {
-                "infer_binding"
+                "class_mro"
             };
         }
         query.name()
@@ -244,6 +260,7 @@ fn removed_file_answers(path: &str) -> FileAnswers {
         exports: Vec::new(),
         closure: Closure::default(),
         types: Vec::new(),
+        classes: Vec::new(),
         diagnostics: Vec::new(),
     })
 }
@@ -298,6 +315,7 @@ fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
                 .enumerate()
                 .filter_map(|(position, scope)| Some((position as u32, scope.returns.clone()?)))
                 .collect(),
+            classes: file.classes.clone(),
         }),
         Query::ResolveModule(_) => QueryAnswer::Missing,
     }

@@ -105,9 +105,12 @@ pub enum Fragment {
     AssignValue(NameRef, u8, NameRef),
     /// Verbatim text (characters outside the literal alphabet are dropped when encoded).
     Literal(String),
+    /// `class C(x, y):` (`class C(x):` when both bases are the same name): inheritance, which
+    /// makes cycles of `class_mro` across files.
+    ClassBases(NameRef, NameRef, NameRef),
 }
 
-const FRAGMENT_VARIANTS: usize = 22;
+const FRAGMENT_VARIANTS: usize = 23;
 
 /// The forms of [`value_expression`].
 const VALUE_FORMS: usize = 7;
@@ -172,6 +175,13 @@ impl Fragment {
                 writeln!(out, "{} = {}", x.as_str(), value_expression(*form, *f))
             }
             Fragment::Literal(text) => write!(out, "{text}"),
+            Fragment::ClassBases(c, x, y) if x.as_str() == y.as_str() => {
+                write!(out, "class {}({}):\n    ", c.as_str(), x.as_str())
+            }
+            Fragment::ClassBases(c, x, y) => {
+                let (c, x, y) = (c.as_str(), x.as_str(), y.as_str());
+                write!(out, "class {c}({x}, {y}):\n    ")
+            }
         };
     }
 
@@ -199,6 +209,7 @@ impl Fragment {
             Fragment::ReturnValue(..) => 19,
             Fragment::AssignValue(..) => 20,
             Fragment::Literal(_) => 21,
+            Fragment::ClassBases(..) => 22,
         }
     }
 }
@@ -251,7 +262,8 @@ impl Codec for Fragment {
                 reader.choose(VALUE_FORMS)? as u8,
                 name(reader)?,
             ),
-            _ => Fragment::Literal(decode_literal(reader)?),
+            21 => Fragment::Literal(decode_literal(reader)?),
+            _ => Fragment::ClassBases(name(reader)?, name(reader)?, name(reader)?),
         })
     }
 
@@ -294,6 +306,11 @@ impl Codec for Fragment {
                 f.encode(writer);
             }
             Fragment::Literal(text) => encode_literal(text, writer),
+            Fragment::ClassBases(c, x, y) => {
+                c.encode(writer);
+                x.encode(writer);
+                y.encode(writer);
+            }
         }
     }
 }

@@ -212,6 +212,20 @@ impl IndexBuilder {
         }
         self.add_symbol(class.name.as_str(), SymbolFlags::BOUND);
         self.add_module_binding(class.name.as_str(), ModuleBinding::Class);
+        if self.current() == 0
+            && let Some(module) = self.scopes.first_mut()
+        {
+            let bases = class
+                .arguments
+                .iter()
+                .flat_map(|arguments| arguments.args.iter())
+                .filter_map(|base| base.as_name_expr().map(|name| name.id.to_string()))
+                .collect();
+            module
+                .inference
+                .class_bases
+                .push((class.name.to_string(), bases));
+        }
         let has_type_params =
             self.push_type_params(class.type_params.as_deref(), class.name.as_str());
         if let Some(arguments) = &class.arguments {

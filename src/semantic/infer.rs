@@ -166,6 +166,10 @@ pub struct ScopeInference {
     pub bindings: Vec<(String, ModuleBinding)>,
     /// The names the scope calls (`name(...)` evaluated in this scope), sorted, once each.
     pub calls: Vec<String>,
+    /// The module scope's `class` statements in source order: each class's name and the
+    /// names of its bases that are plain names (`class C(B, m.D)` gives `B`); empty for
+    /// other scopes.
+    pub class_bases: Vec<(String, Vec<String>)>,
 }
 
 impl ScopeInference {
@@ -178,6 +182,81 @@ impl ScopeInference {
             .collect();
         names.into_iter().collect()
     }
+
+    /// The names of the module's classes, sorted, once each.
+    pub fn class_names(&self) -> Vec<&str> {
+        let names: BTreeSet<&str> = self
+            .class_bases
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// The bases of every `class name` statement of the module, in source order.
+    pub fn bases_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.class_bases
+            .iter()
+            .filter(move |(class, _)| class == name)
+            .flat_map(|(_, bases)| bases.iter().map(String::as_str))
+    }
+}
+
+/// A module-level class: the path of its file and its name.
+pub type ClassRef = (String, String);
+
+/// The method resolution order of a module-level class, as [`crate::db::class_mro`] answers
+/// it: the class, then the classes of its bases' orders, left to right, each once. A class
+/// that inherits from itself through its bases (an inheritance cycle, across files or not)
+/// gets the fallback order, itself alone and `cyclic`: every member of the cycle does, and
+/// a class that inherits from a member (but is not one) puts that fallback in its own
+/// order. The bases of a class are the classes its base names' inferred types hold
+/// ([`classes_in`], in atom order), for every `class` statement of that name in the module.
+///
+/// It is what salsa's `cycle_result` (an immediate fallback, no iteration) computes when
+/// every query of a cycle has one: each participant of the cycle takes its fallback, however
+/// the cycle was entered, so the answer does not depend on the order of the questions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Mro {
+    /// The classes in order, the class itself first.
+    pub classes: Vec<ClassRef>,
+    /// Whether the class sits in an inheritance cycle (the fallback).
+    pub cyclic: bool,
+}
+
+impl Mro {
+    /// The fallback order of the class `name` of the file at `path`, a member of a cycle.
+    pub fn cyclic(path: &str, name: &str) -> Mro {
+        Mro {
+            classes: vec![(path.to_owned(), name.to_owned())],
+            cyclic: true,
+        }
+    }
+
+    /// The order of the class `name` of the file at `path` whose bases have the orders
+    /// `bases`, in order.
+    pub fn linearize<'a>(path: &str, name: &str, bases: impl IntoIterator<Item = &'a Mro>) -> Mro {
+        let mut classes = vec![(path.to_owned(), name.to_owned())];
+        for base in bases {
+            for class in &base.classes {
+                if !classes.contains(class) {
+                    classes.push(class.clone());
+                }
+            }
+        }
+        Mro {
+            classes,
+            cyclic: false,
+        }
+    }
+}
+
+/// The classes a base of type `ty` stands for: its class atoms, in atom order.
+pub fn classes_in(ty: &Ty) -> impl Iterator<Item = (&str, &str)> {
+    ty.atoms().filter_map(|atom| match atom {
+        Atom::Class(path, name) => Some((path.as_str(), name.as_str())),
+        _ => None,
+    })
 }
 
 /// One possibility of a type.

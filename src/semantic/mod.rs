@@ -20,8 +20,8 @@ pub use builtins::is_builtin;
 pub use module_name::{absolute_import, module_name_for_path};
 pub use parse::{ParsedModule, parse_source};
 pub use resolve::{
-    Binding, ImportEnv, check_imports, not_callable, pick_module_file, resolve_in_chain,
-    resolve_module_level, syntax_error, unresolved_reference,
+    Binding, ImportEnv, check_imports, cyclic_class, not_callable, pick_module_file,
+    resolve_in_chain, resolve_module_level, syntax_error, unresolved_reference,
 };
 
 use std::sync::Arc;
@@ -325,6 +325,8 @@ pub enum DiagnosticKind {
     UnresolvedReference,
     /// A name called in a scope has an inferred type nothing of which can be called.
     NotCallable,
+    /// A module-level class inherits from itself through its bases.
+    CyclicClass,
 }
 
 /// One diagnostic of a file; compared as a whole by the oracle.

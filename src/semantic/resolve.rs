@@ -192,6 +192,17 @@ pub fn not_callable(path: &str, scope: FileScopeId, name: &str) -> Diagnostic {
     }
 }
 
+/// The diagnostic for a module-level class `name` that inherits from itself through its bases.
+pub fn cyclic_class(path: &str, name: &str) -> Diagnostic {
+    Diagnostic {
+        path: path.to_owned(),
+        kind: DiagnosticKind::CyclicClass,
+        scope: Some(FileScopeId(0)),
+        offset: 0,
+        message: format!("cyclic definition of class `{name}`"),
+    }
+}
+
 /// The diagnostic for one error the parser recovered from.
 pub fn syntax_error(path: &str, error: &ruff_python_parser::ParseError) -> Diagnostic {
     Diagnostic {
