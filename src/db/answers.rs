@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::answers::{Answers, Closure, FileAnswers, FileTypes, ScopeAnswers};
 
 use crate::semantic::ScopeKind;
-use crate::semantic::infer::{Mro, Ty};
+use crate::semantic::infer::{Mro, ScopeInference, Ty};
 
 use super::{
     Db, Node, SourceFile, SymbolName, class_mro, file_definitions, file_diagnostics, infer_binding,
@@ -96,30 +96,30 @@ pub fn file_types(db: &dyn Db, file: SourceFile) -> FileTypes {
 
 /// Every module-level class of `file`, sorted by name, with its method resolution order.
 fn class_orders(db: &dyn Db, file: SourceFile) -> Vec<(String, Mro)> {
-    let Some(module) = semantic_index(db, file).module_scope() else {
-        return Vec::new();
-    };
-    scope_inference(db, module)
-        .class_names()
-        .into_iter()
-        .map(|name| {
-            let mro = class_mro(db, file, SymbolName::new(db, name)).clone();
-            (name.to_owned(), mro)
-        })
-        .collect()
+    per_module_name(db, file, ScopeInference::class_names, |name| {
+        class_mro(db, file, name).clone()
+    })
 }
 
 /// Every name the module of `file` binds for inference, sorted, with its type.
 fn binding_types(db: &dyn Db, file: SourceFile) -> Vec<(String, Ty)> {
+    per_module_name(db, file, ScopeInference::bound_names, |name| {
+        infer_binding(db, file, name).clone()
+    })
+}
+
+/// Each name `names` lists of `file`'s module scope, with what `ask` answers for it.
+fn per_module_name<'db, T>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    names: fn(&ScopeInference) -> Vec<&str>,
+    ask: impl Fn(SymbolName<'db>) -> T,
+) -> Vec<(String, T)> {
     let Some(module) = semantic_index(db, file).module_scope() else {
         return Vec::new();
     };
-    scope_inference(db, module)
-        .bound_names()
+    names(scope_inference(db, module))
         .into_iter()
-        .map(|name| {
-            let ty = infer_binding(db, file, SymbolName::new(db, name)).clone();
-            (name.to_owned(), ty)
-        })
+        .map(|name| (name.to_owned(), ask(SymbolName::new(db, name))))
         .collect()
 }
