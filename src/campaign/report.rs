@@ -104,11 +104,22 @@ pub struct Summary {
     pub findings: Vec<CampaignFinding>,
 }
 
+/// The bug still open in the salsa under test that explains a finding with `signature`, if
+/// any: findings it explains are one bug, and the known-open entry of any of them stands for
+/// all (one salsa decision seen through two queries, or attributed two ways).
+fn open_bug(signature: &str) -> Option<&'static str> {
+    crate::known_bugs::explaining(signature, crate::corpus::SALSA_VERSION)
+        .into_iter()
+        .find(|bug| bug.fixed_in.is_none())
+        .map(|bug| bug.id)
+}
+
 impl Summary {
     /// Groups the findings into [`Summary::bugs`]; `known_open` lists the (signature, entry) of
     /// each `known-open` regression entry that reproduced in this build, and `replays_as` maps
     /// a finding's signature to another finding's that its entry showed when replayed: one bug
-    /// seen two ways (a panic in one batch is a propagated cancellation in another).
+    /// seen two ways (a panic in one batch is a propagated cancellation in another). Findings
+    /// that one bug still open in this salsa explains ([`open_bug`]) are one bug too.
     pub fn group_bugs(
         &mut self,
         known_open: &[(String, PathBuf)],
@@ -122,8 +133,10 @@ impl Summary {
                 .or_else(|| finding.unminimized.clone());
             let alias = replays_as.get(&finding.signature);
             let key = crate::oracle::bug_key(&finding.signature);
+            let open = open_bug(&finding.signature);
             match bugs.iter_mut().find(|bug| {
                 crate::oracle::bug_key(&bug.signature) == key
+                    || (open.is_some() && open_bug(&bug.signature) == open)
                     || bug.signatures.contains(&finding.signature)
                     || alias.is_some_and(|alias| bug.signatures.contains(alias))
                     || replays_as
@@ -147,7 +160,10 @@ impl Summary {
                     entry,
                     known_open: known_open
                         .iter()
-                        .find(|(signature, _)| *signature == finding.signature)
+                        .find(|(signature, _)| {
+                            *signature == finding.signature
+                                || (open.is_some() && open_bug(signature) == open)
+                        })
                         .map(|(_, path)| path.clone()),
                 }),
             }
@@ -346,6 +362,34 @@ mod tests {
         summary.findings.pop();
         summary.group_bugs(&known, &none);
         assert!(!summary.has_new_bugs(), "only a known-open bug");
+    }
+
+    /// open-0007 seen through the project check and through one query, attributed to two
+    /// salsa decisions: one bug, known-open through the entry of either signature.
+    #[test]
+    fn findings_one_open_bug_explains_are_one_known_open_bug() {
+        if !crate::known_bugs::is_here("open-0007") {
+            return;
+        }
+        let finding = |signature: &str| CampaignFinding {
+            signature: signature.to_owned(),
+            count: 1,
+            ..CampaignFinding::default()
+        };
+        let project = "Salsa: project answers differ from the model (classes): re-executed";
+        let query = "Salsa: answer of class_mro differs from the model: memo reused, verified earlier in the revision";
+        let mut summary = Summary {
+            findings: vec![finding(query), finding(project)],
+            ..Summary::default()
+        };
+        let known = [(
+            project.to_owned(),
+            PathBuf::from("corpus/regressions/0006.sfz"),
+        )];
+        summary.group_bugs(&known, &std::collections::BTreeMap::new());
+        assert_eq!(summary.bugs.len(), 1, "{:?}", summary.bugs);
+        assert_eq!(summary.bugs[0].count, 2);
+        assert!(!summary.has_new_bugs());
     }
 
     #[test]
