@@ -113,10 +113,12 @@ pub enum Fragment {
 const FRAGMENT_VARIANTS: usize = 23;
 
 /// The forms of [`value_expression`].
-const VALUE_FORMS: usize = 7;
+const VALUE_FORMS: usize = 9;
 
 /// A value type inference reads, of form `form` about the name `f`: a call, a call plus one
-/// (which grows a literal set in a cycle), int, string and `None` literals, a conditional join.
+/// (which grows a literal set in a cycle), int, string and `None` literals, conditionals
+/// (only the branches the test's type allows run, so a call of `g` or `helper` tested on
+/// `f()` appears once `f()`'s type allows it, maybe some fixpoint iterations in).
 pub fn value_expression(form: u8, f: NameRef) -> String {
     let f = f.as_str();
     match usize::from(form) % VALUE_FORMS {
@@ -126,7 +128,9 @@ pub fn value_expression(form: u8, f: NameRef) -> String {
         3 => "1".to_owned(),
         4 => "'s'".to_owned(),
         5 => "None".to_owned(),
-        _ => format!("{f}() if {f} else None"),
+        6 => format!("{f}() if {f} else None"),
+        7 => format!("g() if {f}() else helper()"),
+        _ => format!("helper() if {f}() else g()"),
     }
 }
 

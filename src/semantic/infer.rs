@@ -1,7 +1,8 @@
 //! Type inference, small and shaped like ty's: what a function returns and what a module-level
 //! name holds, from literals, calls resolved through name resolution (across files through
-//! `from m import f` and star imports), `+ k` on ints, `a if c else b` joins, classes and their
-//! instances.
+//! `from m import f` and star imports), `+ k` on ints, `a if c else b` (only the branches the
+//! test's type allows, so a dependency can appear in a later fixpoint iteration), classes and
+//! their instances.
 //!
 //! Mutual recursion makes cycles of two distinct queries (a function's return type, a module
 //! name's type) that span files and can be entered at any of their members, and `f() + 1` in a
@@ -43,8 +44,8 @@ pub enum InferExpr {
     Call(String),
     /// `e + k` or `k + e` with an int literal `k`.
     Add(Box<InferExpr>, i64),
-    /// `a if c else b`.
-    Either(Box<InferExpr>, Box<InferExpr>),
+    /// `a if c else b`: the test, then the two branches.
+    If(Box<InferExpr>, Box<InferExpr>, Box<InferExpr>),
     /// Anything else.
     Unknown,
 }
@@ -72,7 +73,8 @@ impl InferExpr {
                     (None, None) => InferExpr::Unknown,
                 }
             }
-            Expr::If(conditional) => InferExpr::Either(
+            Expr::If(conditional) => InferExpr::If(
+                Box::new(InferExpr::of(&conditional.test)),
                 Box::new(InferExpr::of(&conditional.body)),
                 Box::new(InferExpr::of(&conditional.orelse)),
             ),
@@ -323,6 +325,28 @@ impl Ty {
             })
     }
 
+    /// Whether a value of this type can be truthy, and whether it can be falsy: int literals
+    /// and `None` by their value, functions and classes always truthy, anything else either
+    /// way; bottom neither (no branch of a conditional on it runs). Monotone: a larger type
+    /// never allows fewer branches, so the rules keep one least fixpoint.
+    pub fn truthiness(&self) -> (bool, bool) {
+        let mut truthy = false;
+        let mut falsy = false;
+        for atom in &self.0 {
+            let (can_be_truthy, can_be_falsy) = match atom {
+                Atom::IntLit(0) | Atom::NoneTy => (false, true),
+                Atom::IntLit(_) | Atom::Function(..) | Atom::Class(..) => (true, false),
+                Atom::Divergent(_) => (false, false),
+                Atom::Bool | Atom::Int | Atom::Str | Atom::Instance(..) | Atom::Unknown => {
+                    (true, true)
+                }
+            };
+            truthy |= can_be_truthy;
+            falsy |= can_be_falsy;
+        }
+        (truthy, falsy)
+    }
+
     /// Its atoms, sorted.
     pub fn atoms(&self) -> impl Iterator<Item = &Atom> {
         self.0.iter()
@@ -391,7 +415,20 @@ pub fn eval(expr: &InferExpr, env: &mut impl InferEnv) -> Ty {
             call(&callee, env)
         }
         InferExpr::Add(operand, k) => eval(operand, env).plus(*k),
-        InferExpr::Either(left, right) => eval(left, env).join(&eval(right, env)),
+        InferExpr::If(test, body, orelse) => {
+            // Only the branches the test's type allows run, as ty skips a branch a test
+            // decides statically: a test that becomes ambiguous in a later fixpoint
+            // iteration makes a dependency (and maybe a cycle) appear only then.
+            let (truthy, falsy) = eval(test, env).normalized().truthiness();
+            let mut ty = Ty::never();
+            if truthy {
+                ty = ty.join(&eval(body, env));
+            }
+            if falsy {
+                ty = ty.join(&eval(orelse, env));
+            }
+            ty
+        }
     }
 }
 
