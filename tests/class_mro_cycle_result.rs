@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, executed_keys, logged_db};
+use common::{assert_agrees_with_model, executed_keys, logged_db, on_parallel_clones};
 use salsa_fuzz::db::{FuzzDatabase, SymbolName, class_mro, file_diagnostics};
 use salsa_fuzz::semantic::DiagnosticKind;
 use salsa_fuzz::semantic::infer::Mro;
@@ -104,22 +104,15 @@ fn cycle_result_answers_follow_edits_that_break_and_restore_the_cycle() {
 fn cycle_result_entered_from_two_threads_at_once_agrees_with_the_model() {
     let mut db = logged_db(&[("a.py", A), ("b.py", B_CYCLIC)]);
     for round in 0..12 {
-        let handles = [db.clone(), db.clone()];
-        let threads: Vec<_> = handles
-            .into_iter()
-            .zip([("a.py", "A"), ("b.py", "B")])
-            .map(|(handle, (path, name))| {
-                std::thread::spawn(move || {
-                    let file = handle.file(path).expect("the file exists");
-                    let own = class_mro(&handle, file, SymbolName::new(&handle, name)).clone();
-                    (own, file_diagnostics(&handle, file))
-                })
-            })
-            .collect();
-        let got: Vec<_> = threads
-            .into_iter()
-            .map(|thread| thread.join().expect("the checking thread"))
-            .collect();
+        let got = on_parallel_clones(
+            &db,
+            [("a.py", "A"), ("b.py", "B")],
+            |handle, (path, name)| {
+                let file = handle.file(path).expect("the file exists");
+                let own = class_mro(handle, file, SymbolName::new(handle, name)).clone();
+                (own, file_diagnostics(handle, file))
+            },
+        );
         let want = salsa_fuzz::model::compute(&db.inputs());
         for (position, (own, diagnostics)) in got.iter().enumerate() {
             let file = &want.files[position];

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, logged_db};
+use common::{assert_agrees_with_model, logged_db, on_parallel_clones};
 use salsa_fuzz::db::{
     FuzzDatabase, SymbolName, file_types, infer_binding, infer_return, semantic_index,
 };
@@ -129,22 +129,11 @@ fn a_cycle_entered_from_two_threads_at_once_agrees_with_the_model() {
         ),
     ]);
     for round in 0..12 {
-        let handles: Vec<FuzzDatabase> = vec![db.clone(), db.clone()];
-        let threads: Vec<_> = handles
-            .into_iter()
-            .zip(["a.py", "b.py"])
-            .map(|(handle, path)| {
-                std::thread::spawn(move || {
-                    let file = handle.file(path).expect("the file exists");
-                    let diagnostics = salsa_fuzz::db::file_diagnostics(&handle, file);
-                    (file_types(&handle, file), diagnostics)
-                })
-            })
-            .collect();
-        let got: Vec<_> = threads
-            .into_iter()
-            .map(|thread| thread.join().expect("the checking thread"))
-            .collect();
+        let got = on_parallel_clones(&db, ["a.py", "b.py"], |handle, path| {
+            let file = handle.file(path).expect("the file exists");
+            let diagnostics = salsa_fuzz::db::file_diagnostics(handle, file);
+            (file_types(handle, file), diagnostics)
+        });
         let want = salsa_fuzz::model::compute(&db.inputs());
         for (position, (types, diagnostics)) in got.iter().enumerate() {
             let file = &want.files[position];

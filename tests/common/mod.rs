@@ -177,3 +177,27 @@ pub fn salsa_fuzz<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output
         .output()
         .expect("the binary runs")
 }
+
+/// Runs `work` on one new clone of `db` per item of `items`, each on its own thread, all at
+/// once (as ty's `check` runs one clone per file), and returns what each gave, in order.
+pub fn on_parallel_clones<I, T>(
+    db: &FuzzDatabase,
+    items: impl IntoIterator<Item = I>,
+    work: fn(&FuzzDatabase, I) -> T,
+) -> Vec<T>
+where
+    I: Send + 'static,
+    T: Send + 'static,
+{
+    let threads: Vec<_> = items
+        .into_iter()
+        .map(|item| {
+            let handle = db.clone();
+            std::thread::spawn(move || work(&handle, item))
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|thread| thread.join().expect("a thread running on a clone"))
+        .collect()
+}
