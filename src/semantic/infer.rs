@@ -177,22 +177,12 @@ pub struct ScopeInference {
 impl ScopeInference {
     /// The names the module binds in a way inference reads, sorted, without duplicates.
     pub fn bound_names(&self) -> Vec<&str> {
-        let names: BTreeSet<&str> = self
-            .bindings
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .collect();
-        names.into_iter().collect()
+        sorted_names(&self.bindings)
     }
 
     /// The names of the module's classes, sorted, once each.
     pub fn class_names(&self) -> Vec<&str> {
-        let names: BTreeSet<&str> = self
-            .class_bases
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .collect();
-        names.into_iter().collect()
+        sorted_names(&self.class_bases)
     }
 
     /// The bases of every `class name` statement of the module, in source order.
@@ -202,6 +192,12 @@ impl ScopeInference {
             .filter(move |(class, _)| class == name)
             .flat_map(|(_, bases)| bases.iter().map(String::as_str))
     }
+}
+
+/// The names of `entries`, sorted, once each.
+fn sorted_names<T>(entries: &[(String, T)]) -> Vec<&str> {
+    let names: BTreeSet<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
+    names.into_iter().collect()
 }
 
 /// A module-level class: the path of its file and its name.
