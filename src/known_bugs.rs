@@ -71,6 +71,10 @@ pub enum BugClass {
     /// A class's method resolution order wrong (a `cycle_result` query): a participant of an
     /// inheritance cycle re-executed alone in a later revision, without its fallback.
     FallbackParticipantReexecuted,
+    /// An inferred type stale after an edit (a fixpoint query): a participant's memo verified
+    /// while its cycle head re-executes, and reused in the head's later iterations, when the
+    /// head reads the changed input only from its second iteration on.
+    ParticipantVerifiedDuringHeadIteration,
 }
 
 impl BugClass {
@@ -131,6 +135,15 @@ impl BugClass {
                 signature.starts_with("Salsa: ")
                     && (signature.contains("(classes)")
                         || signature.contains("answer of class_mro differs"))
+            }
+            BugClass::ParticipantVerifiedDuringHeadIteration => {
+                signature.starts_with("Salsa: ")
+                    && ((signature.contains("(types)")
+                        && signature.ends_with("re-executed in a fixpoint iteration"))
+                        || ((signature.contains("answer of infer_binding differs")
+                            || signature.contains("answer of infer_return differs"))
+                            && signature
+                                .ends_with("memo reused, verified earlier in the revision")))
             }
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")
@@ -261,6 +274,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.28.5",
         fixed_in: None,
         class: BugClass::FallbackParticipantReexecuted,
+    },
+    KnownBug {
+        id: "open-0008",
+        title: "fixpoint: a head that reads a changed input only from its second iteration re-executes, but a participant's memo verified while the head runs is reused in its later iterations: the participant's answer is stale (corpus/regressions/0007, tests/salsa_known_open_participant_verified_during_head_iteration.rs)",
+        first_buggy: "0.26.0",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::ParticipantVerifiedDuringHeadIteration,
     },
     KnownBug {
         id: "open-0002",
