@@ -81,13 +81,11 @@ enum Command {
     /// Replay or export a corpus.
     #[command(subcommand)]
     Corpus(CorpusCommand),
-    /// Runs/s and peak memory per mode of the library loop (and libFuzzer's, if built).
-    #[command(after_help = "Example:\n  salsa-fuzz bench --seconds 10")]
-    Bench {
-        /// Seconds per mode.
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        seconds: u64,
-    },
+    /// Scripts, steps and answers checked per second per mode of the library loop, beside a reference build
+    #[command(
+        after_help = "Examples:\n  salsa-fuzz bench --seconds 10\n  salsa-fuzz bench --reference ../old/target/release/salsa-fuzz --modes threads+oracle,sequential+oracle --callgrind 200\n\nModes: threads+oracle, threads+step-oracle, threads, sequential+oracle, sequential+step-oracle, sequential."
+    )]
+    Bench(BenchArgs),
     /// The known-bug benchmark: each fixed salsa bug on its last buggy and its fix release.
     #[command(
         after_help = "Examples:\n  salsa-fuzz known-bugs --time 120s --bug salsa#1238 --no-libfuzzer\n  salsa-fuzz known-bugs --reuse --report bench.md"
@@ -138,9 +136,35 @@ enum Command {
     BenchMode {
         /// The mode's name.
         mode: String,
-        /// Seconds.
-        seconds: u64,
+        /// Run for this many seconds.
+        #[arg(long, conflicts_with = "scripts")]
+        seconds: Option<f64>,
+        /// Run the first this many seeded scripts.
+        #[arg(long)]
+        scripts: Option<u64>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    seconds: u64,
+    /// Measurements per mode and build; the table shows medians.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+    rounds: u64,
+    /// Modes to measure, comma-separated [default: all].
+    #[arg(long, value_delimiter = ',')]
+    modes: Vec<String>,
+    /// Another salsa-fuzz binary (with this benchmark) to run alternately with this one.
+    #[arg(long, value_name = "BINARY")]
+    reference: Option<PathBuf>,
+    /// Also count instructions per executed step under valgrind over this many seeded scripts.
+    #[arg(long, value_name = "SCRIPTS", value_parser = clap::value_parser!(u64).range(1..))]
+    callgrind: Option<u64>,
+    /// Also run the libFuzzer targets, if built.
+    #[arg(long)]
+    libfuzzer: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -392,15 +416,22 @@ fn main() -> ExitCode {
         Command::Corpus(CorpusCommand::Export { dir, out, target }) => {
             corpus_export(&dir, &out, target)
         }
-        Command::Bench { seconds } => match std::env::current_exe() {
-            Ok(me) => {
-                bench::bench_all(&me, seconds, &mut |line| println!("{line}"));
-                ExitCode::SUCCESS
+        Command::Bench(args) => run_bench(args),
+        Command::BenchMode {
+            mode,
+            seconds,
+            scripts,
+        } => match Mode::named(&mode) {
+            Some(mode) => {
+                let budget = match scripts {
+                    Some(scripts) => bench::Budget::Scripts(scripts),
+                    None => bench::Budget::Seconds(seconds.unwrap_or(10.0)),
+                };
+                match serde_json::to_string(&bench::measure(mode, budget)) {
+                    Ok(json) => print_out(&format!("{json}\n")),
+                    Err(error) => fail(format!("cannot write the measurement: {error}")),
+                }
             }
-            Err(error) => fail(format!("cannot find the running executable: {error}")),
-        },
-        Command::BenchMode { mode, seconds } => match Mode::named(&mode) {
-            Some(mode) => print_out(&format!("{}\n", bench::bench_mode(mode, seconds))),
             None => fail(format!("unknown benchmark mode `{mode}`")),
         },
         Command::KnownBugs(args) => known_bugs_benchmark(args),
@@ -462,6 +493,38 @@ fn usage_error(error: clap::Error) -> ExitCode {
 
 fn log_line(line: &str) {
     eprintln!("salsa-fuzz: {line}");
+}
+
+fn run_bench(args: BenchArgs) -> ExitCode {
+    let me = match std::env::current_exe() {
+        Ok(me) => me,
+        Err(error) => return fail(format!("cannot find the running executable: {error}")),
+    };
+    let mut modes = Vec::new();
+    for name in &args.modes {
+        match Mode::named(name) {
+            Some(mode) => modes.push(mode),
+            None => return fail(format!("unknown benchmark mode `{name}`")),
+        }
+    }
+    if modes.is_empty() {
+        modes = bench::MODES.to_vec();
+    }
+    if let Some(reference) = &args.reference
+        && !reference.is_file()
+    {
+        return fail(format!("no reference binary at {}", reference.display()));
+    }
+    let options = bench::BenchOptions {
+        seconds: args.seconds as f64,
+        rounds: args.rounds as usize,
+        modes,
+        reference: args.reference,
+        callgrind_scripts: args.callgrind,
+        libfuzzer: args.libfuzzer,
+    };
+    bench::bench_all(&me, &options, &mut |line| println!("{line}"));
+    ExitCode::SUCCESS
 }
 
 fn print_out(text: &str) -> ExitCode {
