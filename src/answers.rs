@@ -216,28 +216,47 @@ impl Answers {
     /// description in one or two lines, which is what an oracle report and a failing test should
     /// show instead of two full dumps.
     pub fn first_difference(&self, other: &Answers) -> Option<(AnswerPart, String)> {
-        let paths = |answers: &Answers| -> Vec<String> {
-            answers.files.iter().map(|file| file.path.clone()).collect()
-        };
-        if paths(self) != paths(other) {
-            return Some((
-                AnswerPart::Files,
-                format!("files differ: {:?} vs {:?}", paths(self), paths(other)),
-            ));
-        }
-        // The most basic kind of difference anywhere in the project comes first: diagnostics
-        // are computed from exports and resolutions, so a stale export in one file that shows
-        // as a wrong diagnostic in an earlier file is reported as the export it is.
-        self.files
-            .iter()
-            .zip(&other.files)
-            .filter_map(|(left, right)| left.first_difference(right))
-            .min_by_key(|(part, _)| *part)
+        let other: Vec<&FileAnswers> = other.files.iter().collect();
+        first_difference_of(&self.files, &other, true)
     }
 }
 
+/// [`Answers::first_difference`] of `got` and `expected`, borrowed (the model keeps its
+/// answers; nothing is cloned unless they differ); with `closures` false, star-import
+/// closures are not compared.
+pub fn first_difference_of(
+    got: &[FileAnswers],
+    expected: &[&FileAnswers],
+    closures: bool,
+) -> Option<(AnswerPart, String)> {
+    let same_paths = got.len() == expected.len()
+        && got
+            .iter()
+            .zip(expected)
+            .all(|(left, right)| left.path == right.path);
+    if !same_paths {
+        let left: Vec<&str> = got.iter().map(|file| file.path.as_str()).collect();
+        let right: Vec<&str> = expected.iter().map(|file| file.path.as_str()).collect();
+        return Some((
+            AnswerPart::Files,
+            format!("files differ: {left:?} vs {right:?}"),
+        ));
+    }
+    // The most basic kind of difference anywhere in the project comes first: diagnostics
+    // are computed from exports and resolutions, so a stale export in one file that shows
+    // as a wrong diagnostic in an earlier file is reported as the export it is.
+    got.iter()
+        .zip(expected)
+        .filter_map(|(left, right)| left.first_difference(right, closures))
+        .min_by_key(|(part, _)| *part)
+}
+
 impl FileAnswers {
-    fn first_difference(&self, other: &FileAnswers) -> Option<(AnswerPart, String)> {
+    fn first_difference(
+        &self,
+        other: &FileAnswers,
+        closures: bool,
+    ) -> Option<(AnswerPart, String)> {
         let path = &self.path;
         if self.is_library != other.is_library {
             return Some((
@@ -305,7 +324,7 @@ impl FileAnswers {
                 format!("{path}: exports {:?} vs {:?}", self.exports, other.exports),
             ));
         }
-        if self.closure != other.closure {
+        if closures && self.closure != other.closure {
             return Some((
                 AnswerPart::Closure,
                 format!("{path}: closure {:?} vs {:?}", self.closure, other.closure),

@@ -24,7 +24,7 @@ pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
 pub use watchdog::{Watch, set_hang_reporter};
 
-use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput};
+use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput, first_difference_of};
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers_with};
 use crate::known_bugs;
 use crate::model::{Model, ParseCache};
@@ -214,7 +214,9 @@ struct Snapshot {
     inputs: Vec<SourceInput>,
     builtins: ExtraBuiltins,
     created: BTreeSet<&'static str>,
-    model: OnceLock<Model>,
+    /// Shared with every other version that has the same inputs and builtins (a durability
+    /// change, a file restored to an earlier text): the model is a function of those alone.
+    model: Arc<OnceLock<Model>>,
 }
 
 impl Snapshot {
@@ -425,11 +427,19 @@ impl<'o> Session<'o> {
 
     /// Records the current inputs as a new version.
     fn snapshot(&mut self) {
+        let inputs = self.mirror.inputs();
+        let builtins = self.mirror.builtins().clone();
+        let model = self
+            .snapshots
+            .iter()
+            .rev()
+            .find(|earlier| earlier.inputs == inputs && earlier.builtins == builtins)
+            .map_or_else(Arc::default, |earlier| Arc::clone(&earlier.model));
         self.snapshots.push(Arc::new(Snapshot {
-            inputs: self.mirror.inputs(),
-            builtins: self.mirror.builtins().clone(),
+            inputs,
+            builtins,
             created: self.mirror.created(),
-            model: OnceLock::new(),
+            model,
         }));
     }
 
@@ -892,6 +902,15 @@ impl<'o> Session<'o> {
             Caught::Injected => return,
         };
         self.stats.comparisons += 1;
+        let Some(difference) = self.run_model(|cache| {
+            first_difference_of(&got.files, &snapshot.model(cache).file_answers(), closures)
+        }) else {
+            return;
+        };
+        let Some((part, difference)) = difference else {
+            return;
+        };
+        // A difference: the model's answers as a whole, for the fresh database to match.
         let Some(expected) = self.run_model(|cache| snapshot.model(cache).answers()) else {
             return;
         };
@@ -899,9 +918,6 @@ impl<'o> Session<'o> {
             expected
         } else {
             expected.without_closures()
-        };
-        let Some((part, difference)) = got.first_difference(&expected) else {
-            return;
         };
         let fresh = catch(|| answers_with(&fresh_database(&snapshot), closures));
         let culprit = match fresh {

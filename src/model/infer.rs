@@ -1,8 +1,8 @@
 //! The model's type inference: every function's return type and every module-level name's
-//! type at once, by Kleene iteration of [`crate::semantic::infer`]'s rules from bottom until
+//! type at once, by chaotic (worklist) iteration of [`crate::semantic::infer`]'s rules from bottom until
 //! nothing changes. Equations are discovered as they are read (a variable never read is
-//! bottom), and every round re-evaluates them all: an independent way to the least fixpoint
-//! the database reaches by salsa's per-query fixpoint iteration.
+//! bottom), and one is evaluated again whenever a variable it read grows: an independent way
+//! to the least fixpoint the database reaches by salsa's per-query fixpoint iteration.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +12,8 @@ use crate::semantic::{self, Binding, FileScopeId, ImportRef, ScopeKind};
 
 use super::Model;
 
-/// Rounds after which the iteration is a bug of ours: the lattice is finite, so it converges.
+/// Evaluations per variable after which the iteration is a bug of ours: the lattice is
+/// finite, so it converges.
 const MAX_ROUNDS: usize = 100_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,78 +76,114 @@ impl Inference {
     }
 }
 
+/// The equations' variables and current values, with who read whom: variable `i` is
+/// `vars[i]`, its value `values[i]`, and `readers[i]` the variables whose last evaluations
+/// read it (re-evaluated when it grows).
+#[derive(Default)]
+struct Solver {
+    ids: BTreeMap<Var, usize>,
+    vars: Vec<Var>,
+    values: Vec<Ty>,
+    readers: Vec<BTreeSet<usize>>,
+}
+
+impl Solver {
+    /// The id of `var`, added at bottom if new (the bool says whether it was).
+    fn add(&mut self, var: Var) -> (usize, bool) {
+        if let Some(&id) = self.ids.get(&var) {
+            return (id, false);
+        }
+        let id = self.vars.len();
+        self.ids.insert(var.clone(), id);
+        self.vars.push(var);
+        self.values.push(Ty::never());
+        self.readers.push(BTreeSet::new());
+        (id, true)
+    }
+}
+
 /// Solves every equation reachable from the roots: each function scope, each module-level
-/// name a module binds for inference.
+/// name a module binds for inference. Chaotic iteration from bottom with a worklist: a
+/// variable is evaluated again only when one it read has grown, and the rules are monotone
+/// over a finite lattice, so this reaches the least fixpoint whatever the order (the order
+/// here is the variables' ids, deterministic).
 pub(super) fn infer_all(model: &Model) -> Inference {
-    let mut values: BTreeMap<Var, Ty> = BTreeMap::new();
+    let mut solver = Solver::default();
     for (position, file) in model.files.iter().enumerate() {
         for (scope, data) in file.index.scopes.iter().enumerate() {
             if data.kind == ScopeKind::Function {
-                values.insert(Var::Return(position, scope as u32), Ty::never());
+                solver.add(Var::Return(position, scope as u32));
             }
         }
         if let Some(module) = file.index.scopes.first() {
             for name in module.inference.bound_names() {
-                values.insert(Var::Binding(position, name.to_owned()), Ty::never());
+                solver.add(Var::Binding(position, name.to_owned()));
             }
         }
         for (scope, data) in file.index.scopes.iter().enumerate() {
             for name in &data.inference.calls {
-                values.insert(
-                    Var::Callee(position, scope as u32, name.clone()),
-                    Ty::never(),
-                );
+                solver.add(Var::Callee(position, scope as u32, name.clone()));
             }
         }
     }
-    let roots: BTreeSet<Var> = values.keys().cloned().collect();
+    let roots = solver.vars.len();
     // The classes' base names, read at module level: solved with the rest, not answers.
     for (position, file) in model.files.iter().enumerate() {
         if let Some(module) = file.index.scopes.first() {
             for (_, bases) in &module.inference.class_bases {
                 for base in bases {
-                    values
-                        .entry(Var::Binding(position, base.clone()))
-                        .or_insert_with(Ty::never);
+                    solver.add(Var::Binding(position, base.clone()));
                 }
             }
         }
     }
-    for _ in 0..MAX_ROUNDS {
-        let mut changed = false;
-        let vars: Vec<Var> = values.keys().cloned().collect();
-        for var in vars {
-            let mut env = Env {
-                model,
-                values: &values,
-                at: match &var {
-                    Var::Return(file, scope) => (*file, Some(FileScopeId(*scope))),
-                    Var::Binding(file, _) => (*file, None),
-                    Var::Callee(file, scope, _) => (*file, Some(FileScopeId(*scope))),
-                },
-                wanted: Vec::new(),
-            };
-            let value = evaluate(model, &var, &mut env);
-            let wanted = env.wanted;
-            for var in wanted {
-                if let std::collections::btree_map::Entry::Vacant(entry) = values.entry(var) {
-                    entry.insert(Ty::never());
-                    changed = true;
-                }
-            }
-            if values.get(&var) != Some(&value) {
-                values.insert(var, value);
-                changed = true;
+    let mut worklist: BTreeSet<usize> = (0..solver.vars.len()).collect();
+    let mut evaluations = 0usize;
+    while let Some(id) = worklist.pop_first() {
+        evaluations += 1;
+        assert!(
+            evaluations <= MAX_ROUNDS.saturating_mul(solver.vars.len().max(1)),
+            "the model's type inference did not converge in {MAX_ROUNDS} rounds"
+        );
+        let var = solver.vars[id].clone();
+        let mut env = Env {
+            model,
+            ids: &solver.ids,
+            values: &solver.values,
+            at: match &var {
+                Var::Return(file, scope) => (*file, Some(FileScopeId(*scope))),
+                Var::Binding(file, _) => (*file, None),
+                Var::Callee(file, scope, _) => (*file, Some(FileScopeId(*scope))),
+            },
+            read: Vec::new(),
+            wanted: Vec::new(),
+        };
+        let value = evaluate(model, &var, &mut env);
+        let (read, wanted) = (env.read, env.wanted);
+        for read in read {
+            solver.readers[read].insert(id);
+        }
+        for wanted in wanted {
+            // Read as bottom: evaluated next, and this one again if it grows.
+            let (new, added) = solver.add(wanted);
+            solver.readers[new].insert(id);
+            if added {
+                worklist.insert(new);
             }
         }
-        if !changed {
-            let classes = class_orders(model, &values);
-            // Only the roots are answers; the rest were means.
-            values.retain(|var, _| roots.contains(var));
-            return Inference { values, classes };
+        if solver.values[id] != value {
+            solver.values[id] = value;
+            worklist.extend(solver.readers[id].iter().copied());
         }
     }
-    panic!("the model's type inference did not converge in {MAX_ROUNDS} rounds");
+    let values: BTreeMap<Var, Ty> = solver.vars.into_iter().zip(solver.values).collect();
+    let classes = class_orders(model, &values);
+    // Only the roots are answers; the rest were means.
+    let values = values
+        .into_iter()
+        .filter(|(var, _)| solver.ids.get(var).is_some_and(|&id| id < roots))
+        .collect();
+    Inference { values, classes }
 }
 
 /// A module-level class: (file position, name).
@@ -249,21 +286,29 @@ fn evaluate(model: &Model, var: &Var, env: &mut Env<'_>) -> Ty {
 }
 
 /// The rules' questions, answered from the current values, at (file, function scope or
-/// module level); every variable read is noted, so that one not seen yet joins the next round.
+/// module level); every variable read is noted (`read`), and one not seen yet (`wanted`)
+/// joins the equations.
 struct Env<'m> {
     model: &'m Model,
-    values: &'m BTreeMap<Var, Ty>,
+    ids: &'m BTreeMap<Var, usize>,
+    values: &'m [Ty],
     at: (usize, Option<FileScopeId>),
+    read: Vec<usize>,
     wanted: Vec<Var>,
 }
 
 impl Env<'_> {
     fn read(&mut self, var: Var) -> Ty {
-        let value = self.values.get(&var).cloned();
-        if value.is_none() {
-            self.wanted.push(var);
+        match self.ids.get(&var) {
+            Some(&id) => {
+                self.read.push(id);
+                self.values[id].clone()
+            }
+            None => {
+                self.wanted.push(var);
+                Ty::never()
+            }
         }
-        value.unwrap_or_default()
     }
 
     fn binding(&mut self, file: usize, name: &str) -> Ty {

@@ -137,6 +137,13 @@ impl Model {
         self.files.iter().map(|file| file.path.as_str())
     }
 
+    /// Every answer about every file, borrowed, in path order.
+    pub fn file_answers(&self) -> Vec<&FileAnswers> {
+        (0..self.files.len())
+            .map(|position| self.file_at(position))
+            .collect()
+    }
+
     /// Every answer about every file.
     pub fn answers(&self) -> Answers {
         Answers {
