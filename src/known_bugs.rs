@@ -137,16 +137,13 @@ impl BugClass {
                         || signature.contains("answer of class_mro differs"))
             }
             BugClass::ParticipantVerifiedDuringHeadIteration => {
-                // The stale participant may be read through another query of the cycle, which
-                // re-executed: the decision a project check names is that query's.
                 signature.starts_with("Salsa: ")
-                    && ((signature.contains("(types)")
-                        && (signature.ends_with(": re-executed")
-                            || signature.ends_with("re-executed in a fixpoint iteration")))
-                        || ((signature.contains("answer of infer_binding differs")
-                            || signature.contains("answer of infer_return differs"))
-                            && signature
-                                .ends_with("memo reused, verified earlier in the revision")))
+                    && (signature.contains("(types)")
+                        || signature.contains("answer of infer_binding differs")
+                        || signature.contains("answer of infer_return differs"))
+                    && signature.ends_with(
+                        "memo verified while its cycle head executed, reused in the head's next iterations",
+                    )
             }
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")

@@ -46,6 +46,10 @@ impl EventKind {
 /// What salsa did with the memo behind a wrong answer.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Decision {
+    /// The memo was verified while a fixpoint head (another query, which read it) was
+    /// executing, and the head then iterated again: a participant whose verification
+    /// depended on the head's provisional value, reused in the head's later iterations.
+    VerifiedDuringHeadIteration,
     /// The query ran as part of a fixpoint iteration in the window.
     FixpointIteration,
     /// The query re-executed after an interned slot was reused in the window.
@@ -62,7 +66,8 @@ pub enum Decision {
 
 impl Decision {
     /// Every decision.
-    pub const ALL: [Decision; 6] = [
+    pub const ALL: [Decision; 7] = [
+        Decision::VerifiedDuringHeadIteration,
         Decision::FixpointIteration,
         Decision::ReExecutedAfterInternedReuse,
         Decision::ReExecuted,
@@ -81,6 +86,9 @@ impl Decision {
     /// The decision in words, as signatures show it.
     pub fn describe(self) -> &'static str {
         match self {
+            Decision::VerifiedDuringHeadIteration => {
+                "memo verified while its cycle head executed, reused in the head's next iterations"
+            }
             Decision::FixpointIteration => "re-executed in a fixpoint iteration",
             Decision::ReExecutedAfterInternedReuse => "re-executed after an interned slot reuse",
             Decision::ReExecuted => "re-executed",
@@ -129,6 +137,9 @@ pub fn decide<K: PartialEq + Copy>(
     let ours = |named: &NamedEvent<K>| {
         named.query == query && key.is_none_or(|key| named.key == Some(key))
     };
+    if verified_during_head_iteration(window, &ours) {
+        return Decision::VerifiedDuringHeadIteration;
+    }
     let iterated = window
         .iter()
         .any(|named| named.event == EventKind::IterateCycle && named.query == query);
@@ -164,6 +175,33 @@ pub fn decide<K: PartialEq + Copy>(
     }
 }
 
+/// Whether one of our memos was verified (not re-executed) after some query began to execute
+/// and before that query iterated its fixpoint again: salsa verified the participant while
+/// its head ran, and the head's next iteration may have reused it.
+fn verified_during_head_iteration<K: PartialEq + Copy>(
+    window: &[NamedEvent<K>],
+    ours: &impl Fn(&NamedEvent<K>) -> bool,
+) -> bool {
+    window.iter().enumerate().any(|(at, named)| {
+        if named.event != EventKind::Validate || !ours(named) {
+            return false;
+        }
+        // The head is another memo: another query, or another key of this one.
+        let heads_running = window[..at].iter().filter(|earlier| {
+            earlier.event == EventKind::Execute
+                && earlier.key.is_some()
+                && (earlier.query != named.query || earlier.key != named.key)
+        });
+        heads_running.into_iter().any(|head| {
+            window[at + 1..].iter().any(|later| {
+                later.event == EventKind::IterateCycle
+                    && later.query == head.query
+                    && later.key == head.key
+            })
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::EventKind::*;
@@ -197,6 +235,21 @@ mod tests {
         assert_eq!(
             decide(&[other(ReuseInterned), exports(Execute)]),
             Decision::ReExecutedAfterInternedReuse
+        );
+        // Verified after a head began and before it iterated again: a participant reused.
+        let head = |event| named(event, "module_exports", 2);
+        assert_eq!(
+            decide(&[head(Execute), exports(Validate), head(IterateCycle)]),
+            Decision::VerifiedDuringHeadIteration
+        );
+        // Verified before the head began, or by a head that never iterated: not that.
+        assert_eq!(
+            decide(&[exports(Validate), head(Execute), head(IterateCycle)]),
+            Decision::ReusedVerified
+        );
+        assert_eq!(
+            decide(&[head(Execute), exports(Validate)]),
+            Decision::ReusedAfterBackdating
         );
         // Another file's memo is not ours.
         assert_eq!(
