@@ -283,9 +283,26 @@ pub enum Atom {
     Divergent(u64),
 }
 
-/// A type: a union of atoms, normalized. The empty union is bottom (`Never`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Ty(BTreeSet<Atom>);
+/// A type: a union of atoms, normalized. The empty union is bottom (`Never`). The atoms are
+/// kept sorted and distinct in a vector (a union has a handful), which is what a set would
+/// hold, without a tree node per type.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Ty(Vec<Atom>);
+
+impl std::fmt::Debug for Ty {
+    /// As a set: `Ty({NoneTy, Unknown})`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Ty").field(&DebugSet(&self.0)).finish()
+    }
+}
+
+struct DebugSet<'a>(&'a [Atom]);
+
+impl std::fmt::Debug for DebugSet<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0).finish()
+    }
+}
 
 impl Ty {
     /// Bottom.
@@ -295,13 +312,13 @@ impl Ty {
 
     /// One atom.
     pub fn of(atom: Atom) -> Ty {
-        Ty(BTreeSet::from([atom])).normalized()
+        Ty(vec![atom]).normalized()
     }
 
     /// The initial value of the fixpoint query with salsa id `id`: bottom, but distinct from
     /// [`Ty::never`], so a salsa that returned it as a final answer is seen.
     pub fn divergent(id: u64) -> Ty {
-        Ty(BTreeSet::from([Atom::Divergent(id)]))
+        Ty(vec![Atom::Divergent(id)])
     }
 
     /// Whether a call of a value of this type can only fail: it has atoms, and none of them
@@ -350,7 +367,15 @@ impl Ty {
 
     /// The union of `self` and `other`.
     pub fn join(mut self, other: &Ty) -> Ty {
-        self.0.extend(other.0.iter().cloned());
+        if other
+            .0
+            .iter()
+            .any(|atom| self.0.binary_search(atom).is_err())
+        {
+            self.0.extend(other.0.iter().cloned());
+            self.0.sort_unstable();
+            self.0.dedup();
+        }
         self.normalized()
     }
 
@@ -363,10 +388,12 @@ impl Ty {
             .iter()
             .filter(|atom| matches!(atom, Atom::IntLit(_)))
             .count();
-        if literals > LITERAL_CAP {
-            self.0.insert(Atom::Int);
+        if literals > LITERAL_CAP
+            && let Err(at) = self.0.binary_search(&Atom::Int)
+        {
+            self.0.insert(at, Atom::Int);
         }
-        if self.0.contains(&Atom::Int) {
+        if self.0.binary_search(&Atom::Int).is_ok() {
             self.0.retain(|atom| !matches!(atom, Atom::IntLit(_)));
         }
         self
@@ -379,7 +406,10 @@ impl Ty {
             Atom::Int | Atom::Bool => Atom::Int,
             _ => Atom::Unknown,
         });
-        Ty(atoms.collect()).normalized()
+        let mut atoms: Vec<Atom> = atoms.collect();
+        atoms.sort_unstable();
+        atoms.dedup();
+        Ty(atoms).normalized()
     }
 }
 
