@@ -12,6 +12,15 @@
 //! every iteration, or without the `always` read that makes the first iteration's durability
 //! LOW (so that the first revision converges one iteration earlier), it does not happen.
 //!
+//! Why, as far as salsa 0.28.5's code tells (`function/execute.rs`, `complete_cycle_query` and
+//! `flatten_cycle_dependencies`): a participant's memo keeps, instead of its edge to the head,
+//! the inputs of the head's memo as it was when the participant completed. `x` last completed
+//! in iteration 1, when `p`'s memo was iteration 0's, which never read `late` (`p` reads it
+//! after `x` in iteration 1). So `x`'s memo depends on `always` alone; after `late` changes,
+//! deep verification finds it unchanged and marks it verified for the revision, and the
+//! re-executing head reuses it. Related to salsa#1326 (open: an input read conditionally, a
+//! cycle entered from different heads), with one head here.
+//!
 //! Known open on the releases the registry lists (`open-0008`, 0.26.0 to 0.28.5, the same
 //! program built against each): the test asserts the wrong answer there, so it fails the
 //! day salsa fixes the bug.
