@@ -6,7 +6,8 @@
 //! pin, or a version that `salsa-fuzz salsa` wrote into a generated manifest) or
 //! `salsa = { path = "…" }` (a local checkout, whose own manifest gives the version).
 //!
-//! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")`, `cfg(salsa_never_change)` (0.27.1 and
+//! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` (0.26 for older releases too),
+//! `cfg(salsa_never_change)` (0.27.1 and later), `cfg(salsa_local_cancellation)` (0.26.0 and
 //! later) and the environment variables
 //! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`) and
 //! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`), and `SALSA_FUZZ_SALSA_ROOT`
@@ -21,6 +22,7 @@ fn main() {
     println!("cargo::rerun-if-changed={}", manifest.display());
     println!("cargo::rustc-check-cfg=cfg(salsa_api, values(\"0.26\", \"0.27\", \"0.28\"))");
     println!("cargo::rustc-check-cfg=cfg(salsa_never_change)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_local_cancellation)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
@@ -55,6 +57,9 @@ fn main() {
     println!("cargo::rustc-cfg=salsa_api=\"{}\"", api_level(&version));
     if has_never_change(&version) {
         println!("cargo::rustc-cfg=salsa_never_change");
+    }
+    if has_local_cancellation(&version) {
+        println!("cargo::rustc-cfg=salsa_local_cancellation");
     }
 }
 
@@ -145,6 +150,16 @@ fn api_level(version: &str) -> &'static str {
         (0, 27) => "0.27",
         _ => "0.28",
     }
+}
+
+/// Whether local cancellation (`CancellationToken`, `Cancelled::Local`) exists and
+/// `Cancelled::PendingWrite` can be constructed: since salsa 0.26.0.
+fn has_local_cancellation(version: &str) -> bool {
+    let mut parts = version
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (0, 26)
 }
 
 /// Whether `Durability::NEVER_CHANGE` exists: since salsa 0.27.1 (salsa#1109).

@@ -16,7 +16,8 @@ pub struct KnownBug {
     pub id: &'static str,
     /// What goes wrong.
     pub title: &'static str,
-    /// The first release in the tested range that has it.
+    /// The oldest release it was seen in: 0.26.0, the oldest tested, or 0.25.2, the oldest
+    /// that builds (where the test suite showed it); it may be older.
     pub first_buggy: &'static str,
     /// The last published release that has it: the one the benchmark runs against.
     pub last_buggy: &'static str,
@@ -166,7 +167,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1099",
         title: "accumulated values lost when a reused tracked function is deep-verified",
-        first_buggy: "0.26.0",
+        first_buggy: "0.25.2",
         last_buggy: "0.26.2",
         fixed_in: Some("0.27.0"),
         class: BugClass::LostAccumulated,
@@ -174,7 +175,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1100",
         title: "a same-revision cancellation poisons fixpoint cycle heads (PropagatedPanic)",
-        first_buggy: "0.26.0",
+        first_buggy: "0.25.2",
         last_buggy: "0.26.2",
         fixed_in: Some("0.27.0"),
         class: BugClass::PropagatedPanicAfterCancellation,
@@ -182,7 +183,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1155",
         title: "accumulated values lost when a reused tracked function is shallow-verified",
-        first_buggy: "0.26.0",
+        first_buggy: "0.25.2",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::LostAccumulated,
@@ -198,7 +199,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1157",
         title: "an event callback unwinding at DidSetCancellationFlag leaves the flag set: every query \"cancelled because of pending write\" until the next write",
-        first_buggy: "0.26.0",
+        first_buggy: "0.25.2",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::PendingWriteWithoutWrite,
@@ -206,7 +207,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1160",
         title: "interned slot reuse is not unwind-safe (\"interned value in LRU so must be in key_map\")",
-        first_buggy: "0.26.0",
+        first_buggy: "0.25.2",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::InternedSlotCorrupted,
@@ -214,7 +215,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1182",
         title: "specify overwrites a value already computed and read in the same revision (the key answers two values in one revision)",
-        first_buggy: "0.26.0",
+        first_buggy: "0.25.2",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::SpecifyOverwroteCurrent,
@@ -222,7 +223,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1190",
         title: "a value assigned (specify) inside a fixpoint cycle is published as final: its readers keep the first iteration's value",
-        first_buggy: "0.26.0",
+        first_buggy: "0.25.2",
         last_buggy: "0.27.1",
         fixed_in: Some("0.27.2"),
         class: BugClass::StaleSpecifiedInCycle,

@@ -1,3 +1,4 @@
+#![cfg(salsa_local_cancellation)]
 //! Salsa feature: cancelling one request through its handle's `CancellationToken` (ty's
 //! server does this on `$/cancelRequest`; salsa PR #1007), not a write. The cancelled request
 //! ends in `Cancelled::Local`; other requests go on; nothing is poisoned: the same queries

@@ -45,7 +45,7 @@ fn a_write_abandoned_by_its_event_callback_leaves_queries_uncancelled() {
     let after = salsa::Cancelled::catch(|| ask_database(&db, exports));
     if has_bug("salsa#1157") {
         assert!(
-            matches!(after, Err(salsa::Cancelled::PendingWrite)),
+            matches!(&after, Err(cancelled) if cancelled.to_string().contains("pending write")),
             "salsa {SALSA_VERSION} has salsa#1157: the flag stays raised ({after:?})"
         );
         return;

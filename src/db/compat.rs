@@ -8,6 +8,11 @@
 //! | derive for values holding `'db` handles | `salsa::Update` | `salsa::SalsaValue` |
 //! | a `'static` value without `PartialEq` returned by a query | needs `salsa::Update` | accepted |
 //! | `Durability::NEVER_CHANGE` (a file's path) | from 0.27.1 (`cfg(salsa_never_change)`); HIGH before | yes |
+//!
+//! Before 0.26 (0.25.x, built but not tested): no local cancellation (`CancellationToken`,
+//! `Cancelled::Local`), and `Cancelled::PendingWrite` cannot be built outside salsa, so
+//! request cancellation and injected cancellations are switched off
+//! (`cfg(salsa_local_cancellation)`).
 
 #[cfg(not(salsa_api = "0.28"))]
 use super::ParsedModule;
@@ -49,3 +54,65 @@ pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::HIGH;
 
 /// The durability of a frozen file's text and existence (a builtin stub): the same as a path's.
 pub const FROZEN_DURABILITY: salsa::Durability = PATH_DURABILITY;
+
+/// Whether this salsa has local cancellation (0.26.0 and later): requests cancelled through
+/// their handle's token, and injected cancellations (`Cancelled::PendingWrite` unwound from
+/// the event callback). Without it, those steps are skipped.
+pub const LOCAL_CANCELLATION: bool = cfg!(salsa_local_cancellation);
+
+/// A handle's cancellation token.
+#[cfg(salsa_local_cancellation)]
+pub use salsa::CancellationToken;
+
+/// A handle's cancellation token: none before salsa 0.26, so one that is never cancelled.
+#[cfg(not(salsa_local_cancellation))]
+#[derive(Clone, Debug, Default)]
+pub struct CancellationToken;
+
+#[cfg(not(salsa_local_cancellation))]
+impl CancellationToken {
+    /// Does nothing: this salsa has no local cancellation.
+    pub fn cancel(&self) {}
+
+    /// Never.
+    pub fn is_cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// The cancellation token of the handle `db`.
+#[cfg(salsa_local_cancellation)]
+pub fn cancellation_token(db: &dyn salsa::Database) -> CancellationToken {
+    db.cancellation_token()
+}
+
+/// The cancellation token of the handle `db`: none before salsa 0.26.
+#[cfg(not(salsa_local_cancellation))]
+pub fn cancellation_token(_db: &dyn salsa::Database) -> CancellationToken {
+    CancellationToken
+}
+
+/// Whether `cancelled` is a request's own cancellation (`Cancelled::Local`).
+pub fn is_local(cancelled: &salsa::Cancelled) -> bool {
+    #[cfg(salsa_local_cancellation)]
+    {
+        matches!(cancelled, salsa::Cancelled::Local)
+    }
+    #[cfg(not(salsa_local_cancellation))]
+    {
+        let _ = cancelled;
+        false
+    }
+}
+
+/// Unwinds as salsa does for a pending write: the injected cancellation.
+pub fn unwind_pending_write() -> ! {
+    #[cfg(salsa_local_cancellation)]
+    {
+        std::panic::resume_unwind(Box::new(salsa::Cancelled::PendingWrite))
+    }
+    #[cfg(not(salsa_local_cancellation))]
+    {
+        unreachable!("cancellation faults are not armed on a salsa without local cancellation")
+    }
+}

@@ -230,7 +230,7 @@ impl Faults {
             cancel
         };
         if cancel {
-            std::panic::resume_unwind(Box::new(salsa::Cancelled::PendingWrite));
+            super::compat::unwind_pending_write();
         }
         std::panic::resume_unwind(Box::new(InjectedPanic));
     }

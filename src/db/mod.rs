@@ -356,6 +356,14 @@ impl FuzzDatabase {
     /// Arms `fault` on this database and its clones; returns `false` (and does nothing) on a
     /// database built without fault injection.
     pub fn arm_fault(&self, fault: Fault) -> bool {
+        // A salsa without local cancellation gives no way to unwind as it does (a cancel at
+        // the write's flag abandons the write with a panic, which works on any salsa).
+        if fault.cancel
+            && fault.point != faults::FaultPoint::SetCancellationFlag
+            && !compat::LOCAL_CANCELLATION
+        {
+            return false;
+        }
         match &self.faults {
             Some(faults) => {
                 faults.arm(fault);

@@ -24,7 +24,7 @@ use std::cell::{Cell, RefCell};
 use super::faults::InjectedPanic;
 
 struct Request {
-    token: salsa::CancellationToken,
+    token: super::compat::CancellationToken,
     /// Cancellation checks left before the token is cancelled (`None`: not by a check).
     cancel_in: Option<u32>,
     /// A check outside every fixpoint body saw the token cancelled.
@@ -74,7 +74,7 @@ impl Drop for RequestGuard {
 /// the caller cancels it itself, or nobody does). Every background batch is registered, so
 /// that faults scoped to requests ([`super::Fault::in_request`]) count its events.
 pub fn enter(db: &super::FuzzDatabase, cancel_at_check: Option<u32>) -> RequestGuard {
-    let token = salsa::Database::cancellation_token(db);
+    let token = super::compat::cancellation_token(db);
     REQUEST.with(|request| {
         *request.borrow_mut() = Some(Request {
             token,

@@ -72,7 +72,7 @@ impl RequestCancel {
         let guard = request::enter(db, (self.at > 0).then_some(u32::from(self.at)));
         if self.at == 0 {
             // `$/cancelRequest` arrives: salsa throws `Cancelled::Local` at the next check.
-            salsa::Database::cancellation_token(db).cancel();
+            crate::db::compat::cancellation_token(db).cancel();
         }
         guard
     }
@@ -84,7 +84,7 @@ impl RequestCancel {
 fn ended_past_a_local_cancellation<T>(outcome: &Caught<T>) -> bool {
     match outcome {
         Caught::Done(_) | Caught::Injected => true,
-        Caught::Cancelled(cancelled) => !matches!(cancelled, salsa::Cancelled::Local),
+        Caught::Cancelled(cancelled) => !crate::db::compat::is_local(cancelled),
         Caught::Panicked(_) => false,
     }
 }

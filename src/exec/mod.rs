@@ -498,10 +498,12 @@ impl<'o> Session<'o> {
                 true
             }
             Step::Fault(fault) => self.db.arm_fault(*fault),
-            Step::CancelRequest(n, at) => {
+            // Without local cancellation (salsa before 0.26) there is nothing to cancel with.
+            Step::CancelRequest(n, at) if crate::db::compat::LOCAL_CANCELLATION => {
                 self.cancel_request = Some((*n, *at));
                 true
             }
+            Step::CancelRequest(..) => false,
             Step::SetBuiltins(source, names) => {
                 self.set_builtins(*source, names);
                 true
@@ -635,7 +637,7 @@ impl<'o> Session<'o> {
     /// is followed by the `trigger_cancellation` a real pending write would have made, or a
     /// `PropagatedPanic` from an injected panic earlier in this revision.
     fn main_thread_cancelled(&mut self, cancelled: salsa::Cancelled, fired: u32) {
-        if matches!(cancelled, salsa::Cancelled::Local) {
+        if crate::db::compat::is_local(&cancelled) {
             // No step cancels the main handle's token.
             self.report_unexpected_cancellation(cancelled, false);
         } else if self.db.faults_fired() != fired {
@@ -798,7 +800,9 @@ impl<'o> Session<'o> {
         }
         match report.end {
             BatchEnd::Completed | BatchEnd::Injected => {}
-            BatchEnd::Cancelled(salsa::Cancelled::Local) if report.origin.requested => {
+            BatchEnd::Cancelled(cancelled)
+                if report.origin.requested && crate::db::compat::is_local(&cancelled) =>
+            {
                 self.stats.background_cancelled += 1;
                 self.stats.requests_cancelled += 1;
                 self.at_step(report.origin.step, |session| {
@@ -808,7 +812,7 @@ impl<'o> Session<'o> {
             BatchEnd::Cancelled(cancelled) => {
                 self.stats.background_cancelled += 1;
                 // A local cancellation nobody asked for is salsa's, whatever else happened.
-                let unasked_local = matches!(cancelled, salsa::Cancelled::Local);
+                let unasked_local = crate::db::compat::is_local(&cancelled);
                 if unasked_local
                     || (report.origin.cancels == self.cancels && !self.fault_in_revision())
                 {
