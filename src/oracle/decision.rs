@@ -182,23 +182,55 @@ fn verified_during_head_iteration<K: PartialEq + Copy>(
     window: &[NamedEvent<K>],
     ours: &impl Fn(&NamedEvent<K>) -> bool,
 ) -> bool {
-    window.iter().enumerate().any(|(at, named)| {
-        if named.event != EventKind::Validate || !ours(named) {
-            return false;
+    // The heads: memos that iterated in the window, each with the span from its first
+    // execution to its last iteration (a window holds a revision's events, thousands, and few
+    // heads, so this stays linear in the window).
+    struct Head<'w, K> {
+        query: &'w str,
+        key: Option<K>,
+        first_execute: Option<usize>,
+        last_iterate: usize,
+    }
+    let mut heads: Vec<Head<'_, K>> = Vec::new();
+    for (at, named) in window.iter().enumerate() {
+        if named.event != EventKind::IterateCycle || named.key.is_none() {
+            continue;
         }
-        // The head is another memo: another query, or another key of this one.
-        let heads_running = window[..at].iter().filter(|earlier| {
-            earlier.event == EventKind::Execute
-                && earlier.key.is_some()
-                && (earlier.query != named.query || earlier.key != named.key)
-        });
-        heads_running.into_iter().any(|head| {
-            window[at + 1..].iter().any(|later| {
-                later.event == EventKind::IterateCycle
-                    && later.query == head.query
-                    && later.key == head.key
+        match heads
+            .iter_mut()
+            .find(|head| head.query == named.query && head.key == named.key)
+        {
+            Some(head) => head.last_iterate = at,
+            None => heads.push(Head {
+                query: &named.query,
+                key: named.key,
+                first_execute: None,
+                last_iterate: at,
+            }),
+        }
+    }
+    if heads.is_empty() {
+        return false;
+    }
+    for (at, named) in window.iter().enumerate() {
+        if named.event != EventKind::Execute {
+            continue;
+        }
+        if let Some(head) = heads.iter_mut().find(|head| {
+            head.first_execute.is_none() && head.query == named.query && head.key == named.key
+        }) {
+            head.first_execute = Some(at);
+        }
+    }
+    window.iter().enumerate().any(|(at, named)| {
+        named.event == EventKind::Validate
+            && ours(named)
+            && heads.iter().any(|head| {
+                // The head is another memo: another query, or another key of this one.
+                (head.query != named.query || head.key != named.key)
+                    && head.first_execute.is_some_and(|first| first < at)
+                    && at < head.last_iterate
             })
-        })
     })
 }
 
