@@ -236,7 +236,9 @@ fn sigterm_gives_the_summary_and_the_json() {
     assert!(sent.success());
     let started = Instant::now();
     let output = child.wait_with_output().expect("ends");
-    assert!(started.elapsed() < Duration::from_secs(30));
+    // Well before the 60 s the run would last without the signal; a loaded 2-core machine
+    // against an old salsa (findings to save, debug builds) once took 43 s.
+    assert!(started.elapsed() < Duration::from_secs(50));
     let summary = summary(&output);
     assert_eq!(summary.stopped, Stopped::Signal);
     assert!(summary.runs > 0);
