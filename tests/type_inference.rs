@@ -170,3 +170,33 @@ fn a_cycle_entered_from_two_threads_at_once_agrees_with_the_model() {
         assert_agrees_with_model(&db);
     }
 }
+
+/// `k` grows a literal set by one per iteration; `0 if k() - 100 else g()` can be falsy only
+/// once the set holds 100 or has widened to `int`, so `g` joins the fixpoint in the iteration
+/// that widens it, and not before: its `str` is in the answer, with the model's agreement,
+/// and a threshold the set never reaches before widening makes no difference.
+#[test]
+fn a_subtraction_threshold_opens_a_branch_as_the_literal_set_widens() {
+    let db = logged_db(&[(
+        "a.py",
+        "def g():\n    return 's'\ndef k():\n    return 0\n    return k() + 1\n    return 0 if k() - 100 else g()\n",
+    )]);
+    // `str + 1` is unknown once `g`'s `str` has joined.
+    let expected = Ty::of(Atom::Int)
+        .join(&Ty::of(Atom::Str))
+        .join(&Ty::of(Atom::Unknown));
+    assert_eq!(returns(&db, "a.py", 2), expected);
+    assert_agrees_with_model(&db);
+    let (highest, _) = db.cycle_statistics();
+    assert!(highest >= 12, "the fixpoint took {highest} iterations");
+
+    // Before widening the test is never falsy: with `k` capped below the threshold by a
+    // non-recursive body, `g` never joins.
+    let db = logged_db(&[(
+        "a.py",
+        "def g():\n    return 's'\ndef k():\n    return 0\n    return 1\n    return 0 if k() - 100 else g()\n",
+    )]);
+    let expected = Ty::of(Atom::IntLit(0)).join(&Ty::of(Atom::IntLit(1)));
+    assert_eq!(returns(&db, "a.py", 2), expected);
+    assert_agrees_with_model(&db);
+}

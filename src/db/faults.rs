@@ -11,6 +11,12 @@
 //!   cancellation there is exactly what salsa itself throws when a write is pending.
 //! - [`FaultPoint::Execute`] and [`FaultPoint::IterateCycle`]: a query body, or a fixpoint
 //!   iteration, panicking as it starts.
+//! - [`FaultPoint::ReturnRecovery`] and [`FaultPoint::BindingRecovery`]: a fixpoint query's
+//!   cycle recovery function (`cycle_fn`, user code that salsa calls at the end of every
+//!   iteration of a head, the converging one included) panicking, counted per query: a nested
+//!   head of one query that fails as it converges while other threads iterate outer heads of
+//!   another is what salsa#1263's regression test plants. `WillIterateCycle` cannot stand in
+//!   for it: a head that converges at once never emits it.
 //! - [`FaultPoint::InternValue`] and [`FaultPoint::ReuseInternedValue`]: user code that salsa
 //!   calls while interning (`Hash`, `Lookup`, the event callback) unwinding.
 //! - [`FaultPoint::SetCancellationFlag`]: the event callback unwinding as a write on the main
@@ -53,17 +59,23 @@ pub enum FaultPoint {
     /// `DidSetCancellationFlag`: a write about to wait for the other handles (only inside an
     /// abortable write).
     SetCancellationFlag,
+    /// `infer_return`'s cycle recovery function, at the end of a head's iteration.
+    ReturnRecovery,
+    /// `infer_binding`'s cycle recovery function, at the end of a head's iteration.
+    BindingRecovery,
 }
 
 impl FaultPoint {
     /// Every point, in codec order.
-    pub const ALL: [FaultPoint; 6] = [
+    pub const ALL: [FaultPoint; 8] = [
         FaultPoint::CheckCancellation,
         FaultPoint::Execute,
         FaultPoint::IterateCycle,
         FaultPoint::InternValue,
         FaultPoint::ReuseInternedValue,
         FaultPoint::SetCancellationFlag,
+        FaultPoint::ReturnRecovery,
+        FaultPoint::BindingRecovery,
     ];
 
     /// The name used in corpus entries.
@@ -75,6 +87,8 @@ impl FaultPoint {
             FaultPoint::InternValue => "intern",
             FaultPoint::ReuseInternedValue => "reuse-interned",
             FaultPoint::SetCancellationFlag => "set-cancellation-flag",
+            FaultPoint::ReturnRecovery => "return-recovery",
+            FaultPoint::BindingRecovery => "binding-recovery",
         }
     }
 
@@ -85,24 +99,17 @@ impl FaultPoint {
             .find(|point| point.name() == name)
     }
 
-    fn matches(self, kind: &EventKind) -> bool {
-        matches!(
-            (self, kind),
-            (
-                FaultPoint::CheckCancellation,
-                EventKind::WillCheckCancellation
-            ) | (FaultPoint::Execute, EventKind::WillExecute { .. })
-                | (FaultPoint::IterateCycle, EventKind::WillIterateCycle { .. })
-                | (FaultPoint::InternValue, EventKind::DidInternValue { .. })
-                | (
-                    FaultPoint::ReuseInternedValue,
-                    EventKind::DidReuseInternedValue { .. }
-                )
-                | (
-                    FaultPoint::SetCancellationFlag,
-                    EventKind::DidSetCancellationFlag
-                )
-        )
+    /// The point a salsa event is, if any.
+    fn of(kind: &EventKind) -> Option<FaultPoint> {
+        Some(match kind {
+            EventKind::WillCheckCancellation => FaultPoint::CheckCancellation,
+            EventKind::WillExecute { .. } => FaultPoint::Execute,
+            EventKind::WillIterateCycle { .. } => FaultPoint::IterateCycle,
+            EventKind::DidInternValue { .. } => FaultPoint::InternValue,
+            EventKind::DidReuseInternedValue { .. } => FaultPoint::ReuseInternedValue,
+            EventKind::DidSetCancellationFlag => FaultPoint::SetCancellationFlag,
+            _ => return None,
+        })
     }
 }
 
@@ -194,12 +201,26 @@ impl Faults {
         if !self.armed_flag.load(Ordering::Relaxed) {
             return;
         }
+        if let Some(point) = FaultPoint::of(kind) {
+            self.reached(point);
+        }
+    }
+
+    /// Called where the database's own code is at `point` (a cycle recovery function):
+    /// counts it and unwinds if it is the armed one.
+    pub(super) fn on_point(&self, point: FaultPoint) {
+        if self.armed_flag.load(Ordering::Relaxed) {
+            self.reached(point);
+        }
+    }
+
+    fn reached(&self, point: FaultPoint) {
         let cancel = {
             let mut armed = self.lock();
             let Some((fault, remaining)) = armed.as_mut() else {
                 return;
             };
-            if !fault.point.matches(kind) {
+            if fault.point != point {
                 return;
             }
             if fault.in_request && !super::request::in_request() {

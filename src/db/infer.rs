@@ -16,6 +16,7 @@ use std::sync::Arc;
 use crate::semantic::infer::{self, Atom, InferEnv, Mro, ScopeInference, Ty};
 use crate::semantic::{Binding, FileScopeId, ImportRef};
 
+use super::FaultPoint;
 use super::request::FixpointBody;
 use super::{
     Db, ModuleName, ScopeId, SourceFile, SymbolName, module_exports, module_table, resolve_import,
@@ -71,7 +72,7 @@ fn infer_return_cycle<'db>(
     value: Ty,
     _scope: ScopeId<'db>,
 ) -> Ty {
-    db.note_cycle_iteration(cycle.iteration());
+    db.note_cycle_iteration(FaultPoint::ReturnRecovery, cycle.iteration());
     value
 }
 
@@ -110,7 +111,7 @@ fn infer_binding_cycle<'db>(
     _file: SourceFile,
     _name: SymbolName<'db>,
 ) -> Ty {
-    db.note_cycle_iteration(cycle.iteration());
+    db.note_cycle_iteration(FaultPoint::BindingRecovery, cycle.iteration());
     value
 }
 

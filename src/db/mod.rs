@@ -36,7 +36,8 @@
 //! | backdating | `symbol_table`/`module_table` (equal tables after an edit elsewhere in the file), `environment_builtins` (unchanged) | an edit in a sibling scope, any write |
 //! | LRU re-execution | `parsed_module` (capacity set at run time) | `lru-capacity N`, `lru-evict` |
 //! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
-//! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id), with members that join some iterations in (a conditional's branch runs once its test's type allows it) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
+//! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id), with members that join some iterations in (a conditional's branch runs once its test's type allows it, or once a literal set reaches a threshold or widens to `int`: `0 if f() - 99 else g()` joins as the fixpoint saturates) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
+//! | a cycle recovery function (`cycle_fn`) panicking at the end of an iteration, the converging one included (where salsa announces no further iteration), while other threads iterate overlapping cycles (salsa#1263's class) | `infer_return` and `infer_binding`, each its own fault point | `fault panic [in-request] at return-recovery N`, `… at binding-recovery N` |
 //! | a cycle with an immediate fallback (`cycle_result`): every participant takes its fallback, whichever member was asked first | `class_mro` over inheritance cycles across files (`class A(B)` and `class B(A)` importing each other), read by `check_file`'s cyclic-class diagnostic; reused orders deep-verified through the `class_bases` firewall and the bases' `infer_binding` | an edit that adds or drops one base; `types FILE` or `check_file` on parallel clones |
 //! | tracked structs created, deleted, recreated | `ScopeId`s of `semantic_index` | `edit … clear`, `edit … restore N` |
 //! | tracked structs sharing identity fields in one revision (disambiguated by creation order); a tracked field changed alone | `Definition`s of `module_definitions` (two bindings of one name), their `kind` and `ordinal` read by `Definition::kind_of` and `definition_ordinal`, their name by `node_name` (a supertype key) | an edit that adds, removes or re-kinds one binding of a repeated name |
@@ -129,8 +130,9 @@ pub trait Db: salsa::Database {
     fn environment(&self) -> Arc<Vec<String>>;
 
     /// Records that a fixpoint query's `cycle_fn` saw iteration `iteration` (statistics only:
-    /// no query reads it).
-    fn note_cycle_iteration(&self, iteration: u32);
+    /// no query reads it), and unwinds there if a fault is armed at `point` (one of the
+    /// recovery points, [`FaultPoint::ReturnRecovery`] or [`FaultPoint::BindingRecovery`]).
+    fn note_cycle_iteration(&self, point: FaultPoint, iteration: u32);
 
     /// The planted stale cache (feature `canary-stale` only): path -> (text length, table).
     #[cfg(feature = "canary-stale")]
@@ -187,7 +189,10 @@ impl Db for FuzzDatabase {
         }
     }
 
-    fn note_cycle_iteration(&self, iteration: u32) {
+    fn note_cycle_iteration(&self, point: FaultPoint, iteration: u32) {
+        if let Some(faults) = &self.faults {
+            faults.on_point(point);
+        }
         self.cycle_iterations
             .fetch_max(iteration, std::sync::atomic::Ordering::Relaxed);
         // Once per fixpoint that reaches a fourth iteration.

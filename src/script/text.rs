@@ -113,12 +113,14 @@ pub enum Fragment {
 const FRAGMENT_VARIANTS: usize = 23;
 
 /// The forms of [`value_expression`].
-const VALUE_FORMS: usize = 9;
+const VALUE_FORMS: usize = 11;
 
 /// A value type inference reads, of form `form` about the name `f`: a call, a call plus one
 /// (which grows a literal set in a cycle), int, string and `None` literals, conditionals
 /// (only the branches the test's type allows run, so a call of `g` or `helper` tested on
-/// `f()` appears once `f()`'s type allows it, maybe some fixpoint iterations in).
+/// `f()` appears once `f()`'s type allows it, maybe some fixpoint iterations in), and
+/// thresholds (`0 if f() - 2 else g()`: the call joins once `f()`'s literals reach 2; with
+/// 99, only as they widen to `int`, the iteration in which a growing fixpoint saturates).
 pub fn value_expression(form: u8, f: NameRef) -> String {
     let f = f.as_str();
     match usize::from(form) % VALUE_FORMS {
@@ -130,7 +132,9 @@ pub fn value_expression(form: u8, f: NameRef) -> String {
         5 => "None".to_owned(),
         6 => format!("{f}() if {f} else None"),
         7 => format!("g() if {f}() else helper()"),
-        _ => format!("helper() if {f}() else g()"),
+        8 => format!("helper() if {f}() else g()"),
+        9 => format!("0 if {f}() - 2 else g()"),
+        _ => format!("0 if {f}() - 99 else helper()"),
     }
 }
 

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeSet;
 
-use ruff_python_ast::{self as ast, Expr, Number, Operator};
+use ruff_python_ast::{self as ast, Expr, Number, Operator, UnaryOp};
 
 use super::{FileScopeId, ImportRef};
 
@@ -42,7 +42,7 @@ pub enum InferExpr {
     Name(String),
     /// `name(...)`.
     Call(String),
-    /// `e + k` or `k + e` with an int literal `k`.
+    /// `e + k` or `k + e` with an int literal `k` (negative for `e - k`).
     Add(Box<InferExpr>, i64),
     /// `a if c else b`: the test, then the two branches.
     If(Box<InferExpr>, Box<InferExpr>, Box<InferExpr>),
@@ -57,6 +57,13 @@ impl InferExpr {
             Expr::NumberLiteral(number) => match &number.value {
                 Number::Int(int) => int.as_i64().map_or(InferExpr::IntAny, InferExpr::Int),
                 _ => InferExpr::Unknown,
+            },
+            Expr::UnaryOp(unary) if unary.op == UnaryOp::USub => match int_literal(expr) {
+                Some(k) => InferExpr::Int(k),
+                None if matches!(unary.operand.as_ref(), Expr::NumberLiteral(_)) => {
+                    InferExpr::IntAny
+                }
+                None => InferExpr::Unknown,
             },
             Expr::StringLiteral(_) | Expr::FString(_) | Expr::BytesLiteral(_) => InferExpr::Str,
             Expr::NoneLiteral(_) => InferExpr::NoneLit,
@@ -73,6 +80,15 @@ impl InferExpr {
                     (None, None) => InferExpr::Unknown,
                 }
             }
+            // `e - k` is `e + (-k)`: with it, a conditional's test can become falsy (contain
+            // 0) only once a literal set reaches `k`, or widens to `int`, so a branch (and a
+            // cycle through it) can open exactly as a fixpoint saturates.
+            Expr::BinOp(binary) if binary.op == Operator::Sub => {
+                match int_literal(&binary.right).and_then(i64::checked_neg) {
+                    Some(k) => InferExpr::Add(Box::new(InferExpr::of(&binary.left)), k),
+                    None => InferExpr::Unknown,
+                }
+            }
             Expr::If(conditional) => InferExpr::If(
                 Box::new(InferExpr::of(&conditional.test)),
                 Box::new(InferExpr::of(&conditional.body)),
@@ -83,12 +99,16 @@ impl InferExpr {
     }
 }
 
+/// The value of an int literal, or of a negated one (`-3`).
 fn int_literal(expr: &Expr) -> Option<i64> {
     match expr {
         Expr::NumberLiteral(ast::ExprNumberLiteral {
             value: Number::Int(int),
             ..
         }) => int.as_i64(),
+        Expr::UnaryOp(unary) if unary.op == UnaryOp::USub => {
+            int_literal(&unary.operand).and_then(i64::checked_neg)
+        }
         _ => None,
     }
 }
