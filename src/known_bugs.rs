@@ -72,6 +72,13 @@ pub enum BugClass {
     /// A class's method resolution order wrong (a `cycle_result` query): a participant of an
     /// inheritance cycle re-executed alone in a later revision, without its fallback.
     FallbackParticipantReexecuted,
+    /// A class's method resolution order wrong (a `cycle_result` query) on a salsa whose
+    /// `FallbackImmediate` had its own code path: a participant's memo recorded its reads
+    /// only up to the cycle (stale after the edit that breaks the cycle), and a head whose
+    /// participant also heads a cycle of its own answered with that participant's fallback
+    /// instead of its own. The second is wrong in a fresh database asked in the same order
+    /// too, so the oracle may label it `Harness:`.
+    FallbackImmediateCaching,
     /// An inferred type stale after an edit (a fixpoint query): a participant's memo verified
     /// while its cycle head re-executes, and reused in the head's later iterations, when the
     /// head reads the changed input only from its second iteration on.
@@ -132,10 +139,10 @@ impl BugClass {
                         || signature.contains("answer of qualified_name differs")))
                     || signature.contains("expected a query assigned by `semantic_index")
             }
-            BugClass::FallbackParticipantReexecuted => {
-                signature.starts_with("Salsa: ")
-                    && (signature.contains("(classes)")
-                        || signature.contains("answer of class_mro differs"))
+            BugClass::FallbackParticipantReexecuted => wrong_class_order(signature),
+            BugClass::FallbackImmediateCaching => {
+                wrong_class_order(signature)
+                    || wrong_class_order(&signature.replacen("Harness: ", "Salsa: ", 1))
             }
             BugClass::ParticipantVerifiedDuringHeadIteration => {
                 signature.starts_with("Salsa: ")
@@ -155,6 +162,12 @@ impl BugClass {
     }
 }
 
+/// A wrong method resolution order (`class_mro`), blamed on salsa.
+fn wrong_class_order(signature: &str) -> bool {
+    signature.starts_with("Salsa: ")
+        && (signature.contains("(classes)") || signature.contains("answer of class_mro differs"))
+}
+
 /// A wrong star-import closure, or salsa tripping over one in a later revision.
 fn wrong_closure(signature: &str) -> bool {
     signature.contains("(closure)")
@@ -164,6 +177,14 @@ fn wrong_closure(signature: &str) -> bool {
 
 /// The bugs, oldest fix first.
 pub const KNOWN_BUGS: &[KnownBug] = &[
+    KnownBug {
+        id: "salsa#1063",
+        title: "cycle_result before FallbackImmediate joined the fixpoint code path: a participant's memo records its reads only up to the cycle, so after the edit that breaks the cycle it keeps its fallback; and a head whose participant heads a cycle of its own answers with the participant's fallback, not its own, so answers depend on which member is asked first (tests/salsa_1063_cycle_result_fallbacks.rs)",
+        first_buggy: "0.22.0",
+        last_buggy: "0.25.2",
+        fixed_in: Some("0.26.0"),
+        class: BugClass::FallbackImmediateCaching,
+    },
     KnownBug {
         id: "salsa#1099",
         title: "accumulated values lost when a reused tracked function is deep-verified",

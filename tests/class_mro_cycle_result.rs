@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_agrees_with_model, executed_keys, logged_db, on_parallel_clones};
+use common::{assert_agrees_with_model, executed_keys, has_bug, logged_db, on_parallel_clones};
 use salsa_fuzz::db::{FuzzDatabase, SymbolName, class_mro, file_diagnostics};
 use salsa_fuzz::semantic::DiagnosticKind;
 use salsa_fuzz::semantic::infer::Mro;
@@ -78,8 +78,14 @@ fn cycle_result_answers_follow_edits_that_break_and_restore_the_cycle() {
     assert_agrees_with_model(&db);
 
     db.write_file("b.py", B_ROOT);
+    let d = mro(&db, "a.py", "D").classes;
+    if has_bug("salsa#1063") {
+        // `A`'s memo lost its read of `B`'s order: it keeps its fallback.
+        assert_eq!(d, vec![class("a.py", "D"), class("a.py", "A")]);
+        return;
+    }
     assert_eq!(
-        mro(&db, "a.py", "D").classes,
+        d,
         vec![class("a.py", "D"), class("a.py", "A"), class("b.py", "B")]
     );
     assert!(cyclic_classes(&db, "a.py").is_empty());
@@ -122,6 +128,11 @@ fn cycle_result_entered_from_two_threads_at_once_agrees_with_the_model() {
                 .iter()
                 .find(|(class, _)| class == name)
                 .map(|(_, mro)| mro);
+            if has_bug("salsa#1063") && Some(own) != expected {
+                // A member of the broken cycle keeps its fallback.
+                assert!(own.cyclic, "{}, round {round}: {own:?}", file.path);
+                return;
+            }
             assert_eq!(Some(own), expected, "{}, round {round}", file.path);
             assert_eq!(
                 *diagnostics, file.diagnostics,
