@@ -8,7 +8,7 @@
 //!
 //! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` (0.26 for older releases too),
 //! `cfg(salsa_never_change)` (0.27.1 and later), `cfg(salsa_local_cancellation)` (0.26.0 and
-//! later) and the environment variables
+//! later), `cfg(salsa_cycle_fn_each_iteration)` (0.25.0 and later) and the environment variables
 //! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`) and
 //! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`), and `SALSA_FUZZ_SALSA_ROOT`
 //! (a checkout's root directory, empty for a release), to normalize panic locations.
@@ -23,6 +23,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(salsa_api, values(\"0.26\", \"0.27\", \"0.28\"))");
     println!("cargo::rustc-check-cfg=cfg(salsa_never_change)");
     println!("cargo::rustc-check-cfg=cfg(salsa_local_cancellation)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_cycle_fn_each_iteration)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
@@ -60,6 +61,9 @@ fn main() {
     }
     if has_local_cancellation(&version) {
         println!("cargo::rustc-cfg=salsa_local_cancellation");
+    }
+    if at_least(&version, (0, 25)) {
+        println!("cargo::rustc-cfg=salsa_cycle_fn_each_iteration");
     }
 }
 
@@ -155,11 +159,17 @@ fn api_level(version: &str) -> &'static str {
 /// Whether local cancellation (`CancellationToken`, `Cancelled::Local`) exists and
 /// `Cancelled::PendingWrite` can be constructed: since salsa 0.26.0.
 fn has_local_cancellation(version: &str) -> bool {
+    at_least(version, (0, 26))
+}
+
+/// Whether `version` is `major.minor` or later. From 0.25, salsa calls `cycle_fn` after every
+/// iteration (with `&Cycle`, returning the value) and passes the query's id to `cycle_initial`
+/// and `cycle_result` (`cfg(salsa_cycle_fn_each_iteration)`).
+fn at_least(version: &str, (major, minor): (u32, u32)) -> bool {
     let mut parts = version
         .split('.')
         .map(|part| part.parse::<u32>().unwrap_or(0));
-    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (major, minor) >= (0, 26)
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (major, minor)
 }
 
 /// Whether `Durability::NEVER_CHANGE` exists: since salsa 0.27.1 (salsa#1109).

@@ -46,7 +46,14 @@ fn mro(db: &dyn Database, class: Class) -> Vec<String> {
     order
 }
 
+#[cfg(salsa_cycle_fn_each_iteration)]
 fn cyclic(db: &dyn Database, _id: salsa::Id, class: Class) -> Vec<String> {
+    vec![class.name(db).clone(), "(cycle)".to_owned()]
+}
+
+/// Before 0.25, the fallback gets the inputs alone.
+#[cfg(not(salsa_cycle_fn_each_iteration))]
+fn cyclic(db: &dyn Database, class: Class) -> Vec<String> {
     vec![class.name(db).clone(), "(cycle)".to_owned()]
 }
 

@@ -51,7 +51,13 @@ fn two_thousand_generated_scripts_run_clean_and_cover_every_step_kind() {
         "{total:#?}\nfindings explained by known bugs of salsa {SALSA_VERSION}: {known_findings}"
     );
     for (kind, count) in total.steps_by_kind.iter().enumerate() {
-        assert!(*count > 0, "step kind {kind} never ran: {total:#?}");
+        // A salsa without local cancellation (before 0.26) skips `cancel-request` steps.
+        let skipped = kind == salsa_fuzz::script::Step::CancelRequest(0, 0).kind()
+            && !salsa_fuzz::db::compat::LOCAL_CANCELLATION;
+        assert!(
+            *count > 0 || skipped,
+            "step kind {kind} never ran: {total:#?}"
+        );
     }
     assert!(
         total.background_completed > 0,

@@ -69,7 +69,11 @@ pub struct StarClosure<'db> {
 /// first iteration. A module reads back only the size it assigned itself, after assigning
 /// it, as salsa's contract for `specify` has it (a read before the owner assigned the value in
 /// that revision computes the body instead).
-#[salsa::tracked(returns(ref), cycle_initial = star_closure_initial)]
+#[salsa::tracked(
+    returns(ref),
+    cycle_fn = compat::star_closure_cycle,
+    cycle_initial = compat::star_closure_initial
+)]
 pub fn star_closure<'db>(db: &'db dyn Db, file: SourceFile) -> StarClosure<'db> {
     let _fixpoint = FixpointBody::enter();
     let table = module_table(db, file);
@@ -100,16 +104,15 @@ pub fn star_closure<'db>(db: &'db dyn Db, file: SourceFile) -> StarClosure<'db> 
     }
 }
 
-fn star_closure_initial<'db>(
-    _db: &'db dyn Db,
-    _id: salsa::Id,
-    _file: SourceFile,
-) -> StarClosure<'db> {
-    StarClosure {
-        files: Vec::new(),
-        size: None,
-        reached: Vec::new(),
-        summary: None,
+impl StarClosure<'_> {
+    /// The value a fixpoint starts from: nothing reached, no size.
+    pub(super) fn initial() -> Self {
+        StarClosure {
+            files: Vec::new(),
+            size: None,
+            reached: Vec::new(),
+            summary: None,
+        }
     }
 }
 

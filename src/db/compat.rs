@@ -16,6 +16,8 @@
 
 #[cfg(not(salsa_api = "0.28"))]
 use super::ParsedModule;
+use super::{Db, FaultPoint, ScopeId, SourceFile, StarClosure, SymbolName};
+use crate::semantic::infer::{Mro, Ty};
 
 /// The salsa this crate was built against, as `build.rs` found it: `0.28.5`, or
 /// `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)` for a local checkout.
@@ -115,4 +117,117 @@ pub fn unwind_pending_write() -> ! {
     {
         unreachable!("cancellation faults are not armed on a salsa without local cancellation")
     }
+}
+
+/// The fixpoint queries' cycle functions, in this salsa's signatures. From 0.25, salsa calls
+/// `cycle_fn` after every iteration of a head (`&Cycle`, the last provisional value and the new
+/// one, returning the value to keep) and passes the query's id to `cycle_initial`; before, it
+/// called `cycle_fn` only after an iteration that changed the value (the value and the
+/// iteration count, returning `CycleRecoveryAction`), and `cycle_initial` got the inputs alone,
+/// so the inputs' ids stand in for the query's. `initial(key)` builds the initial value and
+/// `recover(db, iteration)` runs at each call; every recovery keeps the value (salsa's
+/// `Iterate`).
+macro_rules! fixpoint_functions {
+    (
+        $initial:ident, $cycle:ident,
+        <$lt:lifetime> ($($input:ident: $ty:ty),+) -> $out:ty,
+        initial: $init:expr,
+        recover: $recover:expr $(,)?
+    ) => {
+        #[cfg(salsa_cycle_fn_each_iteration)]
+        pub(super) fn $initial<$lt>(_db: &$lt dyn Db, id: salsa::Id, $($input: $ty),+) -> $out {
+            $(let _ = $input;)+
+            let initial: fn(u64) -> $out = $init;
+            initial(id.as_bits())
+        }
+
+        #[cfg(not(salsa_cycle_fn_each_iteration))]
+        pub(super) fn $initial<$lt>(_db: &$lt dyn Db, $($input: $ty),+) -> $out {
+            let initial: fn(u64) -> $out = $init;
+            initial(key_bits(&[$(salsa::plumbing::AsId::as_id(&$input)),+]))
+        }
+
+        #[cfg(salsa_cycle_fn_each_iteration)]
+        pub(super) fn $cycle<$lt>(
+            db: &$lt dyn Db,
+            cycle: &salsa::Cycle,
+            _last_provisional: &$out,
+            value: $out,
+            $($input: $ty),+
+        ) -> $out {
+            $(let _ = $input;)+
+            let recover: fn(&dyn Db, u32) = $recover;
+            recover(db, cycle.iteration());
+            value
+        }
+
+        #[cfg(not(salsa_cycle_fn_each_iteration))]
+        pub(super) fn $cycle<$lt>(
+            db: &$lt dyn Db,
+            _value: &$out,
+            count: u32,
+            $($input: $ty),+
+        ) -> salsa::CycleRecoveryAction<$out> {
+            $(let _ = $input;)+
+            let recover: fn(&dyn Db, u32) = $recover;
+            recover(db, count);
+            salsa::CycleRecoveryAction::Iterate
+        }
+    };
+}
+
+/// The query's key from its inputs' ids, where salsa does not pass the query's own id.
+#[cfg(not(salsa_cycle_fn_each_iteration))]
+fn key_bits(ids: &[salsa::Id]) -> u64 {
+    ids.iter()
+        .fold(0, |bits: u64, id| bits.rotate_left(32) ^ id.as_bits())
+}
+
+fixpoint_functions!(
+    infer_return_initial, infer_return_cycle,
+    <'db> (scope: ScopeId<'db>) -> Ty,
+    initial: Ty::divergent,
+    recover: |db, iteration| db.note_cycle_iteration(FaultPoint::ReturnRecovery, iteration),
+);
+
+fixpoint_functions!(
+    infer_binding_initial, infer_binding_cycle,
+    <'db> (file: SourceFile, name: SymbolName<'db>) -> Ty,
+    initial: Ty::divergent,
+    recover: |db, iteration| db.note_cycle_iteration(FaultPoint::BindingRecovery, iteration),
+);
+
+fixpoint_functions!(
+    module_exports_initial, module_exports_cycle,
+    <'db> (file: SourceFile) -> Vec<String>,
+    initial: |_| Vec::new(),
+    recover: |_, _| {},
+);
+
+fixpoint_functions!(
+    star_closure_initial, star_closure_cycle,
+    <'db> (file: SourceFile) -> StarClosure<'db>,
+    initial: |_| StarClosure::initial(),
+    recover: |_, _| {},
+);
+
+/// `class_mro`'s fallback (`cycle_result`): the query's id is passed from 0.25 on.
+#[cfg(salsa_cycle_fn_each_iteration)]
+pub(super) fn class_mro_cyclic<'db>(
+    db: &'db dyn Db,
+    _id: salsa::Id,
+    file: SourceFile,
+    name: SymbolName<'db>,
+) -> Mro {
+    Mro::cyclic(file.path(db), name.text(db))
+}
+
+/// `class_mro`'s fallback (`cycle_result`).
+#[cfg(not(salsa_cycle_fn_each_iteration))]
+pub(super) fn class_mro_cyclic<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    name: SymbolName<'db>,
+) -> Mro {
+    Mro::cyclic(file.path(db), name.text(db))
 }

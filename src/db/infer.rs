@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::semantic::infer::{self, Atom, InferEnv, Mro, ScopeInference, Ty};
 use crate::semantic::{Binding, FileScopeId, ImportRef};
 
-use super::FaultPoint;
+use super::compat;
 use super::request::FixpointBody;
 use super::{
     Db, ModuleName, ScopeId, SourceFile, SymbolName, module_exports, module_table, resolve_import,
@@ -45,8 +45,8 @@ pub fn scope_calls<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Vec<String> {
 /// What the function `scope` returns.
 #[salsa::tracked(
     returns(ref),
-    cycle_fn = infer_return_cycle,
-    cycle_initial = infer_return_initial
+    cycle_fn = compat::infer_return_cycle,
+    cycle_initial = compat::infer_return_initial
 )]
 pub fn infer_return<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Ty {
     let _fixpoint = FixpointBody::enter();
@@ -61,26 +61,11 @@ pub fn infer_return<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Ty {
     infer::return_type(function, &mut env)
 }
 
-fn infer_return_initial<'db>(_db: &'db dyn Db, id: salsa::Id, _scope: ScopeId<'db>) -> Ty {
-    Ty::divergent(id.as_bits())
-}
-
-fn infer_return_cycle<'db>(
-    db: &'db dyn Db,
-    cycle: &salsa::Cycle,
-    _last_provisional: &Ty,
-    value: Ty,
-    _scope: ScopeId<'db>,
-) -> Ty {
-    db.note_cycle_iteration(FaultPoint::ReturnRecovery, cycle.iteration());
-    value
-}
-
 /// What the module-level name `name` of `file` holds.
 #[salsa::tracked(
     returns(ref),
-    cycle_fn = infer_binding_cycle,
-    cycle_initial = infer_binding_initial
+    cycle_fn = compat::infer_binding_cycle,
+    cycle_initial = compat::infer_binding_initial
 )]
 pub fn infer_binding<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'db>) -> Ty {
     let _fixpoint = FixpointBody::enter();
@@ -94,27 +79,6 @@ pub fn infer_binding<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'d
     infer::binding_type(file.path(db), info, binds, text, &mut env)
 }
 
-fn infer_binding_initial<'db>(
-    _db: &'db dyn Db,
-    id: salsa::Id,
-    _file: SourceFile,
-    _name: SymbolName<'db>,
-) -> Ty {
-    Ty::divergent(id.as_bits())
-}
-
-fn infer_binding_cycle<'db>(
-    db: &'db dyn Db,
-    cycle: &salsa::Cycle,
-    _last_provisional: &Ty,
-    value: Ty,
-    _file: SourceFile,
-    _name: SymbolName<'db>,
-) -> Ty {
-    db.note_cycle_iteration(FaultPoint::BindingRecovery, cycle.iteration());
-    value
-}
-
 /// The method resolution order of the module-level class `name` of `file` (see
 /// [`Mro`]): the one query with salsa's `cycle_result`, an immediate fallback instead of
 /// fixpoint iteration. An inheritance cycle (`class A(B)` in one file, `class B(A)` in
@@ -122,7 +86,7 @@ fn infer_binding_cycle<'db>(
 /// asked first, on any thread; salsa must give every participant its fallback whatever the
 /// entry, and verify the reused orders through the bases' inferred types (`infer_binding`,
 /// a fixpoint query of its own, which never calls back here).
-#[salsa::tracked(returns(ref), cycle_result = class_mro_cyclic)]
+#[salsa::tracked(returns(ref), cycle_result = compat::class_mro_cyclic)]
 pub fn class_mro<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'db>) -> Mro {
     let _fixpoint = FixpointBody::enter();
     let path = file.path(db);
@@ -152,15 +116,6 @@ pub fn class_bases<'db>(db: &'db dyn Db, file: SourceFile, name: SymbolName<'db>
         .bases_of(name.text(db))
         .map(str::to_owned)
         .collect()
-}
-
-fn class_mro_cyclic<'db>(
-    db: &'db dyn Db,
-    _id: salsa::Id,
-    file: SourceFile,
-    name: SymbolName<'db>,
-) -> Mro {
-    Mro::cyclic(file.path(db), name.text(db))
 }
 
 /// The type of `name` where `scope` calls it: what the not-callable diagnostic checks.

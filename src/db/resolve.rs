@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::semantic::{self, Binding, ImportRef, ScopeKind, SymbolFlags, SymbolTable};
 
 use super::request::FixpointBody;
-use super::{Db, ScopeId, Settings, SourceFile, semantic_index, symbol_table};
+use super::{Db, ScopeId, Settings, SourceFile, compat, semantic_index, symbol_table};
 
 /// A dotted module name, interned so that `resolve_module` is keyed by a salsa id.
 ///
@@ -102,11 +102,20 @@ fn stale_canary(db: &dyn Db, file: SourceFile, table: Arc<SymbolTable>) -> Arc<S
 /// computes by plain reachability.
 #[cfg_attr(
     feature = "persistence",
-    salsa::tracked(returns(ref), cycle_initial = module_exports_initial, persist)
+    salsa::tracked(
+        returns(ref),
+        cycle_fn = compat::module_exports_cycle,
+        cycle_initial = compat::module_exports_initial,
+        persist
+    )
 )]
 #[cfg_attr(
     not(feature = "persistence"),
-    salsa::tracked(returns(ref), cycle_initial = module_exports_initial)
+    salsa::tracked(
+        returns(ref),
+        cycle_fn = compat::module_exports_cycle,
+        cycle_initial = compat::module_exports_initial
+    )
 )]
 pub fn module_exports(db: &dyn Db, file: SourceFile) -> Vec<String> {
     let _fixpoint = FixpointBody::enter();
@@ -118,10 +127,6 @@ pub fn module_exports(db: &dyn Db, file: SourceFile) -> Vec<String> {
         }
     }
     names.into_iter().collect()
-}
-
-fn module_exports_initial(_db: &dyn Db, _id: salsa::Id, _file: SourceFile) -> Vec<String> {
-    Vec::new()
 }
 
 /// Resolves `name` at the module level of `file`: module bindings, then star imports in
