@@ -1,4 +1,4 @@
-//! Against an older salsa (`salsa-fuzz salsa 0.26.0 test`, which CI runs), the seeded loop must
+//! Against an older salsa (`salsa-fuzz salsa 0.25.2 test`, which CI runs), the seeded loop must
 //! find that release's quick-to-find known bugs: lost accumulated values (salsa#1099,
 //! salsa#1155) and the interned slot left behind by an unwind (salsa#1160). This guards the
 //! suite's power to find real bugs, not only planted ones. Against a salsa without such bugs
@@ -11,7 +11,7 @@ use salsa_fuzz::fuzz::SeededInputs;
 use salsa_fuzz::known_bugs::{BugClass, KNOWN_BUGS};
 use salsa_fuzz::script::EditScript;
 
-/// Enough for both classes on 0.26.x and 0.27.0 (the campaign needs a few thousand scripts);
+/// Enough for both classes on 0.25.2 to 0.27.0 (the campaign needs a few thousand scripts);
 /// the loop stops as soon as every class is seen.
 const MAX_SCRIPTS: u64 = 30_000;
 
