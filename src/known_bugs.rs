@@ -35,9 +35,10 @@ pub enum BugClass {
     /// A query throws `Cancelled::PropagatedPanic` though nothing panicked and nothing
     /// cancelled it (on the main thread, or in a background batch no write raced).
     PropagatedPanicAfterCancellation,
-    /// A fixpoint head retried after a same-revision cancellation builds on the abandoned
-    /// attempt's memo: no provisional memo where one must be, or an iteration stamp from the
-    /// old cancellation epoch (`cycle.rs` `store_iteration`'s assertion).
+    /// A fixpoint head asked again in the revision in which an attempt was abandoned (by a
+    /// cancellation, or by a panic in its recovery function) builds on that attempt's memo: no
+    /// provisional memo where one must be, or an iteration stamp from the old cancellation
+    /// epoch (`cycle.rs` `store_iteration`'s assertion).
     AbandonedCycleMemo,
     /// Two views of one cycle head at different iterations.
     CycleHeadIterationMerge,
@@ -177,6 +178,14 @@ fn wrong_closure(signature: &str) -> bool {
 
 /// The bugs, oldest fix first.
 pub const KNOWN_BUGS: &[KnownBug] = &[
+    KnownBug {
+        id: "salsa#999",
+        title: "a fixpoint head asked again in the revision in which its cycle recovery function (cycle_fn) panicked trips \"`fetch_cold_cycle` should have inserted a provisional memo with Cycle::initial\" (fixed by running fixpoints per strongly connected component; tests/salsa_999_recovery_panic_then_ask_again.rs)",
+        first_buggy: "0.24.0",
+        last_buggy: "0.24.0",
+        fixed_in: Some("0.25.0"),
+        class: BugClass::AbandonedCycleMemo,
+    },
     KnownBug {
         id: "salsa#1063",
         title: "cycle_result before FallbackImmediate joined the fixpoint code path: a participant's memo records its reads only up to the cycle, so after the edit that breaks the cycle it keeps its fallback; and a head whose participant heads a cycle of its own answers with the participant's fallback, not its own, so answers depend on which member is asked first (tests/salsa_1063_cycle_result_fallbacks.rs)",
