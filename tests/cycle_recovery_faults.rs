@@ -56,17 +56,26 @@ check-all
 /// The recovery function runs at the end of every iteration of a head, the converging one
 /// included, where salsa emits no `WillIterateCycle`: the second recovery call is reachable
 /// only through the recovery fault points. A panic there leaves a database whose next
-/// revision's answers are the model's, in both modes.
+/// revision's answers are the model's, in both modes. (Before salsa 0.25 the recovery
+/// function ran only after an iteration that changed the value: no second call there.)
 #[test]
 fn a_recovery_function_panicking_as_its_head_converges_leaves_salsa_usable() {
-    for fault in ["return-recovery 1", "return-recovery 2"] {
+    let converging_call = cfg!(salsa_cycle_fn_each_iteration);
+    for (fault, sure) in [
+        ("return-recovery 1", true),
+        ("return-recovery 2", converging_call),
+    ] {
         for edit in [false, true] {
             for (sequential, outcome) in execute_both_modes(&with_fault(fault, edit)) {
                 assert_clean(sequential, &outcome);
-                assert_eq!(
-                    outcome.stats.faults_fired, 1,
-                    "{fault}, edit {edit}, sequential {sequential}: the panic fired"
-                );
+                let fired = outcome.stats.faults_fired;
+                let context = format!("{fault}, edit {edit}, sequential {sequential}");
+                if sure {
+                    assert_eq!(fired, 1, "{context}: the panic fired");
+                } else {
+                    // Only a revision whose cycle changes twice calls it twice.
+                    assert!(fired <= 1, "{context}: one fault fires once");
+                }
             }
         }
     }
