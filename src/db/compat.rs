@@ -1,5 +1,5 @@
-//! Every difference between the salsa APIs this suite runs against (0.26.0 to 0.28.5 and local
-//! checkouts) lives here, selected by `cfg(salsa_api = …)` from `build.rs`. The rest of the
+//! Every difference between the salsa APIs this suite runs against (0.24.0 to 0.28.5 and local
+//! checkouts) lives here, selected by `cfg(salsa_api = …)` and the other cfgs of `build.rs`. The rest of the
 //! crate names salsa's items through this module where they differ, so a new salsa version is
 //! one edit away.
 //!
@@ -9,10 +9,12 @@
 //! | a `'static` value without `PartialEq` returned by a query | needs `salsa::Update` | accepted |
 //! | `Durability::NEVER_CHANGE` (a file's path) | from 0.27.1 (`cfg(salsa_never_change)`); HIGH before | yes |
 //!
-//! Before 0.26 (0.25.x, built but not tested): no local cancellation (`CancellationToken`,
+//! Before 0.26 (0.25.2 tested, 0.24.0 built): no local cancellation (`CancellationToken`,
 //! `Cancelled::Local`), and `Cancelled::PendingWrite` cannot be built outside salsa, so
 //! request cancellation and injected cancellations are switched off
-//! (`cfg(salsa_local_cancellation)`).
+//! (`cfg(salsa_local_cancellation)`). Before 0.25 (0.24.0): the older cycle API
+//! (`cfg(salsa_cycle_fn_each_iteration)` off), bridged by the fixpoint functions at the end of
+//! this module.
 
 #[cfg(not(salsa_api = "0.28"))]
 use super::ParsedModule;
