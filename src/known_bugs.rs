@@ -140,10 +140,12 @@ impl BugClass {
                         || signature.contains("answer of qualified_name differs")))
                     || signature.contains("expected a query assigned by `semantic_index")
             }
-            BugClass::FallbackParticipantReexecuted => wrong_class_order(signature),
+            BugClass::FallbackParticipantReexecuted => {
+                signature.starts_with("Salsa: ") && wrong_class_order(signature)
+            }
             BugClass::FallbackImmediateCaching => {
-                wrong_class_order(signature)
-                    || wrong_class_order(&signature.replacen("Harness: ", "Salsa: ", 1))
+                (signature.starts_with("Salsa: ") || signature.starts_with("Harness: "))
+                    && wrong_class_order(signature)
             }
             BugClass::ParticipantVerifiedDuringHeadIteration => {
                 signature.starts_with("Salsa: ")
@@ -163,10 +165,9 @@ impl BugClass {
     }
 }
 
-/// A wrong method resolution order (`class_mro`), blamed on salsa.
+/// A wrong method resolution order (`class_mro`), whoever is blamed.
 fn wrong_class_order(signature: &str) -> bool {
-    signature.starts_with("Salsa: ")
-        && (signature.contains("(classes)") || signature.contains("answer of class_mro differs"))
+    signature.contains("(classes)") || signature.contains("answer of class_mro differs")
 }
 
 /// A wrong star-import closure, or salsa tripping over one in a later revision.

@@ -189,14 +189,14 @@ fixpoint_functions!(
     infer_return_initial, infer_return_cycle,
     <'db> (scope: ScopeId<'db>) -> Ty,
     initial: Ty::divergent,
-    recover: |db, iteration| db.note_cycle_iteration(FaultPoint::ReturnRecovery, iteration),
+    recover: |db, iteration| db.on_cycle_recovery(FaultPoint::ReturnRecovery, iteration),
 );
 
 fixpoint_functions!(
     infer_binding_initial, infer_binding_cycle,
     <'db> (file: SourceFile, name: SymbolName<'db>) -> Ty,
     initial: Ty::divergent,
-    recover: |db, iteration| db.note_cycle_iteration(FaultPoint::BindingRecovery, iteration),
+    recover: |db, iteration| db.on_cycle_recovery(FaultPoint::BindingRecovery, iteration),
 );
 
 fixpoint_functions!(

@@ -3,7 +3,7 @@
 //! cycles make fixpoint cycles of two distinct queries that can be entered at any member, on
 //! any thread. Both iterate from a divergent initial value built from their salsa id
 //! (`cycle_initial`, ty's divergent type) through a `cycle_fn` that records how many
-//! iterations salsa needed ([`crate::db::Db::note_cycle_iteration`]) and changes nothing. The
+//! iterations salsa needed ([`crate::db::Db::on_cycle_recovery`]) and changes nothing. The
 //! rules are [`crate::semantic::infer`]'s, shared with the model.
 //!
 //! [`class_mro`] is the one query with `cycle_result` (an immediate fallback): inheritance

@@ -129,10 +129,11 @@ pub trait Db: salsa::Database {
     /// [`environment_builtins`] reads (reporting an untracked read).
     fn environment(&self) -> Arc<Vec<String>>;
 
-    /// Records that a fixpoint query's `cycle_fn` saw iteration `iteration` (statistics only:
-    /// no query reads it), and unwinds there if a fault is armed at `point` (one of the
-    /// recovery points, [`FaultPoint::ReturnRecovery`] or [`FaultPoint::BindingRecovery`]).
-    fn note_cycle_iteration(&self, point: FaultPoint, iteration: u32);
+    /// Called by a fixpoint query's `cycle_fn`: unwinds if a fault is armed at `point` (one of
+    /// the recovery points, [`FaultPoint::ReturnRecovery`] or [`FaultPoint::BindingRecovery`]),
+    /// then records that salsa reached iteration `iteration` (statistics only: no query reads
+    /// it).
+    fn on_cycle_recovery(&self, point: FaultPoint, iteration: u32);
 
     /// The planted stale cache (feature `canary-stale` only): path -> (text length, table).
     #[cfg(feature = "canary-stale")]
@@ -189,7 +190,7 @@ impl Db for FuzzDatabase {
         }
     }
 
-    fn note_cycle_iteration(&self, point: FaultPoint, iteration: u32) {
+    fn on_cycle_recovery(&self, point: FaultPoint, iteration: u32) {
         if let Some(faults) = &self.faults {
             faults.on_point(point);
         }
