@@ -42,7 +42,15 @@ fn main() {
             let git = git_revision(&path)
                 .map(|revision| format!(", git {revision}"))
                 .unwrap_or_default();
-            let described = format!("{version} (path {}{git})", path.display());
+            // A release copied and patched for shuttle (src/matrix/shuttle_patch.rs) is
+            // named as that release.
+            let patched = std::fs::read_to_string(path.join("src/sync.rs"))
+                .is_ok_and(|sync| sync.starts_with("// Patched by salsa-fuzz"));
+            let described = if patched {
+                format!("{version} (shuttle-patched)")
+            } else {
+                format!("{version} (path {}{git})", path.display())
+            };
             root = std::fs::canonicalize(&path)
                 .unwrap_or(path)
                 .display()

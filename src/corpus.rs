@@ -2,13 +2,14 @@
 //!
 //! ```text
 //! # salsa-fuzz corpus entry
-//! format: 1
+//! format: 2
 //! salsa: 0.28.5
 //! parser: 0.0.10
 //! status: canary
 //! signature: Canary: panic `canary: …` at src/db/canary.rs []
 //! mode: sequential
 //! rate: 10/10
+//! replays: deterministic
 //! found: 2026-11-25
 //! ---
 //! threads 2
@@ -21,7 +22,9 @@
 //! end
 //! ```
 //!
-//! The header says what the entry was found against and how often it reproduced; the body is
+//! The header says what the entry was found against and how often it reproduced (and, for a
+//! threaded finding of a shuttle build, the `schedule:` it replays exactly under; `replays:`
+//! says which of the three kinds it is); the body is
 //! the script in [`crate::script::syntax`]'s line format. The final `end` line makes a
 //! truncated file an error rather than a shorter script. Entries of a newer format fail with a
 //! message naming the version. Writes go to a temporary file renamed into place.
@@ -33,10 +36,12 @@ use crate::script::syntax::script_to_text;
 use crate::util::{today, write_atomically};
 
 use crate::script::EditScript;
+use crate::script::schedule::Schedule;
 use crate::script::syntax::{SyntaxError, check_encodable, parse_script};
 
 /// The format this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// Format 2 added the `schedule:` and `replays:` lines; format 1 entries read as before.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The salsa version the suite is built against (from `Cargo.toml`).
 pub const SALSA_VERSION: &str = crate::db::compat::SALSA;
@@ -87,8 +92,6 @@ impl Status {
 /// A corpus entry: the envelope and the script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// The format it was written in.
-    pub format: u32,
     /// The salsa version it was found against.
     pub salsa: String,
     /// The parser version it was found against.
@@ -103,8 +106,35 @@ pub struct Entry {
     pub rate: (u32, u32),
     /// When it was written (`YYYY-MM-DD`).
     pub found: String,
+    /// The exact interleaving a shuttle build replays a threaded finding under (other
+    /// builds run it on OS threads); `None`: the one the script chooses
+    /// ([`Schedule::of_script`]).
+    pub schedule: Option<Schedule>,
     /// The script.
     pub script: EditScript,
+}
+
+/// How exactly an entry replays, as its `replays:` line says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replays {
+    /// Background batches inline: one outcome, always.
+    Deterministic,
+    /// Threads, under a recorded shuttle schedule: exactly, in a shuttle build.
+    Schedule,
+    /// Threads, on the operating system's interleavings: at the recorded rate.
+    Flaky,
+}
+
+impl Replays {
+    const ALL: [Replays; 3] = [Replays::Deterministic, Replays::Schedule, Replays::Flaky];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Replays::Deterministic => "deterministic",
+            Replays::Schedule => "schedule",
+            Replays::Flaky => "flaky",
+        }
+    }
 }
 
 /// Why a file is not a valid entry, or could not be read or written.
@@ -140,7 +170,6 @@ impl Entry {
     /// An entry for `script` with the current versions and today's date.
     pub fn new(script: EditScript, status: Status, signature: String) -> Entry {
         Entry {
-            format: FORMAT_VERSION,
             salsa: SALSA_VERSION.to_owned(),
             parser: PARSER_VERSION.to_owned(),
             status,
@@ -148,7 +177,19 @@ impl Entry {
             sequential: false,
             rate: (0, 0),
             found: today(),
+            schedule: None,
             script,
+        }
+    }
+
+    /// How exactly it replays: derived from its mode and schedule.
+    pub fn replays(&self) -> Replays {
+        if self.sequential {
+            Replays::Deterministic
+        } else if self.schedule.is_some() {
+            Replays::Schedule
+        } else {
+            Replays::Flaky
         }
     }
 
@@ -161,7 +202,8 @@ impl Entry {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{MAGIC}");
-        let _ = writeln!(out, "format: {}", self.format);
+        // Written in this build's format, whatever it was read in: its lines are this format's.
+        let _ = writeln!(out, "format: {FORMAT_VERSION}");
         let _ = writeln!(out, "salsa: {}", self.salsa);
         let _ = writeln!(out, "parser: {}", self.parser);
         let _ = writeln!(out, "status: {}", self.status.as_str());
@@ -173,6 +215,10 @@ impl Entry {
         };
         let _ = writeln!(out, "mode: {mode}");
         let _ = writeln!(out, "rate: {}/{}", self.rate.0, self.rate.1);
+        if let Some(schedule) = &self.schedule {
+            let _ = writeln!(out, "schedule: {schedule}");
+        }
+        let _ = writeln!(out, "replays: {}", self.replays().as_str());
         let _ = writeln!(out, "found: {}", self.found);
         let _ = writeln!(out, "---");
         out.push_str(&script_to_text(&self.script));
@@ -216,7 +262,6 @@ impl Entry {
                     if format > FORMAT_VERSION {
                         return Err(EntryError::NewerFormat(format));
                     }
-                    entry.format = format;
                     format_seen = true;
                 }
                 "salsa" => entry.salsa = value.to_owned(),
@@ -238,6 +283,19 @@ impl Entry {
                         .ok_or_else(|| syntax(number, format!("bad rate `{value}`")))?
                 }
                 "found" => entry.found = value.to_owned(),
+                "schedule" => {
+                    entry.schedule = Some(
+                        value
+                            .parse()
+                            .map_err(|error| syntax(number, format!("bad schedule: {error}")))?,
+                    );
+                }
+                // Derived from `mode` and `schedule`, and written for readers.
+                "replays" => {
+                    if !Replays::ALL.iter().any(|kind| kind.as_str() == value) {
+                        return Err(syntax(number, format!("unknown replay kind `{value}`")));
+                    }
+                }
                 _ => return Err(syntax(number, format!("unknown header `{key}`"))),
             }
         }
@@ -326,6 +384,38 @@ mod tests {
     use crate::script::{Edit, FileSlot, Step, Text};
     use crate::util::SeededInputs;
 
+    #[test]
+    fn a_threaded_entry_records_its_schedule_and_how_it_replays() {
+        let script = EditScript {
+            threads: 2,
+            initial: Vec::new(),
+            steps: vec![Step::Join],
+        };
+        let mut entry = Entry::new(script, Status::New, "Salsa: x".to_owned());
+        assert_eq!(entry.replays(), Replays::Flaky);
+        assert!(entry.to_text().contains("\nreplays: flaky\n"));
+        entry.schedule = Some("pct depth=2 horizon=512 seed=0x2a".parse().unwrap());
+        let text = entry.to_text();
+        assert!(
+            text.contains(
+                "\nschedule: pct depth=2 horizon=512 seed=0x000000000000002a\nreplays: schedule\n"
+            ),
+            "{text}"
+        );
+        let back = Entry::parse(&text).unwrap();
+        assert_eq!(back.schedule, entry.schedule);
+        assert_eq!(back.replays(), Replays::Schedule);
+        entry.sequential = true;
+        assert_eq!(entry.replays(), Replays::Deterministic);
+        let bad = text.replace("depth=2", "depth=0");
+        let Err(EntryError::Syntax(error)) = Entry::parse(&bad) else {
+            panic!("a bad schedule parsed");
+        };
+        assert!(error.to_string().contains("bad schedule"), "{error}");
+        let bad = text.replace("replays: schedule", "replays: sometimes");
+        assert!(Entry::parse(&bad).is_err());
+    }
+
     /// Texts are stored rendered, as literals: the script an entry holds.
     fn literalized(script: &EditScript) -> EditScript {
         let text = |text: &Text| Text::literal(&text.render());
@@ -396,10 +486,10 @@ mod tests {
         ));
         assert!(matches!(
             Entry::parse(&text.replace("join", "jump")),
-            Err(EntryError::Syntax(SyntaxError { line: 13, .. }))
+            Err(EntryError::Syntax(SyntaxError { line: 14, .. }))
         ));
         assert!(matches!(
-            Entry::parse(&text.replace("format: 1", "format: 7")),
+            Entry::parse(&text.replace("format: 2", "format: 7")),
             Err(EntryError::NewerFormat(7))
         ));
         assert!(Entry::parse("garbage").is_err());
@@ -428,7 +518,8 @@ mod tests {
     fn committed_entries_re_render_byte_identically() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut paths = Vec::new();
-        for dir in ["corpus", "tests/fixtures"] {
+        // The committed ones: `corpus/working` and `corpus/findings` are a checkout's own.
+        for dir in ["corpus/seeds", "corpus/regressions", "tests/fixtures"] {
             paths.extend(entries_under(&root.join(dir)).expect("a readable dir"));
         }
         assert!(

@@ -325,10 +325,16 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     },
 ];
 
-/// The first salsa release that has no bug open: a version string compares as `X.Y.Z`;
-/// a local checkout's version (`0.28.5 (path …)`) compares by its leading version.
+/// The release a salsa description starts with: `0.28.5` of `0.28.5`, `0.28.5 (path …)`,
+/// `0.28.5 (shuttle-patched)` and the benchmark's `0.28.5+shuttle`.
+pub fn release_of(salsa: &str) -> &str {
+    let first = salsa.split_whitespace().next().unwrap_or(salsa);
+    first.strip_suffix("+shuttle").unwrap_or(first)
+}
+
+/// The release of a salsa description ([`release_of`]) as numbers.
 fn version_of(salsa: &str) -> Option<(u32, u32, u32)> {
-    parse_version(salsa.split_whitespace().next().unwrap_or(salsa))
+    parse_version(release_of(salsa))
 }
 
 impl KnownBug {

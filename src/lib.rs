@@ -31,5 +31,6 @@ pub mod oracle;
 pub mod reproducer;
 pub mod script;
 pub mod semantic;
+pub mod threads;
 pub mod triage;
 pub mod util;

@@ -35,6 +35,19 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Whose thread interleavings: the operating system's, or shuttle's (exact and seeded by
+    /// the input; builds this salsa patched for shuttle under target/salsa-matrix/ on first
+    /// use and runs the command there).
+    #[arg(long, global = true, value_enum, value_name = "KIND")]
+    schedule: Option<ScheduleKind>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ScheduleKind {
+    /// OS threads (the default of a normal build).
+    Os,
+    /// Shuttle's scheduler (the only kind of a shuttle build).
+    Shuttle,
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,6 +269,11 @@ struct KnownBugsArgs {
     /// Re-judge the runs kept under `--out` instead of running them again.
     #[arg(long)]
     reuse: bool,
+    /// Also run the stable runner under shuttle (exact interleavings) on each buggy release
+    /// patched for shuttle, judged on its fix release patched likewise: a column for the
+    /// threaded bugs.
+    #[arg(long)]
+    shuttle: bool,
     /// Also write the report to this file.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -399,6 +417,16 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(error),
     };
+    match (cli.schedule, cfg!(feature = "shuttle")) {
+        (Some(ScheduleKind::Shuttle), false) => return rerun_under_shuttle(),
+        (Some(ScheduleKind::Os), true) => {
+            return fail(
+                "this is a shuttle build (salsa's shim is shuttle's): every script runs under \
+                 shuttle; use the normal build for OS threads",
+            );
+        }
+        _ => {}
+    }
     match cli.command {
         Command::Run(args) => run(args),
         Command::Worker(args) => worker(args),
@@ -450,6 +478,41 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `--schedule shuttle` in a normal build: builds the shuttle variant of this salsa
+/// (`salsa-fuzz salsa X.Y.Z+shuttle build --release`) and replaces this process with it,
+/// with the same arguments but the flag.
+fn rerun_under_shuttle() -> ExitCode {
+    use std::os::unix::process::CommandExt as _;
+    let version = known_bugs::release_of(salsa_fuzz::corpus::SALSA_VERSION);
+    let spec = matrix::SalsaSpec::Shuttle(version.to_owned());
+    let root = match matrix::checkout_root() {
+        Ok(root) => root,
+        Err(error) => return fail(error),
+    };
+    log_line(&format!(
+        "building salsa-fuzz against salsa {version} patched for shuttle (target/salsa-matrix/{}; minutes the first time)",
+        spec.key()
+    ));
+    let binary = match matrix::build_release_binary(&root, &spec) {
+        Ok(binary) => binary,
+        Err(error) => return fail(error),
+    };
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    let mut given = std::env::args_os().skip(1);
+    while let Some(arg) = given.next() {
+        if arg == "--schedule" {
+            given.next();
+        } else if arg
+            .to_str()
+            .is_none_or(|arg| !arg.starts_with("--schedule="))
+        {
+            args.push(arg);
+        }
+    }
+    let error = std::process::Command::new(&binary).args(args).exec();
+    fail(format!("could not run {}: {error}", binary.display()))
 }
 
 /// The command line as completions offer it: without the internal commands.
@@ -678,6 +741,7 @@ fn known_bugs_benchmark(args: KnownBugsArgs) -> ExitCode {
         runner: !args.no_runner,
         out: args.out,
         reuse: args.reuse,
+        shuttle: args.shuttle,
     };
     let mut log = |line: &str| eprintln!("known-bugs: {line}");
     match benchmark::run_and_report(&options, args.report.as_deref(), &mut log) {

@@ -7,6 +7,7 @@
 //! signature reproduces, never another bug. Racy findings are checked up to K times each.
 
 use crate::exec::{self, ExecOptions, Mirror};
+use crate::script::schedule::Schedule;
 use crate::script::{Edit, EditScript, Query, Step, Text};
 
 /// How to minimize.
@@ -18,6 +19,9 @@ pub struct MinimizeOptions {
     pub rate_attempts: u32,
     /// An upper bound on checks, so minimization always ends.
     pub max_checks: usize,
+    /// In a shuttle build, the interleaving every threaded check runs under (each check is
+    /// then one exact run, so one attempt); ignored by other builds.
+    pub schedule: Option<Schedule>,
 }
 
 impl Default for MinimizeOptions {
@@ -26,6 +30,7 @@ impl Default for MinimizeOptions {
             attempts: 8,
             rate_attempts: 20,
             max_checks: 20_000,
+            schedule: None,
         }
     }
 }
@@ -41,15 +46,28 @@ pub struct Minimized {
     pub rate: (u32, u32),
     /// How many scripts were run.
     pub checks: usize,
+    /// The schedule it reproduces under (a shuttle build's threaded finding), with as few
+    /// preemptions as still show it.
+    pub schedule: Option<Schedule>,
 }
 
 /// The signature of the first finding of `script`, if any. Installs the capturing panic hook
 /// (once): a signature names the panic's location, which only the hook sees.
 pub fn signature_of(script: &EditScript, sequential: bool) -> Option<String> {
+    signature_under(script, sequential, None)
+}
+
+/// [`signature_of`] under `schedule` (a shuttle build's; other builds ignore it).
+pub fn signature_under(
+    script: &EditScript,
+    sequential: bool,
+    schedule: Option<Schedule>,
+) -> Option<String> {
     signature_with(
         script,
         &ExecOptions {
             sequential,
+            schedule,
             ..ExecOptions::default()
         },
     )
@@ -71,14 +89,25 @@ pub fn reproduction_rate(
     sequential: bool,
     attempts: u32,
 ) -> u32 {
+    rate_under(script, signature, sequential, None, attempts)
+}
+
+fn rate_under(
+    script: &EditScript,
+    signature: &str,
+    sequential: bool,
+    schedule: Option<Schedule>,
+    attempts: u32,
+) -> u32 {
     (0..attempts)
-        .filter(|_| signature_of(script, sequential).as_deref() == Some(signature))
+        .filter(|_| signature_under(script, sequential, schedule).as_deref() == Some(signature))
         .count() as u32
 }
 
 struct Search<'a> {
     signature: &'a str,
     sequential: bool,
+    schedule: Option<Schedule>,
     attempts: u32,
     checks: usize,
     max_checks: usize,
@@ -92,7 +121,9 @@ impl Search<'_> {
         }
         for _ in 0..self.attempts {
             self.checks += 1;
-            if signature_of(candidate, self.sequential).as_deref() == Some(self.signature) {
+            if signature_under(candidate, self.sequential, self.schedule).as_deref()
+                == Some(self.signature)
+            {
                 return true;
             }
         }
@@ -108,9 +139,13 @@ pub fn minimize(
 ) -> Option<Minimized> {
     // Prefer the deterministic mode: if the finding shows with batches inline, minimize there.
     let sequential = reproduction_rate(script, signature, true, 2) > 0;
+    // Under shuttle a threaded check with a fixed schedule is one exact run.
+    let schedule = options
+        .schedule
+        .filter(|_| cfg!(feature = "shuttle") && !sequential);
     // A racy finding gets as many attempts per check as its measured rate needs to show about
     // three times, at least K and at most 8K (a rare race is worth the wait).
-    let attempts = if sequential {
+    let attempts = if sequential || schedule.is_some() {
         1
     } else {
         let probe = 4 * options.attempts;
@@ -122,6 +157,7 @@ pub fn minimize(
     let mut search = Search {
         signature,
         sequential,
+        schedule,
         attempts,
         checks: 0,
         max_checks: options.max_checks,
@@ -149,13 +185,22 @@ pub fn minimize(
             break;
         }
     }
+    // Then the schedule: as few preemptions as still show it.
+    while let Some(shallower) = search.schedule.and_then(Schedule::shallower) {
+        let deeper = search.schedule.replace(shallower);
+        if !search.reproduces(&best) {
+            search.schedule = deeper;
+            break;
+        }
+    }
     let rate_attempts = if sequential { 3 } else { options.rate_attempts };
-    let hits = reproduction_rate(&best, signature, sequential, rate_attempts);
+    let hits = rate_under(&best, signature, sequential, search.schedule, rate_attempts);
     Some(Minimized {
         script: best,
         sequential,
         rate: (hits, rate_attempts),
         checks: search.checks,
+        schedule: search.schedule,
     })
 }
 

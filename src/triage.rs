@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::corpus::{self, Entry, Status};
-use crate::exec::{self, ExecOptions, install_panic_hook};
+use crate::exec::{self, ExecOptions, Schedule, Strategy, install_panic_hook};
 use crate::minimize::{self, MinimizeOptions};
 use crate::script::EditScript;
 
@@ -69,17 +69,90 @@ pub fn load(path: &Path) -> Result<Entry, TriageError> {
 }
 
 /// The entry's signature: its own, or, for an artifact, whatever running it finds first (with
-/// threads, then inline); also says whether it showed inline.
-pub fn find_signature(entry: &Entry) -> Option<(String, bool)> {
+/// threads, then inline); also says whether it showed inline, and, in a shuttle build, the
+/// schedule a threaded finding showed under (the entry's own, else one [`schedule_search`]
+/// finds).
+pub fn find_signature(entry: &Entry) -> Option<(String, bool, Option<Schedule>)> {
     if !entry.signature.is_empty() {
-        return Some((entry.signature.clone(), entry.sequential));
+        let schedule = exact_schedule(entry, &entry.signature);
+        return Some((entry.signature.clone(), entry.sequential, schedule));
     }
-    for _ in 0..REPRO_ATTEMPTS {
-        if let Some(signature) = minimize::signature_of(&entry.script, false) {
-            return Some((signature, false));
+    if cfg!(feature = "shuttle") {
+        // An entry's recorded schedule is its interleaving: only that one is asked (the
+        // known-bug benchmark judges a finding on its fix release so).
+        let candidates: Vec<Schedule> = match entry.schedule {
+            Some(schedule) => vec![schedule],
+            None => schedule_search(&entry.script).collect(),
+        };
+        let threaded = candidates.into_iter().find_map(|schedule| {
+            signature_unmasked(entry, false, Some(schedule))
+                .map(|signature| (signature, false, Some(schedule)))
+        });
+        if threaded.is_some() {
+            return threaded;
+        }
+    } else {
+        for _ in 0..REPRO_ATTEMPTS {
+            if let Some(signature) = minimize::signature_of(&entry.script, false) {
+                return Some((signature, false, None));
+            }
         }
     }
-    minimize::signature_of(&entry.script, true).map(|signature| (signature, true))
+    minimize::signature_of(&entry.script, true).map(|signature| (signature, true, None))
+}
+
+/// How many schedules [`schedule_search`] offers after the script's own.
+pub const SCHEDULE_SEARCH: u64 = 200;
+
+/// The schedules a shuttle build tries on a threaded finding that has none recorded (one
+/// found on OS threads): the one the script chooses, then PCT of depths 2 to 4 over
+/// growing horizons and random, each with its own seed.
+pub fn schedule_search(script: &EditScript) -> impl Iterator<Item = Schedule> {
+    let own = Schedule::of_script(script);
+    std::iter::once(own).chain((0..SCHEDULE_SEARCH).map(|n| Schedule {
+        strategy: match n % 4 {
+            0 => Strategy::Random,
+            depth => Strategy::Pct {
+                depth: depth as u8 + 1,
+                horizon: 256 << ((n / 4) % 7),
+            },
+        },
+        seed: n + 1,
+    }))
+}
+
+/// In a shuttle build, the schedule under which a threaded entry shows `signature`: its
+/// recorded one, else the first of [`schedule_search`] that does; `None` for a sequential
+/// entry, in other builds, or when no schedule shows it.
+fn exact_schedule(entry: &Entry, signature: &str) -> Option<Schedule> {
+    if !cfg!(feature = "shuttle") || entry.sequential {
+        return None;
+    }
+    entry
+        .schedule
+        .into_iter()
+        .chain(schedule_search(&entry.script))
+        .find(|&schedule| {
+            signature_unmasked(entry, false, Some(schedule)).as_deref() == Some(signature)
+        })
+}
+
+/// The signature of `entry`'s script under `schedule`, with a known-open entry's bug
+/// unmasked (as [`replay`] runs it).
+fn signature_unmasked(
+    entry: &Entry,
+    sequential: bool,
+    schedule: Option<Schedule>,
+) -> Option<String> {
+    minimize::signature_with(
+        &entry.script,
+        &ExecOptions {
+            sequential,
+            schedule,
+            mask_open_bugs: entry.status != Status::KnownOpen,
+            ..ExecOptions::default()
+        },
+    )
 }
 
 /// `repro FILE --any`: runs the script (threads, then inline) whatever its recorded signature
@@ -92,7 +165,9 @@ pub fn repro_any(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> 
         ..load(path)?
     };
     let observed = find_signature(&entry);
-    let shown = observed.as_ref().map_or("none", |(signature, _)| signature);
+    let shown = observed
+        .as_ref()
+        .map_or("none", |(signature, _, _)| signature);
     writeln!(out, "observed: {shown}").map_err(write_error)?;
     Ok(observed.is_some())
 }
@@ -108,7 +183,7 @@ pub fn repro(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> {
         crate::script::syntax::script_to_text(&entry.script)
     )
     .map_err(write_error)?;
-    let Some((signature, sequential)) = find_signature(&entry) else {
+    let Some((signature, sequential, schedule)) = find_signature(&entry) else {
         let inline = ExecOptions {
             sequential: true,
             ..ExecOptions::default()
@@ -126,9 +201,24 @@ pub fn repro(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> {
         .map_err(write_error)?;
         return Ok(false);
     };
+    if let Some(schedule) = schedule {
+        let recorded = if entry.schedule == Some(schedule) {
+            "the entry's"
+        } else if schedule == Schedule::of_script(&entry.script) {
+            "chosen by the script"
+        } else {
+            "found by searching schedules; `minimize` records it"
+        };
+        writeln!(
+            out,
+            "schedule: {schedule} ({recorded}; every run under it is the same interleaving)"
+        )
+        .map_err(write_error)?;
+    }
     let entry = Entry {
         signature: signature.clone(),
         sequential,
+        schedule: schedule.or(entry.schedule),
         ..entry
     };
     let replay = replay(&entry, REPRO_ATTEMPTS);
@@ -152,6 +242,7 @@ pub fn repro(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> {
     let options = ExecOptions {
         sequential,
         mask_open_bugs: entry.status != Status::KnownOpen,
+        schedule: entry.schedule,
         ..ExecOptions::default()
     };
     for _ in 0..REPRO_ATTEMPTS {
@@ -191,6 +282,7 @@ pub fn replay(entry: &Entry, attempts: u32) -> Replay {
     let options = ExecOptions {
         sequential: entry.sequential,
         mask_open_bugs: entry.status != Status::KnownOpen,
+        schedule: entry.schedule,
         ..ExecOptions::default()
     };
     for _ in 0..attempts {
@@ -285,7 +377,7 @@ pub fn minimize_into(
 ) -> Result<MinimizeOutcome, TriageError> {
     install_panic_hook();
     let entry = load(path)?;
-    let Some((signature, _)) = find_signature(&entry) else {
+    let Some((signature, _, schedule)) = find_signature(&entry) else {
         writeln!(
             out,
             "{} shows no finding: nothing to minimize",
@@ -299,9 +391,14 @@ pub fn minimize_into(
         entry.script.steps.len(),
         minimize::python_bytes(&entry.script),
     );
-    let Some(minimized) =
-        minimize::minimize(&entry.script, &signature, &MinimizeOptions::default())
-    else {
+    if let Some(schedule) = schedule {
+        writeln!(out, "schedule: {schedule}").map_err(write_error)?;
+    }
+    let options = MinimizeOptions {
+        schedule,
+        ..MinimizeOptions::default()
+    };
+    let Some(minimized) = minimize::minimize(&entry.script, &signature, &options) else {
         writeln!(
             out,
             "{} does not reproduce reliably enough to minimize",
@@ -313,6 +410,7 @@ pub fn minimize_into(
     let mut result = Entry::new(minimized.script, Status::New, signature.clone());
     result.sequential = minimized.sequential;
     result.rate = minimized.rate;
+    result.schedule = minimized.schedule;
     writeln!(
         out,
         "minimized in {} runs: {} steps, {} bytes of Python -> {} steps, {} bytes of Python; reproduces {}/{} ({})",
@@ -326,6 +424,9 @@ pub fn minimize_into(
         if result.sequential { "inline" } else { "threads" }
     )
     .map_err(write_error)?;
+    if let Some(schedule) = result.schedule {
+        writeln!(out, "replays exactly under: {schedule}").map_err(write_error)?;
+    }
     let outcome = write_new_entry(&result, dir)?;
     match &outcome {
         MinimizeOutcome::Wrote(target) => writeln!(out, "wrote {}", target.display()),

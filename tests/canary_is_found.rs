@@ -2,28 +2,18 @@
 //! ruff#13071 triggers it, and random scripts find it.
 #![cfg(feature = "canary")]
 
+mod common;
+
 use salsa_fuzz::exec::{self, ExecOptions, install_panic_hook};
 use salsa_fuzz::fuzz::SeededInputs;
 use salsa_fuzz::oracle::Culprit;
-use salsa_fuzz::script::{Edit, EditScript, FileSlot, Fragment, NameRef, Query, Step, Text};
+use salsa_fuzz::script::EditScript;
 
 /// Salsa feature: tracked structs created, deleted and recreated, with a cloned handle busy.
 #[test]
 fn the_original_reports_shape_finds_the_canary() {
     install_panic_hook();
-    let a = FileSlot(0);
-    let script = EditScript {
-        threads: 2,
-        initial: vec![(a, Text(vec![Fragment::Def(NameRef(0), NameRef(3))]))],
-        steps: vec![
-            Step::Query(Query::Scopes(a)),
-            Step::Edit(a, Edit::Clear),
-            Step::Query(Query::Scopes(a)),
-            Step::Edit(a, Edit::Restore(0)),
-            Step::SpawnBatch(vec![Query::Diagnostics(a)]),
-            Step::Join,
-        ],
-    };
+    let script = common::original_report_script();
     for sequential in [true, false] {
         let options = ExecOptions {
             sequential,

@@ -34,7 +34,7 @@ fn corrupt_truncated_and_missing_files_are_one_line_and_exit_two() {
     let corrupt = dir.join("corrupt.sfz");
     std::fs::write(&corrupt, seed.replace("lru-evict", "lru-evicted")).expect("write");
     let newer = dir.join("newer.sfz");
-    std::fs::write(&newer, seed.replace("format: 1", "format: 9")).expect("write");
+    std::fs::write(&newer, seed.replace("format: 2", "format: 9")).expect("write");
     let missing = dir.join("missing.sfz");
     let out = dir.join("out");
     for file in [&truncated, &corrupt, &newer, &missing] {

@@ -42,6 +42,10 @@ pub struct BenchOptions {
     /// Reuse the runs already under `out` (a release with a `summary.json`, and its libFuzzer
     /// log) instead of running them again: to re-run one release, or re-judge old runs.
     pub reuse: bool,
+    /// Also run the stable runner under shuttle (exact, seeded interleavings) on each buggy
+    /// release patched for shuttle (`X.Y.Z+shuttle`), its findings judged by the fix
+    /// release's shuttle build: the column the threaded bugs are measured by.
+    pub shuttle: bool,
 }
 
 /// One finding of one run.
@@ -141,6 +145,8 @@ struct Prepared {
     bugs: Vec<&'static KnownBug>,
     releases: Vec<(String, bool)>,
     binaries: Vec<PathBuf>,
+    /// With `--shuttle`: the buggy and fix releases' shuttle builds, by `X.Y.Z+shuttle`.
+    shuttle_binaries: Vec<(String, PathBuf)>,
     nightly: bool,
     seeds_bytes: PathBuf,
 }
@@ -151,7 +157,18 @@ impl Prepared {
             .iter()
             .position(|(known, _)| known == version)
             .map(|index| self.binaries[index].clone())
+            .or_else(|| {
+                self.shuttle_binaries
+                    .iter()
+                    .find(|(known, _)| known == version)
+                    .map(|(_, binary)| binary.clone())
+            })
     }
+}
+
+/// The name a release's shuttle build goes by in the benchmark's runs and directories.
+fn under_shuttle(version: &str) -> String {
+    format!("{version}+shuttle")
 }
 
 /// Selects the bugs, builds the suite against each release, exports the seeds for libFuzzer.
@@ -174,6 +191,26 @@ fn prepare(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Prepared
         log(&format!("building against salsa {version} ..."));
         let binary = matrix::build_release_binary(&root, &SalsaSpec::Release(version.clone()))?;
         binaries.push(binary);
+    }
+    let mut shuttle_binaries: Vec<(String, PathBuf)> = Vec::new();
+    if options.shuttle {
+        for bug in &bugs {
+            for version in [bug.last_buggy, bug.fixed_in.unwrap_or(bug.last_buggy)] {
+                let name = under_shuttle(version);
+                if shuttle_binaries.iter().any(|(known, _)| *known == name) {
+                    continue;
+                }
+                log(&format!("building against salsa {name} ..."));
+                let spec = SalsaSpec::Shuttle(version.to_owned());
+                match matrix::build_release_binary(&root, &spec) {
+                    Ok(binary) => shuttle_binaries.push((name, binary)),
+                    // Its column says "not run".
+                    Err(error) => log(&format!(
+                        "salsa {name}: {error}; its shuttle run is skipped"
+                    )),
+                }
+            }
+        }
     }
     let nightly = options.libfuzzer && nightly_fuzz_available();
     if !options.runner && !nightly {
@@ -201,6 +238,7 @@ fn prepare(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Prepared
         bugs,
         releases,
         binaries,
+        shuttle_binaries,
         nightly,
         seeds_bytes,
     })
@@ -254,8 +292,7 @@ fn run_releases(
             }
             continue;
         }
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+        fresh_dir(&dir)?;
         let fuzzer = if prepared.nightly && buggy {
             Some(libfuzzer::start(
                 &prepared.root,
@@ -288,12 +325,7 @@ fn run_releases(
         ));
         if options.runner {
             let run = run_campaign(binary, &prepared.root, version, &dir, *buggy_only, options)?;
-            for finding in &run.findings {
-                log(&format!(
-                    "  {:>6.1}s {}",
-                    finding.first_s, finding.signature
-                ));
-            }
+            log_findings(&run, log);
             runs.push(run);
         }
         if let Some(fuzzer) = fuzzer {
@@ -308,7 +340,65 @@ fn run_releases(
             fuzz_runs.push((version.clone(), fuzz));
         }
     }
+    if options.runner {
+        runs.extend(run_under_shuttle(prepared, options, log)?);
+    }
     Ok((runs, fuzz_runs))
+}
+
+/// Empties (or creates) a run's directory.
+fn fresh_dir(dir: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))
+}
+
+/// One log line per finding of a run, with its time.
+fn log_findings(run: &Run, log: &mut dyn FnMut(&str)) {
+    for finding in &run.findings {
+        log(&format!(
+            "  {:>6.1}s {}",
+            finding.first_s, finding.signature
+        ));
+    }
+}
+
+/// With `--shuttle`: the stable runner on each buggy release's shuttle build, stopping once
+/// its known bugs are found (or reused from `out/X.Y.Z+shuttle/`).
+fn run_under_shuttle(
+    prepared: &Prepared,
+    options: &BenchOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<Run>, String> {
+    let mut runs = Vec::new();
+    for bug in &prepared.bugs {
+        let version = under_shuttle(bug.last_buggy);
+        if runs.iter().any(|run: &Run| run.version == version) {
+            continue;
+        }
+        let Some(binary) = prepared.binary_of(&version) else {
+            continue;
+        };
+        let dir = options.out.join(&version);
+        if options.reuse
+            && let Some((run, _)) = reuse_run(&version, &dir, &binary, false)?
+        {
+            log(&format!(
+                "salsa {version}: reusing the run in {}",
+                dir.display()
+            ));
+            runs.push(run);
+            continue;
+        }
+        fresh_dir(&dir)?;
+        log(&format!(
+            "salsa {version}: stable runner under shuttle for up to {}s, stopping once its known bugs are found",
+            options.time.as_secs()
+        ));
+        let run = run_campaign(&binary, &prepared.root, &version, &dir, true, options)?;
+        log_findings(&run, log);
+        runs.push(run);
+    }
+    Ok(runs)
 }
 
 /// libFuzzer on a bug's last buggy release: its first crash of the bug's class (seconds, and
@@ -334,7 +424,15 @@ struct Verdict {
     fuzz: Option<FuzzVerdict>,
     /// The fix release's run: (seconds, scripts, findings of the class no open bug explains).
     fix: Option<(f64, u64, Vec<String>)>,
+    /// Under shuttle on the buggy release (`--shuttle`): the first finding of the class whose
+    /// entry the fix release's shuttle build does not reproduce (as for `fuzz`), and the
+    /// run's length.
+    shuttle: Option<ShuttleVerdict>,
 }
+
+/// The shuttle column's verdict: the first finding of the class (seconds, and whether it is
+/// gone on the fix release), and the run's length.
+type ShuttleVerdict = (Option<(f64, Option<bool>)>, f64);
 
 /// Judges one bug: the first finding of its class on its last buggy release whose entry does
 /// not reproduce it on the fix release (`observe(entry, release)` replays an entry there)
@@ -406,6 +504,18 @@ fn judge(
             .collect();
         (run.elapsed_s, run.runs, unexplained)
     });
+    let shuttle_version = under_shuttle(bug.last_buggy);
+    let shuttle = match runs.iter().find(|run| run.version == shuttle_version) {
+        Some(run) => {
+            let fix = under_shuttle(fixed);
+            let mut on_fix = |entry: &Path, _: &str| observe(entry, &fix);
+            Some((
+                first_of_class(bug, &run.findings, &mut on_fix)?,
+                run.elapsed_s,
+            ))
+        }
+        None => None,
+    };
     Ok(Verdict {
         bug,
         found,
@@ -414,6 +524,7 @@ fn judge(
         buggy_elapsed: buggy_run.map(|run| run.elapsed_s),
         fuzz,
         fix,
+        shuttle,
     })
 }
 
@@ -457,11 +568,22 @@ fn first_of_class(
 /// The report: one table row per verdict, the totals, then every finding by release.
 fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -> String {
     let mut table = String::new();
+    let shuttle_run = verdicts.iter().any(|verdict| verdict.shuttle.is_some());
     let _ = writeln!(
         table,
-        "| bug | buggy release: stable runner, first finding of its class | signature | gone on the fix release? | libFuzzer, first crash of its class | fix release: findings of this class |"
+        "| bug | buggy release: stable runner, first finding of its class | signature | gone on the fix release? | libFuzzer, first crash of its class |{} fix release: findings of this class |",
+        if shuttle_run {
+            " under shuttle (exact interleavings), first finding of its class |"
+        } else {
+            ""
+        }
     );
-    let _ = writeln!(table, "| --- | --- | --- | --- | --- | --- |");
+    let _ = writeln!(
+        table,
+        "| --- | --- | --- | --- | --- |{} --- |",
+        if shuttle_run { " --- |" } else { "" }
+    );
+    let mut shuttle_found = 0;
     let mut found = 0;
     let mut fuzz_found = 0;
     let mut false_reports = 0;
@@ -527,9 +649,22 @@ fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -
                 "-".to_owned(),
             ),
         };
+        let shuttle = match &verdict.shuttle {
+            _ if !shuttle_run => String::new(),
+            Some((Some((seconds, Some(true))), _)) => {
+                shuttle_found += 1;
+                format!(" **{seconds:.1} s** (gone on {fixed}+shuttle) |")
+            }
+            Some((Some((seconds, Some(false))), _)) => {
+                format!(" {seconds:.1} s, but {fixed}+shuttle reproduces it |")
+            }
+            Some((Some((seconds, None)), _)) => format!(" {seconds:.1} s (unconfirmed) |"),
+            Some((None, seconds)) => format!(" not found in {seconds:.0} s |"),
+            None => " not run |".to_owned(),
+        };
         let _ = writeln!(
             table,
-            "| {} {} | {first} | {signature} | {gone} | {fuzz} | {fixed}: {fix_column} |",
+            "| {} {} | {first} | {signature} | {gone} | {fuzz} |{shuttle} {fixed}: {fix_column} |",
             bug.id, bug.title
         );
     }
@@ -547,6 +682,9 @@ fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -
         );
         if !fuzz_runs.is_empty() {
             let _ = writeln!(table, "libFuzzer found {fuzz_found} of them.");
+        }
+        if shuttle_run {
+            let _ = writeln!(table, "Under shuttle, {shuttle_found} of them.");
         }
     }
     if !fuzz_runs.is_empty() {
@@ -848,6 +986,44 @@ mod tests {
             "{report}"
         );
         assert!(!report.contains("stable runner):"), "{report}");
+    }
+
+    #[test]
+    fn the_shuttle_column_is_judged_on_the_fix_release_patched_for_shuttle() {
+        let runs = [
+            run("0.27.0", Vec::new()),
+            run("0.27.1", Vec::new()),
+            run(
+                "0.27.0+shuttle",
+                vec![
+                    finding(LOST, 4.0, Some("s1.sfz")),
+                    finding(LOST, 7.5, Some("s2.sfz")),
+                ],
+            ),
+        ];
+        // s1.sfz still shows on 0.27.1+shuttle (another bug); s2.sfz does not. The OS-thread
+        // run found nothing.
+        let mut observe = |entry: &Path, version: &str| {
+            assert_eq!(version, "0.27.1+shuttle", "{}", entry.display());
+            Ok(Some(
+                (entry == Path::new("s1.sfz")).then(|| LOST.to_owned()),
+            ))
+        };
+        let verdict = judge(bug("salsa#1155"), &runs, &[], &mut observe).expect("judged");
+        assert_eq!(verdict.found, None);
+        assert_eq!(verdict.shuttle, Some((Some((7.5, Some(true))), 600.0)));
+        let report = render(&[verdict], &runs, &[]);
+        assert!(
+            report.contains("under shuttle (exact interleavings)"),
+            "{report}"
+        );
+        assert!(
+            report.contains("**7.5 s** (gone on 0.27.1+shuttle)"),
+            "{report}"
+        );
+        assert!(report.contains("Under shuttle, 1 of them."), "{report}");
+        // A shuttle run's findings are named by their release's known bugs too.
+        assert!(report.contains("- salsa 0.27.0+shuttle: 600 s"), "{report}");
     }
 
     #[test]

@@ -439,7 +439,7 @@ impl Campaign<'_> {
         // The input that killed a worker would kill an in-process minimizer too: it is kept as
         // it is.
         let bytes = input.unwrap_or_default();
-        let entry = Entry::new(EditScript::from_bytes(&bytes), Status::New, signature);
+        let entry = found_entry(&bytes, signature);
         match triage::write_new_entry(&entry, &self.options.findings) {
             Ok(MinimizeOutcome::Wrote(path) | MinimizeOutcome::AlreadyThere(path)) => {
                 self.summary.findings[finding].entry = Some(path);
@@ -470,7 +470,7 @@ impl Campaign<'_> {
     /// survives whatever happens next; returns its path.
     fn keep_unminimized(&mut self, index: usize, bytes: &[u8]) -> Option<PathBuf> {
         let signature = self.summary.findings[index].signature.clone();
-        let entry = Entry::new(EditScript::from_bytes(bytes), Status::New, signature);
+        let entry = found_entry(bytes, signature);
         let dir = self.options.findings.join("unminimized");
         match triage::write_new_entry(&entry, &dir) {
             Ok(MinimizeOutcome::Wrote(path) | MinimizeOutcome::AlreadyThere(path)) => {
@@ -860,4 +860,14 @@ fn describe(status: std::io::Result<std::process::ExitStatus>) -> String {
         },
         Err(error) => format!("unknown exit ({error})"),
     }
+}
+
+/// The entry of a finding's input: in a shuttle build it records the schedule the worker ran
+/// it under (the one its script chooses), so that it replays exactly.
+fn found_entry(bytes: &[u8], signature: String) -> Entry {
+    let mut entry = Entry::new(EditScript::from_bytes(bytes), Status::New, signature);
+    if cfg!(feature = "shuttle") {
+        entry.schedule = Some(crate::script::schedule::Schedule::of_script(&entry.script));
+    }
+    entry
 }

@@ -36,10 +36,10 @@
 //! would not be faithful: the batch would go on computing on the abandoned state with no
 //! cancellation flag to stop it, which a real write never allows.
 
+use crate::threads::ThreadId;
 use std::sync::Mutex;
 use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::thread::ThreadId;
 
 use salsa::EventKind;
 
@@ -232,7 +232,7 @@ impl Faults {
             }
             let cancel = fault.cancel && !at_write;
             if cancel
-                && (std::thread::current().id() != self.main
+                && (crate::threads::current().id() != self.main
                     || !self.main_alone.load(Ordering::SeqCst))
             {
                 return;

@@ -249,7 +249,7 @@ impl FuzzDatabase {
     }
 
     fn build(events: Option<EventLog>, faults: bool, requests: bool) -> Self {
-        let faults = faults.then(|| Arc::new(Faults::new(std::thread::current().id())));
+        let faults = faults.then(|| Arc::new(Faults::new(crate::threads::current().id())));
         let mut db = FuzzDatabase::without_inputs(events, faults, requests);
         let project = Project::builder(Vec::new()).new(&db);
         db.project = Some(project);

@@ -33,7 +33,7 @@ struct Request {
     cancelled_in_fixpoint: bool,
 }
 
-thread_local! {
+crate::task_local! {
     static REQUEST: RefCell<Option<Request>> = const { RefCell::new(None) };
     static FIXPOINT_DEPTH: Cell<u32> = const { Cell::new(0) };
 }

@@ -1,7 +1,7 @@
 //! Background batches: a cloned handle running its queries on a pool thread (or inline), the
 //! way an editor's background requests run, and the report the session judges.
 
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use crate::db::FuzzDatabase;
 use crate::db::request::{self, RequestGuard};
@@ -96,7 +96,7 @@ fn ignored_cancellation() -> PanicReport {
         "local cancellation ignored: a request cancelled through its token went on past a \
          cancellation check outside every fixpoint query"
             .to_owned(),
-        std::thread::current()
+        crate::threads::current()
             .name()
             .unwrap_or("background")
             .to_owned(),
@@ -194,24 +194,33 @@ fn ask_in_parallel(
     let outcomes: Vec<Mutex<Option<TaskEnd>>> = queries.iter().map(|_| Mutex::new(None)).collect();
     // Handles are not `Sync`: each task gets its clone by value.
     let clones: Vec<FuzzDatabase> = queries.iter().map(|_| db.clone()).collect();
+    let task = |index: usize, query: &Query, slot: &Mutex<Option<TaskEnd>>, db: FuzzDatabase| {
+        // One task of the request, on its own clone, is cancelled by its token.
+        let cancel = cancel.filter(|cancel| cancel.query == index);
+        watchdog::note_activity(step, query.name());
+        let request = match cancel {
+            Some(cancel) => cancel.start(&db),
+            None => request::enter(&db, None),
+        };
+        let caught = catch(|| ask_database(&db, *query));
+        let ignored = ended_past_a_local_cancellation(&caught) && request.must_have_unwound();
+        drop(request);
+        watchdog::clear_activity();
+        drop(db);
+        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((caught, ignored));
+    };
+    let tasks = queries.iter().zip(&outcomes).zip(clones).enumerate();
+    // On the pool's threads; under shuttle, a shuttle thread per task.
+    #[cfg(not(feature = "shuttle"))]
     rayon::scope(|scope| {
-        for (index, ((query, slot), db)) in queries.iter().zip(&outcomes).zip(clones).enumerate() {
-            // One task of the request, on its own clone, is cancelled by its token.
-            let cancel = cancel.filter(|cancel| cancel.query == index);
-            scope.spawn(move |_| {
-                watchdog::note_activity(step, query.name());
-                let request = match cancel {
-                    Some(cancel) => cancel.start(&db),
-                    None => request::enter(&db, None),
-                };
-                let caught = catch(|| ask_database(&db, *query));
-                let ignored =
-                    ended_past_a_local_cancellation(&caught) && request.must_have_unwound();
-                drop(request);
-                watchdog::clear_activity();
-                drop(db);
-                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((caught, ignored));
-            });
+        for (index, ((query, slot), db)) in tasks {
+            scope.spawn(move |_| task(index, query, slot, db));
+        }
+    });
+    #[cfg(feature = "shuttle")]
+    shuttle::thread::scope(|scope| {
+        for (index, ((query, slot), db)) in tasks {
+            scope.spawn(move || task(index, query, slot, db));
         }
     });
     let mut answers = Vec::with_capacity(queries.len());
@@ -242,8 +251,109 @@ fn ask_in_parallel(
     (answers, end)
 }
 
+/// Where a session's background batches run.
+pub(super) enum Background {
+    /// Inline on the main thread, as they are spawned (`--sequential`).
+    Inline,
+    /// On the process's pool for the script's thread count.
+    #[cfg(not(feature = "shuttle"))]
+    Pool(&'static rayon::ThreadPool),
+    /// On the script's own pool of shuttle threads.
+    #[cfg(feature = "shuttle")]
+    Shuttle(shuttle_pool::ShuttlePool),
+}
+
+impl Background {
+    /// The background of a script with `threads` pool threads.
+    pub(super) fn new(sequential: bool, threads: u8) -> Background {
+        if sequential {
+            return Background::Inline;
+        }
+        #[cfg(not(feature = "shuttle"))]
+        return background_pool(threads).map_or(Background::Inline, Background::Pool);
+        #[cfg(feature = "shuttle")]
+        return Background::Shuttle(shuttle_pool::ShuttlePool::new(threads));
+    }
+
+    /// Runs `work` on a background thread (inline: here, now).
+    pub(super) fn spawn(&self, work: impl FnOnce() + Send + 'static) {
+        match self {
+            Background::Inline => work(),
+            #[cfg(not(feature = "shuttle"))]
+            Background::Pool(pool) => pool.spawn(work),
+            #[cfg(feature = "shuttle")]
+            Background::Shuttle(pool) => pool.spawn(Box::new(work)),
+        }
+    }
+}
+
+/// A fixed pool of shuttle threads: the rayon pool's role in a shuttle execution, created
+/// and joined within it (shuttle threads cannot outlive their execution).
+#[cfg(feature = "shuttle")]
+mod shuttle_pool {
+    use std::sync::{Arc, PoisonError};
+
+    use crate::threads::mpsc::{Receiver, Sender, channel};
+
+    type Job = Box<dyn FnOnce() + Send>;
+
+    pub(in crate::exec) struct ShuttlePool {
+        jobs: Option<Sender<Job>>,
+        workers: Vec<shuttle::thread::JoinHandle<()>>,
+    }
+
+    impl ShuttlePool {
+        pub(in crate::exec) fn new(threads: u8) -> ShuttlePool {
+            let (jobs, queue) = channel::<Job>();
+            let queue: Arc<shuttle::sync::Mutex<Receiver<Job>>> =
+                Arc::new(shuttle::sync::Mutex::new(queue));
+            let workers = (0..threads.clamp(1, 4))
+                .filter_map(|index| {
+                    let queue = Arc::clone(&queue);
+                    shuttle::thread::Builder::new()
+                        .name(format!("salsa-fuzz-bg-{index}"))
+                        .stack_size(crate::threads::STACK_SIZE)
+                        .spawn(move || {
+                            loop {
+                                let job =
+                                    queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                                match job {
+                                    Ok(job) => job(),
+                                    Err(_) => break,
+                                }
+                            }
+                        })
+                        .ok()
+                })
+                .collect();
+            ShuttlePool {
+                jobs: Some(jobs),
+                workers,
+            }
+        }
+
+        pub(in crate::exec) fn spawn(&self, job: Job) {
+            if let Some(jobs) = &self.jobs {
+                // The workers outlive the sender: a send cannot fail.
+                let _ = jobs.send(job);
+            }
+        }
+    }
+
+    impl Drop for ShuttlePool {
+        fn drop(&mut self) {
+            drop(self.jobs.take());
+            for worker in self.workers.drain(..) {
+                let _ = worker.join();
+            }
+        }
+    }
+}
+
 /// The background pools, one per thread count, built on first use and reused by every script.
+#[cfg(not(feature = "shuttle"))]
 pub(super) fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool> {
+    use std::sync::OnceLock;
     static POOLS: OnceLock<Vec<Option<rayon::ThreadPool>>> = OnceLock::new();
     let pools = POOLS.get_or_init(|| {
         (1..=4)
@@ -251,9 +361,7 @@ pub(super) fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool>
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)
                     .thread_name(|index| format!("salsa-fuzz-bg-{index}"))
-                    // The AST walk recurses with nesting depth; a 2,048-byte text can nest
-                    // about 1,500 brackets.
-                    .stack_size(16 << 20)
+                    .stack_size(crate::threads::STACK_SIZE)
                     .build()
                     .ok()
             })

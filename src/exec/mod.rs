@@ -9,19 +9,20 @@
 
 mod batch;
 mod mirror;
-mod panics;
+pub(crate) mod panics;
+pub mod schedule;
 mod watchdog;
 
 use std::collections::BTreeSet;
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use salsa::{Database, Durability};
 
-use batch::{BatchEnd, BatchJob, BatchOrigin, BatchReport, RequestCancel, background_pool};
+use batch::{Background, BatchEnd, BatchJob, BatchOrigin, BatchReport, RequestCancel};
 pub use mirror::{Mirror, apply_edit};
 pub use panics::{Caught, catch, install_panic_hook};
+pub use schedule::{Schedule, Strategy};
 pub use watchdog::{Watch, set_hang_reporter};
 
 use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput, first_difference_of};
@@ -36,6 +37,7 @@ use crate::oracle::{
 use crate::script::{
     BuiltinsSource, DurabilityClass, Edit, EditScript, FileSlot, NameRef, Query, STEP_KINDS, Step,
 };
+use crate::threads::mpsc::{self, Receiver, Sender};
 
 /// How to run a script.
 #[derive(Clone, Debug)]
@@ -58,6 +60,9 @@ pub struct ExecOptions {
     /// so that a script goes on to find something else. Off only to replay that bug's own
     /// corpus entry.
     pub mask_open_bugs: bool,
+    /// The exact interleaving, in a shuttle build (the `shuttle` feature): `None` runs the
+    /// one the script chooses ([`Schedule::of_script`]). Ignored in other builds.
+    pub schedule: Option<Schedule>,
 }
 
 impl Default for ExecOptions {
@@ -69,6 +74,7 @@ impl Default for ExecOptions {
             hang_limit: Some(Duration::from_secs(20)),
             feedback: false,
             mask_open_bugs: true,
+            schedule: None,
         }
     }
 }
@@ -129,12 +135,79 @@ const STEP_NAMES: [&str; STEP_KINDS] = [
 
 thread_local! {
     /// The step the current execution on this thread is at, for a panic that escapes it.
+    /// Only the main thread (under shuttle, the OS thread of the execution) writes it.
     static STEP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Runs `script` on a fresh database. A panic anywhere on the way (in a setter on the main
 /// thread, a handle's drop, the pool) is a finding too, never an unwinding out of here.
+///
+/// In a shuttle build, the script runs as one shuttle execution under
+/// [`ExecOptions::schedule`] (or the one the script chooses), and a deadlock or a runaway
+/// execution that shuttle stops is a finding at the step it happened in.
 pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
+    #[cfg(feature = "shuttle")]
+    {
+        let schedule = options
+            .schedule
+            .unwrap_or_else(|| Schedule::of_script(script));
+        schedule::runner::warm_up();
+        let (shared_script, shared_options) = (Arc::new(script.clone()), Arc::new(options.clone()));
+        STEP.with(|step| step.set(0));
+        let ran = schedule::runner::run(schedule, move || {
+            execute_here(&shared_script, &shared_options)
+        });
+        ran.unwrap_or_else(|failure| {
+            let (culprit, message) = shuttle_failure(&failure);
+            Outcome {
+                findings: vec![Finding {
+                    step: STEP.with(std::cell::Cell::get),
+                    culprit,
+                    kind: FindingKind::Panic(PanicReport::synthetic(message, "main".to_owned())),
+                }],
+                ..Outcome::default()
+            }
+        })
+    }
+    #[cfg(not(feature = "shuttle"))]
+    execute_here(script, options)
+}
+
+/// Does, before a timed loop, the once-per-process work that the first [`execute`] would do:
+/// in a shuttle build, the warm-up of salsa's statics; nothing otherwise.
+pub fn prepare() {
+    #[cfg(feature = "shuttle")]
+    schedule::runner::warm_up();
+}
+
+/// Whose, and what a report says of, an execution that shuttle failed. A deadlock or a
+/// runaway execution is a hang, blamed on salsa as the watchdog's are (the executor itself
+/// blocks only on its batches' reports); any other failure is a panic that escaped every
+/// thread's own catch, or shuttle refusing what the executor did: ours.
+#[cfg(feature = "shuttle")]
+fn shuttle_failure(failure: &str) -> (Culprit, String) {
+    if failure.starts_with("deadlock") {
+        (
+            Culprit::Salsa,
+            format!("hang: every thread blocked (found by shuttle): {failure}"),
+        )
+    } else if failure.starts_with("exceeded max_steps") {
+        (
+            Culprit::Salsa,
+            format!(
+                "hang: the execution went on past {} scheduling steps (shuttle): {failure}",
+                schedule::runner::MAX_STEPS
+            ),
+        )
+    } else {
+        (
+            Culprit::Harness,
+            format!("shuttle failed the execution: {failure}"),
+        )
+    }
+}
+
+pub(crate) fn execute_here(script: &EditScript, options: &ExecOptions) -> Outcome {
     STEP.with(|step| step.set(0));
     let (culprit, kind) = match catch(|| execute_unguarded(script, options)) {
         Caught::Done(outcome) => return outcome,
@@ -233,7 +306,7 @@ struct Session<'o> {
     /// One snapshot per input version; the last is current.
     snapshots: Vec<Arc<Snapshot>>,
     parse_cache: ParseCache,
-    pool: Option<&'static rayon::ThreadPool>,
+    background: Background,
     reports: (Sender<BatchReport>, Receiver<BatchReport>),
     pending: usize,
     step: usize,
@@ -265,11 +338,6 @@ struct Session<'o> {
 
 impl<'o> Session<'o> {
     fn new(script: &EditScript, options: &'o ExecOptions) -> Self {
-        let pool = if options.sequential {
-            None
-        } else {
-            background_pool(script.threads)
-        };
         let mut session = Session {
             options,
             db: FuzzDatabase::with_options(
@@ -283,7 +351,7 @@ impl<'o> Session<'o> {
             mirror: Mirror::default(),
             snapshots: Vec::new(),
             parse_cache: ParseCache::default(),
-            pool,
+            background: Background::new(options.sequential, script.threads),
             reports: mpsc::channel(),
             pending: 0,
             step: 0,
@@ -736,8 +804,8 @@ impl<'o> Session<'o> {
             },
             cancel,
         };
-        match self.pool {
-            None => {
+        match self.background {
+            Background::Inline => {
                 // Inline: nothing else runs, so an injected cancellation may fire here; it is
                 // followed as a real pending write would be.
                 self.db.set_main_alone(true);
@@ -751,10 +819,10 @@ impl<'o> Session<'o> {
                 }
                 self.receive(report);
             }
-            Some(pool) => {
+            _ => {
                 let sender = self.reports.0.clone();
                 self.pending += 1;
-                pool.spawn(move || {
+                self.background.spawn(move || {
                     let _ = sender.send(job.run(true));
                 });
             }

@@ -14,7 +14,7 @@ use std::sync::Once;
 
 use crate::oracle::PanicReport;
 
-thread_local! {
+crate::task_local! {
     static LAST_PANIC: RefCell<Option<PanicReport>> = const { RefCell::new(None) };
     /// How many [`catch`] calls this thread is inside: a panic outside all of them will not be
     /// reported by anyone, so the hook prints it.
@@ -25,48 +25,64 @@ thread_local! {
 /// [`catch`] instead of being printed.
 pub fn install_panic_hook() {
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
-            let message = payload_message(info.payload());
-            let location = info
-                .location()
-                .map(|location| {
-                    format!(
-                        "{}:{}:{}",
-                        location.file(),
-                        location.line(),
-                        location.column()
-                    )
-                })
-                .unwrap_or_default();
-            let query_stack = salsa::Backtrace::capture()
-                .map(|stack| stack.to_string())
-                .unwrap_or_default();
-            let backtrace = std::backtrace::Backtrace::force_capture().to_string();
-            let report = PanicReport {
-                message,
-                location,
-                thread: thread_name(),
-                query_stack,
-                salsa_frames: salsa_frames(&backtrace),
-            };
-            if CATCH_DEPTH.with(std::cell::Cell::get) == 0 {
-                // Nobody will catch this one: say what it was, as the default hook would, so
-                // that a process dying of it (exit 101) leaves its message, location and
-                // salsa's query stack on stderr.
-                use std::io::Write as _;
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "salsa-fuzz: uncaught panic on thread {}: {}\n  at {}\n{}",
-                    report.thread,
-                    report.message,
-                    report.location,
-                    report.query_stack.trim_end()
-                );
-            }
-            LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
-        }));
-    });
+    ONCE.call_once(|| std::panic::set_hook(Box::new(capture)));
+}
+
+/// Puts the capturing hook back over one installed since (shuttle's, see
+/// [`super::schedule`]).
+#[cfg(feature = "shuttle")]
+pub(crate) fn reinstall_hook() {
+    drop(std::panic::take_hook());
+    std::panic::set_hook(Box::new(capture));
+}
+
+/// The hook: records the panic for [`catch`], or prints it when nobody will catch it.
+fn capture(info: &std::panic::PanicHookInfo<'_>) {
+    let inside = crate::threads::in_execution();
+    let message = payload_message(info.payload());
+    let location = info
+        .location()
+        .map(|location| {
+            format!(
+                "{}:{}:{}",
+                location.file(),
+                location.line(),
+                location.column()
+            )
+        })
+        .unwrap_or_default();
+    // Under shuttle, salsa's query stack is not captured: reading it loads shuttle atomics,
+    // where shuttle may switch to another task, whose panic inside this hook would abort.
+    let query_stack = (inside && !cfg!(feature = "shuttle"))
+        .then(salsa::Backtrace::capture)
+        .flatten()
+        .map(|stack| stack.to_string())
+        .unwrap_or_default();
+    let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+    let report = PanicReport {
+        message,
+        location,
+        thread: thread_name(),
+        query_stack,
+        salsa_frames: salsa_frames(&backtrace),
+    };
+    if !inside || CATCH_DEPTH.with(std::cell::Cell::get) == 0 {
+        // Nobody will catch this one: say what it was, as the default hook would, so
+        // that a process dying of it (exit 101) leaves its message, location and
+        // salsa's query stack on stderr.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "salsa-fuzz: uncaught panic on thread {}: {}\n  at {}\n{}",
+            report.thread,
+            report.message,
+            report.location,
+            report.query_stack.trim_end()
+        );
+    }
+    if inside {
+        LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
+    }
 }
 
 /// How a guarded piece of work ended.
@@ -103,7 +119,7 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Caught<T> {
     }
 }
 
-fn payload_message(payload: &(dyn Any + Send)) -> String {
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&str>() {
         (*message).to_owned()
     } else if let Some(message) = payload.downcast_ref::<String>() {
@@ -114,7 +130,13 @@ fn payload_message(payload: &(dyn Any + Send)) -> String {
 }
 
 fn thread_name() -> String {
-    std::thread::current()
+    if !crate::threads::in_execution() {
+        return std::thread::current()
+            .name()
+            .unwrap_or("<unnamed>")
+            .to_owned();
+    }
+    crate::threads::current()
         .name()
         .unwrap_or("<unnamed>")
         .to_owned()

@@ -6,6 +6,7 @@
 
 mod codec;
 pub mod mutate;
+pub mod schedule;
 pub mod syntax;
 mod text;
 

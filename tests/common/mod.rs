@@ -8,7 +8,7 @@ use salsa_fuzz::db::{EventLog, FuzzDatabase, answers, semantic_index};
 use salsa_fuzz::exec::{ExecOptions, Outcome, execute};
 use salsa_fuzz::known_bugs;
 use salsa_fuzz::model;
-use salsa_fuzz::script::{EditScript, FileSlot, PATHS, Text};
+use salsa_fuzz::script::{Edit, EditScript, FileSlot, Fragment, NameRef, PATHS, Query, Step, Text};
 
 /// A database that logs salsa events, loaded with `files` (path, text).
 pub fn logged_db(files: &[(&str, &str)]) -> FuzzDatabase {
@@ -200,4 +200,22 @@ where
         .into_iter()
         .map(|thread| thread.join().expect("a thread running on a clone"))
         .collect()
+}
+
+/// ruff#13071's shape on two threads: a function typed, deleted and typed again, a background
+/// batch on a cloned handle checking the file (the canary's trigger).
+pub fn original_report_script() -> EditScript {
+    let a = FileSlot(0);
+    EditScript {
+        threads: 2,
+        initial: vec![(a, Text(vec![Fragment::Def(NameRef(0), NameRef(3))]))],
+        steps: vec![
+            Step::Query(Query::Scopes(a)),
+            Step::Edit(a, Edit::Clear),
+            Step::Query(Query::Scopes(a)),
+            Step::Edit(a, Edit::Restore(0)),
+            Step::SpawnBatch(vec![Query::Diagnostics(a)]),
+            Step::Join,
+        ],
+    }
 }

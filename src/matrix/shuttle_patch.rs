@@ -1,0 +1,193 @@
+//! The salsa a shuttle build runs: a release's source, copied from cargo's registry, with one
+//! documented patch to its `shuttle` shim.
+//!
+//! salsa's `sync.rs` wraps shuttle's `Mutex` and `Condvar` to mirror parking_lot's API, but
+//! unwraps their `LockResult`s. parking_lot has no poisoning; shuttle's mutex, like std's, is
+//! poisoned when a thread unwinds while holding it. salsa unwinds on purpose: `Cancelled`
+//! (a write, a cancelled request) and a panic propagated to the threads waiting on a query
+//! both unwind through salsa frames that hold its locks. Under shuttle the next `lock()` of
+//! such a mutex then panics with `PoisonError`, which is why salsa's own shuttle tests exclude
+//! every test that cancels or panics. The patch makes the shim do what parking_lot does, which
+//! is what salsa runs with outside shuttle: take the lock and its data as they are.
+//!
+//! What it could hide: a salsa bug that leaves a lock's data half-updated when a thread
+//! unwinds is invisible to poisoning in production too (parking_lot), so the patch hides
+//! nothing that a release build would show.
+
+use std::path::{Path, PathBuf};
+
+/// Each replacement the patch makes in `src/sync.rs`: the shim's three unwraps of a
+/// `LockResult`.
+const REPLACEMENTS: [(&str, &str); 3] = [
+    (
+        "self.0.lock().unwrap()",
+        "self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)",
+    ),
+    (
+        "self.0.get_mut().unwrap()",
+        "self.0.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner)",
+    ),
+    (
+        "self.0.wait(guard).unwrap()",
+        "self.0.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner)",
+    ),
+];
+
+/// The first line of a patched `sync.rs`, so a copy is patched once and recognised.
+const MARK: &str = "// Patched by salsa-fuzz (src/matrix/shuttle_patch.rs): poisoning ignored, as with parking_lot.\n";
+
+/// Applies the patch to the text of salsa's `src/sync.rs`.
+pub fn patch_sync(text: &str) -> Result<String, String> {
+    if text.starts_with(MARK) {
+        return Ok(text.to_owned());
+    }
+    let mut patched = format!("{MARK}{text}");
+    for (from, to) in REPLACEMENTS {
+        let count = patched.matches(from).count();
+        if count != 1 {
+            return Err(format!(
+                "salsa's src/sync.rs has `{from}` {count} times, not once: this salsa's shuttle \
+                 shim is not the one the patch knows (salsa 0.28)"
+            ));
+        }
+        patched = patched.replacen(from, to, 1);
+    }
+    Ok(patched)
+}
+
+/// The shuttle the mode drives: salsa's `shuttle` feature must use the same major version,
+/// or salsa's primitives would belong to another shuttle runtime than the executions.
+const SHUTTLE_MAJOR: &str = "0.9";
+
+/// Refuses a salsa whose `shuttle` dependency (in its published manifest) is not
+/// [`SHUTTLE_MAJOR`]: salsa 0.26.2 and older use shuttle 0.8.
+pub fn check_shuttle_version(manifest: &str) -> Result<(), String> {
+    let mut lines = manifest
+        .lines()
+        .skip_while(|line| line.trim() != "[dependencies.shuttle]");
+    let version = lines
+        .nth(1)
+        .and_then(|line| line.trim().strip_prefix("version = "))
+        .map(|version| version.trim_matches('"').to_owned());
+    match version {
+        Some(version) if version.starts_with(SHUTTLE_MAJOR) => Ok(()),
+        Some(version) => Err(format!(
+            "this salsa's `shuttle` feature uses shuttle {version}; the shuttle mode drives \
+             shuttle {SHUTTLE_MAJOR} (salsa 0.27.0 and later)"
+        )),
+        None => Err(
+            "this salsa has no `shuttle` feature (salsa 0.23.0 and later have one; \
+                     the shuttle mode needs 0.27.0 or later)"
+                .to_owned(),
+        ),
+    }
+}
+
+/// Where cargo unpacked salsa `version`'s crate, if it did.
+pub fn registry_source(version: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))?;
+    let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
+    let mut found: Vec<PathBuf> = registries
+        .filter_map(Result::ok)
+        .map(|registry| registry.path().join(format!("salsa-{version}")))
+        .filter(|dir| dir.join("src/sync.rs").is_file())
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+/// Copies `from` into `to` (files and directories; symlinks are not followed).
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|error| format!("{}: {error}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|error| format!("{}: {error}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|error| format!("{}: {error}", from.display()))?;
+        let kind = entry
+            .file_type()
+            .map_err(|error| format!("{}: {error}", entry.path().display()))?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)
+                .map_err(|error| format!("{}: {error}", target.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes `dir` hold salsa `version`'s source with the patch applied, from `source` (the
+/// registry's copy). An existing patched copy is kept.
+pub fn prepare(source: &Path, dir: &Path) -> Result<(), String> {
+    let manifest = source.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|error| format!("{}: {error}", manifest.display()))?;
+    check_shuttle_version(&text)?;
+    let sync = dir.join("src/sync.rs");
+    if std::fs::read_to_string(&sync).is_ok_and(|text| text.starts_with(MARK)) {
+        return Ok(());
+    }
+    copy_tree(source, dir)?;
+    let text =
+        std::fs::read_to_string(&sync).map_err(|error| format!("{}: {error}", sync.display()))?;
+    let patched = patch_sync(&text)?;
+    crate::util::write_atomically(&sync, patched.as_bytes())
+        .map_err(|error| format!("{}: {error}", sync.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIM: &str = "pub fn lock(&self) -> MutexGuard<'_, T> {\n    self.0.lock().unwrap()\n}\n\
+        pub fn get_mut(&mut self) -> &mut T {\n    self.0.get_mut().unwrap()\n}\n\
+        pub fn wait(&self, guard: G) -> G {\n    self.0.wait(guard).unwrap()\n}\n";
+
+    #[test]
+    fn the_patch_replaces_each_unwrap_once_and_only_once() {
+        let patched = patch_sync(SHIM).unwrap();
+        assert!(!patched.contains(".unwrap()"), "{patched}");
+        assert_eq!(patched.matches("PoisonError::into_inner").count(), 3);
+        assert_eq!(patch_sync(&patched).unwrap(), patched, "patching twice");
+        let error = patch_sync(&SHIM.replace("self.0.get_mut().unwrap()", "todo!()")).unwrap_err();
+        assert!(error.contains("0 times"), "{error}");
+    }
+
+    #[test]
+    fn only_a_salsa_on_shuttle_0_9_is_taken() {
+        let manifest = |version: &str| {
+            format!(
+                "[dependencies.serde]\nversion = \"1\"\n\n[dependencies.shuttle]\nversion = \"{version}\"\noptional = true\n"
+            )
+        };
+        assert!(check_shuttle_version(&manifest("0.9.1")).is_ok());
+        let error = check_shuttle_version(&manifest("0.8.1")).unwrap_err();
+        assert!(error.contains("uses shuttle 0.8.1"), "{error}");
+        let error = check_shuttle_version("[dependencies.serde]\nversion = \"1\"\n").unwrap_err();
+        assert!(error.contains("no `shuttle` feature"), "{error}");
+    }
+
+    #[test]
+    fn the_patch_fits_the_salsa_this_suite_pins() {
+        // Cargo unpacked a release to build this crate (a local checkout has no registry copy).
+        if crate::db::compat::SALSA.contains("(path ") {
+            return;
+        }
+        let version = crate::known_bugs::release_of(crate::db::compat::SALSA);
+        let source = registry_source(version).expect("cargo's registry holds the salsa built here");
+        let text = std::fs::read_to_string(source.join("src/sync.rs")).unwrap();
+        assert!(patch_sync(&text).is_ok());
+        // Taken from 0.27.0 on (shuttle 0.9), refused before (shuttle 0.8), as the README says.
+        let manifest = std::fs::read_to_string(source.join("Cargo.toml")).unwrap();
+        let on_shuttle_0_9 = crate::matrix::parse_version(version) >= Some((0, 27, 0));
+        assert_eq!(
+            check_shuttle_version(&manifest).is_ok(),
+            on_shuttle_0_9,
+            "salsa {version}: {:?}",
+            check_shuttle_version(&manifest)
+        );
+    }
+}
