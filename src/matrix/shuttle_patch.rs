@@ -13,6 +13,10 @@
 //! What it could hide: a salsa bug that leaves a lock's data half-updated when a thread
 //! unwinds is invisible to poisoning in production too (parking_lot), so the patch hides
 //! nothing that a release build would show.
+//!
+//! salsa 0.23.0 to 0.26.2 build their `shuttle` feature on shuttle 0.8; the copy's manifest
+//! names shuttle 0.9.1 instead ([`shuttle_manifest`]), the same one-line change salsa made
+//! itself for 0.27.0, so the mode's executions and salsa's primitives share one runtime.
 
 use std::path::{Path, PathBuf};
 
@@ -59,27 +63,50 @@ pub fn patch_sync(text: &str) -> Result<String, String> {
 /// or salsa's primitives would belong to another shuttle runtime than the executions.
 const SHUTTLE_MAJOR: &str = "0.9";
 
-/// Refuses a salsa whose `shuttle` dependency (in its published manifest) is not
-/// [`SHUTTLE_MAJOR`]: salsa 0.26.2 and older use shuttle 0.8.
-pub fn check_shuttle_version(manifest: &str) -> Result<(), String> {
+/// The version a salsa on shuttle 0.8 is moved to.
+const SHUTTLE_VERSION: &str = "0.9.1";
+
+/// The shuttle version salsa's published manifest names for its `shuttle` feature.
+fn shuttle_version(manifest: &str) -> Option<String> {
     let mut lines = manifest
         .lines()
         .skip_while(|line| line.trim() != "[dependencies.shuttle]");
-    let version = lines
+    lines
         .nth(1)
         .and_then(|line| line.trim().strip_prefix("version = "))
-        .map(|version| version.trim_matches('"').to_owned());
-    match version {
-        Some(version) if version.starts_with(SHUTTLE_MAJOR) => Ok(()),
+        .map(|version| version.trim_matches('"').to_owned())
+}
+
+/// The manifest salsa is built from under shuttle: as published when its `shuttle` feature is
+/// on shuttle 0.9 (salsa 0.27.0 and later); moved to shuttle 0.9.1 when it is on 0.8 (salsa
+/// 0.23.0 to 0.26.2). The move is the one salsa made itself: salsa#1105 changed the shuttle
+/// line of its manifest from 0.8.1 to 0.9.1 and nothing in `src/`, and shuttle 0.9 kept every
+/// API salsa's shim uses. Anything else is refused.
+pub fn shuttle_manifest(manifest: &str) -> Result<String, String> {
+    match shuttle_version(manifest) {
+        Some(version) if version.starts_with(SHUTTLE_MAJOR) => Ok(manifest.to_owned()),
+        Some(version) if version.starts_with("0.8") => {
+            let moved = manifest.replacen(
+                &format!("[dependencies.shuttle]\nversion = \"{version}\""),
+                &format!("[dependencies.shuttle]\nversion = \"{SHUTTLE_VERSION}\""),
+                1,
+            );
+            if shuttle_version(&moved).as_deref() == Some(SHUTTLE_VERSION) {
+                Ok(moved)
+            } else {
+                Err(format!(
+                    "could not move this salsa's `shuttle` dependency from {version} to \
+                     {SHUTTLE_VERSION}: its manifest is not laid out as cargo publishes it"
+                ))
+            }
+        }
         Some(version) => Err(format!(
             "this salsa's `shuttle` feature uses shuttle {version}; the shuttle mode drives \
-             shuttle {SHUTTLE_MAJOR} (salsa 0.27.0 and later)"
+             shuttle {SHUTTLE_MAJOR} and can move a salsa on 0.8 to it, nothing else"
         )),
-        None => Err(
-            "this salsa has no `shuttle` feature (salsa 0.23.0 and later have one; \
-                     the shuttle mode needs 0.27.0 or later)"
-                .to_owned(),
-        ),
+        None => {
+            Err("this salsa has no `shuttle` feature (salsa 0.23.0 and later have one)".to_owned())
+        }
     }
 }
 
@@ -125,12 +152,16 @@ pub fn prepare(source: &Path, dir: &Path) -> Result<(), String> {
     let manifest = source.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
         .map_err(|error| format!("{}: {error}", manifest.display()))?;
-    check_shuttle_version(&text)?;
+    let moved = shuttle_manifest(&text)?;
     let sync = dir.join("src/sync.rs");
     if std::fs::read_to_string(&sync).is_ok_and(|text| text.starts_with(MARK)) {
         return Ok(());
     }
     copy_tree(source, dir)?;
+    // The manifest first: the mark on `sync.rs`, written last, says the copy is complete.
+    let copied = dir.join("Cargo.toml");
+    crate::util::write_atomically(&copied, moved.as_bytes())
+        .map_err(|error| format!("{}: {error}", copied.display()))?;
     let text =
         std::fs::read_to_string(&sync).map_err(|error| format!("{}: {error}", sync.display()))?;
     let patched = patch_sync(&text)?;
@@ -157,16 +188,31 @@ mod tests {
     }
 
     #[test]
-    fn only_a_salsa_on_shuttle_0_9_is_taken() {
+    fn a_salsa_on_shuttle_0_8_is_moved_to_0_9_and_nothing_else_changes() {
         let manifest = |version: &str| {
             format!(
                 "[dependencies.serde]\nversion = \"1\"\n\n[dependencies.shuttle]\nversion = \"{version}\"\noptional = true\n"
             )
         };
-        assert!(check_shuttle_version(&manifest("0.9.1")).is_ok());
-        let error = check_shuttle_version(&manifest("0.8.1")).unwrap_err();
-        assert!(error.contains("uses shuttle 0.8.1"), "{error}");
-        let error = check_shuttle_version("[dependencies.serde]\nversion = \"1\"\n").unwrap_err();
+        assert_eq!(
+            shuttle_manifest(&manifest("0.9.1")).unwrap(),
+            manifest("0.9.1")
+        );
+        assert_eq!(
+            shuttle_manifest(&manifest("0.9.3")).unwrap(),
+            manifest("0.9.3")
+        );
+        assert_eq!(
+            shuttle_manifest(&manifest("0.8.1")).unwrap(),
+            manifest("0.9.1")
+        );
+        assert_eq!(
+            shuttle_manifest(&manifest("0.8.0")).unwrap(),
+            manifest("0.9.1")
+        );
+        let error = shuttle_manifest(&manifest("0.7.0")).unwrap_err();
+        assert!(error.contains("uses shuttle 0.7.0"), "{error}");
+        let error = shuttle_manifest("[dependencies.serde]\nversion = \"1\"\n").unwrap_err();
         assert!(error.contains("no `shuttle` feature"), "{error}");
     }
 
@@ -180,14 +226,15 @@ mod tests {
         let source = registry_source(version).expect("cargo's registry holds the salsa built here");
         let text = std::fs::read_to_string(source.join("src/sync.rs")).unwrap();
         assert!(patch_sync(&text).is_ok());
-        // Taken from 0.27.0 on (shuttle 0.9), refused before (shuttle 0.8), as the README says.
+        // Taken as published from 0.27.0 on (shuttle 0.9), moved to 0.9.1 before (shuttle
+        // 0.8), as the README says.
         let manifest = std::fs::read_to_string(source.join("Cargo.toml")).unwrap();
-        let on_shuttle_0_9 = crate::matrix::parse_version(version) >= Some((0, 27, 0));
+        let moved = shuttle_manifest(&manifest).unwrap();
         assert_eq!(
-            check_shuttle_version(&manifest).is_ok(),
-            on_shuttle_0_9,
-            "salsa {version}: {:?}",
-            check_shuttle_version(&manifest)
+            shuttle_version(&moved).as_deref().map(|v| &v[..3]),
+            Some("0.9")
         );
+        let on_shuttle_0_9 = crate::matrix::parse_version(version) >= Some((0, 27, 0));
+        assert_eq!(moved == manifest, on_shuttle_0_9, "salsa {version}");
     }
 }
