@@ -7,9 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::semantic::{
-    self, FileIndex, FileScopeId, QualifiedName, ScopeFacts, ScopeKind, SymbolTable,
-};
+use crate::semantic::{FileIndex, FileScopeId, QualifiedName, ScopeFacts, ScopeKind, SymbolTable};
 
 use super::{Db, SourceFile, compat, parsed_module};
 
@@ -64,7 +62,7 @@ impl<'db> SemanticIndex<'db> {
 /// [`symbol_table`] query is the firewall instead (ty's `semantic_index` is `no_eq` too).
 #[salsa::tracked(returns(ref), no_eq)]
 pub fn semantic_index(db: &dyn Db, file: SourceFile) -> SemanticIndex<'_> {
-    let index = Arc::new(semantic::build_file_index(parsed_module(db, file).syntax()));
+    let index = parsed_module(db, file).index();
     let mut scopes: Vec<ScopeId<'_>> = Vec::with_capacity(index.scopes.len());
     let mut paths: Vec<String> = Vec::with_capacity(index.scopes.len());
     for (position, scope) in index.scopes.iter().enumerate() {

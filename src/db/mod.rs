@@ -129,6 +129,11 @@ pub trait Db: salsa::Database {
     /// [`environment_builtins`] reads (reporting an untracked read).
     fn environment(&self) -> Arc<Vec<String>>;
 
+    /// The parse of `text`: [`parse_source`], or an earlier parse of the same text when the
+    /// database shares its parses ([`FuzzDatabase::share_parses`]). Pure either way, so salsa
+    /// sees the same reads and makes the same decisions.
+    fn parse(&self, text: &str) -> ParsedModule;
+
     /// Called by a fixpoint query's `cycle_fn`: unwinds if a fault is armed at `point` (one of
     /// the recovery points, [`FaultPoint::ReturnRecovery`] or [`FaultPoint::BindingRecovery`]),
     /// then records that salsa reached iteration `iteration` (statistics only: no query reads
@@ -167,6 +172,8 @@ pub struct FuzzDatabase {
     long_cycles: Arc<std::sync::atomic::AtomicU64>,
     events: Option<EventLog>,
     faults: Option<Arc<Faults>>,
+    /// Parses by text, shared with the model of the same script (see [`Db::parse`]).
+    parses: Option<crate::semantic::Parses>,
     /// Whether the event callback watches requests ([`request`]): a restored database's does.
     #[cfg(feature = "persistence")]
     watch_requests: bool,
@@ -200,6 +207,13 @@ impl Db for FuzzDatabase {
         if iteration == 4 {
             self.long_cycles
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn parse(&self, text: &str) -> ParsedModule {
+        match &self.parses {
+            Some(parses) => parses.get(text),
+            None => parse_source(text),
         }
     }
 
@@ -294,6 +308,7 @@ impl FuzzDatabase {
             long_cycles: Arc::default(),
             events,
             faults,
+            parses: None,
             #[cfg(feature = "persistence")]
             watch_requests: requests,
             parse_lru_capacity: DEFAULT_PARSE_LRU_CAPACITY,
@@ -331,6 +346,7 @@ impl FuzzDatabase {
         restored.environment = Arc::clone(&self.environment);
         restored.cycle_iterations = Arc::clone(&self.cycle_iterations);
         restored.long_cycles = Arc::clone(&self.long_cycles);
+        restored.parses = self.parses.clone();
         #[cfg(feature = "canary")]
         {
             restored.canary = Arc::clone(&self.canary);
@@ -602,6 +618,13 @@ impl FuzzDatabase {
     /// Returns whether the file was ever created.
     pub fn freeze(&mut self, path: &str) -> bool {
         self.set_durability(path, compat::FROZEN_DURABILITY)
+    }
+
+    /// Makes [`Db::parse`] hand out the parses in `parses` (and add to them), on this handle
+    /// and on the clones made after: the fuzzing loop shares one with the script's model, so
+    /// each text is parsed and indexed once. Call it before the first query.
+    pub fn share_parses(&mut self, parses: &crate::semantic::Parses) {
+        self.parses = Some(parses.clone());
     }
 
     /// Changes how many parsed modules the LRU keeps; 0 disables eviction. Takes effect at the

@@ -19,9 +19,9 @@ pub const DEFAULT_PARSE_LRU_CAPACITY: usize = 128;
 #[salsa::tracked(returns(ref), no_eq, lru = 128)]
 pub fn parsed_module(db: &dyn Db, file: SourceFile) -> ParsedModule {
     if file.exists(db) {
-        parse_source(file.text(db))
+        db.parse(file.text(db))
     } else {
-        parse_source("")
+        db.parse("")
     }
 }
 

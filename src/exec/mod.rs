@@ -365,6 +365,10 @@ impl<'o> Session<'o> {
             revision_log_start: 0,
             cancel_request: None,
         };
+        // One parse per text for the database and the model.
+        let parses = crate::semantic::Parses::default();
+        session.db.share_parses(&parses);
+        session.parse_cache = ParseCache::sharing(&parses);
         session.snapshot();
         session
     }

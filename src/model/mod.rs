@@ -16,7 +16,7 @@ use crate::semantic::{
     self, Binding, Diagnostic, FileIndex, FileScopeId, ImportEnv, QualifiedName, ScopeFacts,
     ScopeKind, SymbolFlags, SymbolTable,
 };
-use crate::semantic::{ParsedModule, parse_source};
+use crate::semantic::{ParsedModule, Parses};
 
 mod infer;
 
@@ -29,21 +29,24 @@ struct ModelFile {
 
 /// Parsed texts and their indexes, by text: a pure function of the text, so reusing them
 /// between versions of a project changes nothing but the time the model takes. Lives for one
-/// script; the fuzzing loop passes one to [`Model::new`].
+/// script; the fuzzing loop passes one to [`Model::new`], and shares it with the script's
+/// database ([`crate::db::FuzzDatabase::share_parses`]), so a text is parsed and indexed once.
 #[derive(Default)]
 pub struct ParseCache {
-    by_text: BTreeMap<String, (ParsedModule, Arc<FileIndex>)>,
+    parses: Parses,
 }
 
 impl ParseCache {
-    fn get(&mut self, text: &str) -> (ParsedModule, Arc<FileIndex>) {
-        if let Some(entry) = self.by_text.get(text) {
-            return entry.clone();
+    /// A cache holding the parses in `parses` (and adding to them).
+    pub fn sharing(parses: &Parses) -> ParseCache {
+        ParseCache {
+            parses: parses.clone(),
         }
-        let parsed = parse_source(text);
-        let index = Arc::new(semantic::build_file_index(parsed.syntax()));
-        self.by_text
-            .insert(text.to_owned(), (parsed.clone(), Arc::clone(&index)));
+    }
+
+    fn get(&mut self, text: &str) -> (ParsedModule, Arc<FileIndex>) {
+        let parsed = self.parses.get(text);
+        let index = parsed.index();
         (parsed, index)
     }
 }
