@@ -224,10 +224,33 @@ pub fn generate(root: &Path, spec: &SalsaSpec) -> Result<Generated, String> {
     Ok(Generated { dir })
 }
 
+/// `$CARGO_HOME/registry/src` (`$CARGO_HOME` defaults to `~/.cargo`): where cargo unpacks the
+/// crates it downloads, one directory per registry.
+pub fn registry_sources() -> Option<PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
+    Some(cargo_home.join("registry/src"))
+}
+
+/// The registry source of salsa `version` (`…/registry/src/*/salsa-VERSION`): the first
+/// registry, by name, that has it.
+pub fn registry_source(version: &str) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(registry_sources()?)
+        .ok()?
+        .flatten()
+        .map(|registry| registry.path().join(format!("salsa-{version}")))
+        .filter(|dir| dir.join("Cargo.toml").is_file())
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
 /// Puts salsa `version`'s source, patched for shuttle, at `dir`: from cargo's registry,
 /// which a build against the plain release fills first when it lacks the version.
 fn copy_patched_salsa(root: &Path, version: &str, dir: &Path) -> Result<(), String> {
-    let source = match shuttle_patch::registry_source(version) {
+    let source = match registry_source(version) {
         Some(source) => source,
         None => {
             let release = generate(root, &SalsaSpec::Release(version.to_owned()))?;
@@ -236,9 +259,12 @@ fn copy_patched_salsa(root: &Path, version: &str, dir: &Path) -> Result<(), Stri
                 .arg(release.manifest())
                 .status()
                 .map_err(|error| format!("could not run cargo: {error}"))?;
-            shuttle_patch::registry_source(version)
-                .filter(|_| status.success())
-                .ok_or_else(|| format!("cargo could not fetch salsa {version} ({status})"))?
+            if !status.success() {
+                return Err(format!("cargo could not fetch salsa {version} ({status})"));
+            }
+            registry_source(version).ok_or_else(|| {
+                format!("cargo fetched salsa {version}, but it is not under the registry sources")
+            })?
         }
     };
     shuttle_patch::prepare(&source, dir)

@@ -313,7 +313,7 @@ const CHECK: &str = r#"
 /// Asks `query` of the database and of the model, which must agree.
 fn check(db: &FuzzDatabase, query: Query) {
     let got = ask_database(db, query);
-    let model = Model::new(&db.inputs(), &db.extra_builtins(), &mut ParseCache::default());
+    let model = Model::new(&db.inputs(), &db.extra_builtins(), &ParseCache::default());
     let created = query.file().is_none_or(|slot| db.file(slot.path()).is_some());
     assert_eq!(got, ask_model(&model, query, created), "{query:?}");
 }

@@ -158,8 +158,8 @@ fn a_request_cancelled_inside_a_fixpoint_leaves_the_same_query_answering_right()
         ("b.py", "from a import *\ny = 1\n"),
     ]);
     let query = Query::Diagnostics(slot("a.py"));
-    let mut cache = salsa_fuzz::model::ParseCache::default();
-    let model = salsa_fuzz::model::Model::new(&db.inputs(), &db.extra_builtins(), &mut cache);
+    let cache = salsa_fuzz::model::ParseCache::default();
+    let model = salsa_fuzz::model::Model::new(&db.inputs(), &db.extra_builtins(), &cache);
     let want = salsa_fuzz::oracle::ask_model(&model, query, true);
     let mut inside = 0;
     for at in 1..=64 {

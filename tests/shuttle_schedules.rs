@@ -7,6 +7,7 @@ mod common;
 
 use salsa_fuzz::exec::{self, ExecOptions, Outcome, Schedule, Strategy, install_panic_hook};
 use salsa_fuzz::fuzz::SeededInputs;
+use salsa_fuzz::oracle::Culprit;
 use salsa_fuzz::script::{EditScript, Step};
 
 /// Everything a run's interleaving decides: which batches were cancelled, what they
@@ -47,6 +48,18 @@ fn racy_scripts(count: usize) -> Vec<EditScript> {
     scripts
 }
 
+/// Whether the run was whole: no finding of our own (a shuttle failure, a harness panic) and
+/// no lock poisoning (what the patched salsa copy exists to prevent).
+fn assert_no_harness_failure(outcome: &Outcome, script: &EditScript) {
+    for finding in &outcome.findings {
+        let text = finding.to_string();
+        assert!(
+            finding.culprit != Culprit::Harness && !text.contains("PoisonError"),
+            "{text} on {script:?}"
+        );
+    }
+}
+
 fn options(schedule: Schedule) -> ExecOptions {
     ExecOptions {
         feedback: true,
@@ -73,15 +86,26 @@ fn a_schedule_replays_its_interleaving_exactly() {
             seed: 0x5eed,
         },
     ];
+    // Runs that cancelled a batch and ended clean: cancellation unwound through salsa's
+    // shuttle locks without breaking the run.
+    let mut clean_cancellations = 0;
     for script in racy_scripts(6) {
         for schedule in schedules {
-            let first = fingerprint(&exec::execute(&script, &options(schedule)));
+            let outcome = exec::execute(&script, &options(schedule));
+            assert_no_harness_failure(&outcome, &script);
+            clean_cancellations +=
+                usize::from(outcome.findings.is_empty() && outcome.stats.background_cancelled > 0);
+            let first = fingerprint(&outcome);
             for _ in 0..5 {
                 let again = exec::execute(&script, &options(schedule));
                 assert_eq!(fingerprint(&again), first, "{schedule} on {script:?}");
             }
         }
     }
+    assert!(
+        clean_cancellations > 0,
+        "no run cancelled a batch and ended clean"
+    );
 }
 
 /// The schedule is not decoration: over racy scripts, different seeds give different
@@ -98,7 +122,9 @@ fn different_schedules_interleave_differently() {
                     strategy: Strategy::Random,
                     seed,
                 };
-                fingerprint(&exec::execute(script, &options(schedule)))
+                let outcome = exec::execute(script, &options(schedule));
+                assert_no_harness_failure(&outcome, script);
+                fingerprint(&outcome)
             })
             .collect();
         differing += usize::from(runs.len() > 1);

@@ -62,7 +62,7 @@ impl<'db> SemanticIndex<'db> {
 /// [`symbol_table`] query is the firewall instead (ty's `semantic_index` is `no_eq` too).
 #[salsa::tracked(returns(ref), no_eq)]
 pub fn semantic_index(db: &dyn Db, file: SourceFile) -> SemanticIndex<'_> {
-    let index = parsed_module(db, file).index();
+    let index = Arc::clone(parsed_module(db, file).index());
     let mut scopes: Vec<ScopeId<'_>> = Vec::with_capacity(index.scopes.len());
     let mut paths: Vec<String> = Vec::with_capacity(index.scopes.len());
     for (position, scope) in index.scopes.iter().enumerate() {

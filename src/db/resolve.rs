@@ -81,15 +81,15 @@ fn stale_canary(db: &dyn Db, file: SourceFile, table: Arc<SymbolTable>) -> Arc<S
         0
     };
     // Read from salsa before taking the lock: no salsa call (a shuttle switch point) with it held.
-    let path = file.path(db).clone();
+    let path = file.path(db);
     let mut cache = db
         .stale_cache()
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    match cache.get(&path) {
+    match cache.get(path) {
         Some((cached_len, cached)) if *cached_len == len => Arc::clone(cached),
         _ => {
-            cache.insert(path, (len, Arc::clone(&table)));
+            cache.insert(path.clone(), (len, Arc::clone(&table)));
             table
         }
     }

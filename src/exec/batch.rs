@@ -307,8 +307,8 @@ mod shuttle_pool {
             let (jobs, queue) = channel::<Job>();
             let queue: Arc<shuttle::sync::Mutex<Receiver<Job>>> =
                 Arc::new(shuttle::sync::Mutex::new(queue));
-            let workers = (0..threads.clamp(1, 4))
-                .filter_map(|index| {
+            let workers = (0..super::pool_threads(threads))
+                .map(|index| {
                     let queue = Arc::clone(&queue);
                     shuttle::thread::Builder::new()
                         .name(format!("salsa-fuzz-bg-{index}"))
@@ -323,7 +323,7 @@ mod shuttle_pool {
                                 }
                             }
                         })
-                        .ok()
+                        .expect("spawning a shuttle pool thread")
                 })
                 .collect();
             ShuttlePool {
@@ -350,16 +350,25 @@ mod shuttle_pool {
     }
 }
 
+/// The most threads a script's background pool has.
+const MAX_POOL_THREADS: u8 = 4;
+
+/// The threads of a script's background pool: its thread count, within 1 to
+/// [`MAX_POOL_THREADS`].
+fn pool_threads(threads: u8) -> u8 {
+    threads.clamp(1, MAX_POOL_THREADS)
+}
+
 /// The background pools, one per thread count, built on first use and reused by every script.
 #[cfg(not(feature = "shuttle"))]
 pub(super) fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool> {
     use std::sync::OnceLock;
     static POOLS: OnceLock<Vec<Option<rayon::ThreadPool>>> = OnceLock::new();
     let pools = POOLS.get_or_init(|| {
-        (1..=4)
+        (1..=MAX_POOL_THREADS)
             .map(|threads| {
                 rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
+                    .num_threads(usize::from(threads))
                     .thread_name(|index| format!("salsa-fuzz-bg-{index}"))
                     .stack_size(crate::threads::STACK_SIZE)
                     .build()
@@ -368,6 +377,6 @@ pub(super) fn background_pool(threads: u8) -> Option<&'static rayon::ThreadPool>
             .collect()
     });
     pools
-        .get(usize::from(threads.clamp(1, 4)) - 1)
+        .get(usize::from(pool_threads(threads)) - 1)
         .and_then(Option::as_ref)
 }

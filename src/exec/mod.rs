@@ -153,7 +153,6 @@ pub fn execute(script: &EditScript, options: &ExecOptions) -> Outcome {
             .unwrap_or_else(|| Schedule::of_script(script));
         schedule::runner::warm_up();
         let (shared_script, shared_options) = (Arc::new(script.clone()), Arc::new(options.clone()));
-        STEP.with(|step| step.set(0));
         let ran = schedule::runner::run(schedule, move || {
             execute_here(&shared_script, &shared_options)
         });
@@ -293,7 +292,7 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn model(&self, cache: &mut ParseCache) -> &Model {
+    fn model(&self, cache: &ParseCache) -> &Model {
         self.model
             .get_or_init(|| Model::new(&self.inputs, &self.builtins, cache))
     }
@@ -338,19 +337,23 @@ struct Session<'o> {
 
 impl<'o> Session<'o> {
     fn new(script: &EditScript, options: &'o ExecOptions) -> Self {
+        let mut db = FuzzDatabase::with_options(
+            // The oracle names the salsa decision behind a wrong answer from the log.
+            (options.feedback || options.oracle).then(EventLog::new),
+            script
+                .steps
+                .iter()
+                .any(|step| matches!(step, Step::Fault(_))),
+        );
+        // One parse per text for the database and the model.
+        let parse_cache = ParseCache::default();
+        db.share_parses(&parse_cache);
         let mut session = Session {
             options,
-            db: FuzzDatabase::with_options(
-                // The oracle names the salsa decision behind a wrong answer from the log.
-                (options.feedback || options.oracle).then(EventLog::new),
-                script
-                    .steps
-                    .iter()
-                    .any(|step| matches!(step, Step::Fault(_))),
-            ),
+            db,
             mirror: Mirror::default(),
             snapshots: Vec::new(),
-            parse_cache: ParseCache::default(),
+            parse_cache,
             background: Background::new(options.sequential, script.threads),
             reports: mpsc::channel(),
             pending: 0,
@@ -365,10 +368,6 @@ impl<'o> Session<'o> {
             revision_log_start: 0,
             cancel_request: None,
         };
-        // One parse per text for the database and the model.
-        let parses = crate::semantic::Parses::default();
-        session.db.share_parses(&parses);
-        session.parse_cache = ParseCache::sharing(&parses);
         session.snapshot();
         session
     }
@@ -1012,8 +1011,8 @@ impl<'o> Session<'o> {
     }
 
     /// Runs the model (our code) under `catch`: its panics are harness findings, never salsa's.
-    fn run_model<T>(&mut self, work: impl FnOnce(&mut ParseCache) -> T) -> Option<T> {
-        let cache = &mut self.parse_cache;
+    fn run_model<T>(&mut self, work: impl FnOnce(&ParseCache) -> T) -> Option<T> {
+        let cache = &self.parse_cache;
         match catch(|| work(cache)) {
             Caught::Done(value) => Some(value),
             Caught::Panicked(report) => {

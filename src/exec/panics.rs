@@ -53,7 +53,7 @@ fn capture(info: &std::panic::PanicHookInfo<'_>) {
         .unwrap_or_default();
     // Under shuttle, salsa's query stack is not captured: reading it loads shuttle atomics,
     // where shuttle may switch to another task, whose panic inside this hook would abort.
-    let query_stack = (inside && !cfg!(feature = "shuttle"))
+    let query_stack = cfg!(not(feature = "shuttle"))
         .then(salsa::Backtrace::capture)
         .flatten()
         .map(|stack| stack.to_string())
@@ -130,6 +130,8 @@ pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
 }
 
 fn thread_name() -> String {
+    // Outside a shuttle execution (the hook also runs there) only the OS thread exists.
+    #[cfg(feature = "shuttle")]
     if !crate::threads::in_execution() {
         return std::thread::current()
             .name()

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
-use std::thread::ThreadId;
 use std::time::{Duration, Instant};
+
+use crate::threads::ThreadId;
 
 struct Beat {
     at: Instant,
@@ -44,15 +45,14 @@ fn activities() -> &'static Mutex<Vec<(ThreadId, String, usize, &'static str)>> 
 
 /// Records that this thread runs `query` for a batch spawned at `step`, for hang reports.
 pub fn note_activity(step: usize, query: &'static str) {
-    let id = std::thread::current().id();
+    // The task's id and name: under shuttle every task shares one OS thread.
+    let thread = crate::threads::current();
+    let id = thread.id();
     let mut activities = activities().lock().unwrap_or_else(PoisonError::into_inner);
     match activities.iter_mut().find(|entry| entry.0 == id) {
         Some(entry) => (entry.2, entry.3) = (step, query),
         None => {
-            let name = std::thread::current()
-                .name()
-                .unwrap_or("<unnamed>")
-                .to_owned();
+            let name = thread.name().unwrap_or("<unnamed>").to_owned();
             activities.push((id, name, step, query));
         }
     }
@@ -60,7 +60,7 @@ pub fn note_activity(step: usize, query: &'static str) {
 
 /// Records that this thread's batch is over.
 pub fn clear_activity() {
-    let id = std::thread::current().id();
+    let id = crate::threads::current().id();
     let mut activities = activities().lock().unwrap_or_else(PoisonError::into_inner);
     activities.retain(|entry| entry.0 != id);
 }

@@ -110,17 +110,17 @@ impl Solver {
 pub(super) fn infer_all(model: &Model) -> Inference {
     let mut solver = Solver::default();
     for (position, file) in model.files.iter().enumerate() {
-        for (scope, data) in file.index.scopes.iter().enumerate() {
+        for (scope, data) in file.index().scopes.iter().enumerate() {
             if data.kind == ScopeKind::Function {
                 solver.add(Var::Return(position, scope as u32));
             }
         }
-        if let Some(module) = file.index.scopes.first() {
+        if let Some(module) = file.index().scopes.first() {
             for name in module.inference.bound_names() {
                 solver.add(Var::Binding(position, name.to_owned()));
             }
         }
-        for (scope, data) in file.index.scopes.iter().enumerate() {
+        for (scope, data) in file.index().scopes.iter().enumerate() {
             for name in &data.inference.calls {
                 solver.add(Var::Callee(position, scope as u32, name.clone()));
             }
@@ -129,7 +129,7 @@ pub(super) fn infer_all(model: &Model) -> Inference {
     let roots = solver.vars.len();
     // The classes' base names, read at module level: solved with the rest, not answers.
     for (position, file) in model.files.iter().enumerate() {
-        if let Some(module) = file.index.scopes.first() {
+        if let Some(module) = file.index().scopes.first() {
             for (_, bases) in &module.inference.class_bases {
                 for base in bases {
                     solver.add(Var::Binding(position, base.clone()));
@@ -195,7 +195,7 @@ type ClassNode = (usize, String);
 fn class_orders(model: &Model, values: &BTreeMap<Var, Ty>) -> BTreeMap<ClassNode, Mro> {
     let mut bases: BTreeMap<ClassNode, Vec<ClassNode>> = BTreeMap::new();
     for (position, file) in model.files.iter().enumerate() {
-        let Some(module) = file.index.scopes.first() else {
+        let Some(module) = file.index().scopes.first() else {
             continue;
         };
         for name in module.inference.class_names() {
@@ -270,12 +270,12 @@ fn order_of(
 fn evaluate(model: &Model, var: &Var, env: &mut Env<'_>) -> Ty {
     match var {
         Var::Return(file, scope) => {
-            let data = &model.files[*file].index.scopes[*scope as usize];
+            let data = &model.files[*file].index().scopes[*scope as usize];
             infer::return_type(&data.inference, env)
         }
         Var::Binding(file, name) => {
             let file = &model.files[*file];
-            let Some(module) = file.index.scopes.first() else {
+            let Some(module) = file.index().scopes.first() else {
                 return Ty::of(Atom::Unknown);
             };
             let binds = module.table.binds(name);
@@ -348,7 +348,7 @@ impl InferEnv for Env<'_> {
         let Some(file) = self.model.position(path) else {
             return Ty::of(Atom::Unknown);
         };
-        if scope.index() >= self.model.files[file].index.scopes.len() {
+        if scope.index() >= self.model.files[file].index().scopes.len() {
             return Ty::of(Atom::Unknown);
         }
         self.read(Var::Return(file, scope.0))
@@ -362,7 +362,7 @@ impl InferEnv for Env<'_> {
     }
 
     fn star_imported(&mut self, name: &str) -> Option<Ty> {
-        let table = self.model.files[self.at.0].index.module_table();
+        let table = self.model.files[self.at.0].index().module_table();
         for import in table.star_imports() {
             let Some(target) = self.target(import) else {
                 continue;

@@ -24,32 +24,19 @@ struct ModelFile {
     path: String,
     is_library: bool,
     parsed: ParsedModule,
-    index: Arc<FileIndex>,
+}
+
+impl ModelFile {
+    fn index(&self) -> &FileIndex {
+        self.parsed.index()
+    }
 }
 
 /// Parsed texts and their indexes, by text: a pure function of the text, so reusing them
 /// between versions of a project changes nothing but the time the model takes. Lives for one
-/// script; the fuzzing loop passes one to [`Model::new`], and shares it with the script's
+/// script; the fuzzing loop passes one to [`Model::new`] and shares it with the script's
 /// database ([`crate::db::FuzzDatabase::share_parses`]), so a text is parsed and indexed once.
-#[derive(Default)]
-pub struct ParseCache {
-    parses: Parses,
-}
-
-impl ParseCache {
-    /// A cache holding the parses in `parses` (and adding to them).
-    pub fn sharing(parses: &Parses) -> ParseCache {
-        ParseCache {
-            parses: parses.clone(),
-        }
-    }
-
-    fn get(&mut self, text: &str) -> (ParsedModule, Arc<FileIndex>) {
-        let parsed = self.parses.get(text);
-        let index = parsed.index();
-        (parsed, index)
-    }
-}
+pub type ParseCache = Parses;
 
 /// The model of one version of a project: every file parsed and indexed, modules resolved and
 /// star-import exports computed up front; each file's scopes, resolutions and diagnostics
@@ -71,21 +58,17 @@ impl Model {
     /// The model of `inputs`, with `builtins` added to Python's. Paths are expected to be
     /// unique; on duplicates the last input wins, as it would for successive writes to the
     /// database.
-    pub fn new(inputs: &[SourceInput], builtins: &ExtraBuiltins, cache: &mut ParseCache) -> Model {
+    pub fn new(inputs: &[SourceInput], builtins: &ExtraBuiltins, cache: &ParseCache) -> Model {
         let by_path: BTreeMap<&str, &SourceInput> = inputs
             .iter()
             .map(|input| (input.path.as_str(), input))
             .collect();
         let files: Vec<ModelFile> = by_path
             .into_values()
-            .map(|input| {
-                let (parsed, index) = cache.get(&input.text);
-                ModelFile {
-                    path: input.path.clone(),
-                    is_library: input.is_library,
-                    parsed,
-                    index,
-                }
+            .map(|input| ModelFile {
+                path: input.path.clone(),
+                is_library: input.is_library,
+                parsed: cache.get(&input.text),
             })
             .collect();
         let modules = module_map(&files);
@@ -164,7 +147,7 @@ pub fn compute(inputs: &[SourceInput]) -> Answers {
 
 /// Computes every answer for `inputs` from scratch, with `builtins` added to Python's.
 pub fn compute_with(inputs: &[SourceInput], builtins: &ExtraBuiltins) -> Answers {
-    Model::new(inputs, builtins, &mut ParseCache::default()).answers()
+    Model::new(inputs, builtins, &ParseCache::default()).answers()
 }
 
 /// Module name to file position, chosen by the same rule `resolve_module` uses.
@@ -187,7 +170,7 @@ fn module_map(files: &[ModelFile]) -> BTreeMap<String, usize> {
 }
 
 fn star_targets(file: &ModelFile, modules: &BTreeMap<String, usize>) -> Vec<usize> {
-    let table = file.index.module_table();
+    let table = file.index().module_table();
     table
         .star_imports()
         .filter_map(|import| {
@@ -215,7 +198,7 @@ fn star_exports_by_reachability(
             let mut stack = vec![start];
             let mut names = BTreeSet::new();
             while let Some(position) = stack.pop() {
-                let table = files[position].index.module_table();
+                let table = files[position].index().module_table();
                 names.extend(table.own_exports().map(str::to_owned));
                 for &next in &edges[position] {
                     if seen.insert(next) {
@@ -239,7 +222,7 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
     let (files, modules, exports) = (&model.files, &model.modules, &model.exports);
     let file = &files[position];
     let path = file.path.as_str();
-    let module_table = file.index.module_table();
+    let module_table = file.index().module_table();
     let star_exports: Vec<(String, &[String])> = star_targets(file, modules)
         .into_iter()
         .map(|target| {
@@ -258,10 +241,10 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
         .iter()
         .map(|error| semantic::syntax_error(path, error))
         .collect();
-    let mut scopes = Vec::with_capacity(file.index.scopes.len());
-    for (position, scope) in file.index.scopes.iter().enumerate() {
+    let mut scopes = Vec::with_capacity(file.index().scopes.len());
+    for (position, scope) in file.index().scopes.iter().enumerate() {
         let id = FileScopeId(u32::try_from(position).unwrap_or(u32::MAX));
-        let chain = scope_chain(&file.index, id);
+        let chain = scope_chain(file.index(), id);
         let resolutions: Vec<(String, Binding)> = scope
             .table
             .symbols
@@ -319,7 +302,7 @@ fn file_answers(position: usize, model: &Model) -> FileAnswers {
         path: path.to_owned(),
         is_library: file.is_library,
         definitions: file
-            .index
+            .index()
             .scopes
             .first()
             .map(|module| DefinitionAnswer::all(&module.inference.bindings))
@@ -374,7 +357,7 @@ impl ImportEnv for ModelImportEnv<'_> {
     }
 
     fn module_binds(&mut self, file: usize, name: &str) -> bool {
-        self.files[file].index.module_table().binds(name)
+        self.files[file].index().module_table().binds(name)
     }
 
     fn exports(&mut self, file: usize, name: &str) -> bool {

@@ -176,32 +176,11 @@ pub fn pinned_salsa_version(manifest: &str) -> Option<String> {
 /// The registry source of `salsa-VERSION`: `$CARGO_HOME/registry/src/*/salsa-VERSION`
 /// (`$CARGO_HOME` defaults to `~/.cargo`); the first registry, by name, that has it.
 pub fn salsa_source(version: &str) -> Result<PathBuf, MutantsError> {
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .filter(|home| !home.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .ok_or_else(|| MutantsError::NoSalsaSource {
-            version: version.to_owned(),
-            searched: PathBuf::from("$CARGO_HOME"),
-        })?;
-    let registries = cargo_home.join("registry/src");
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&registries)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|entry| entry.path().join(format!("salsa-{version}")))
-                .filter(|path| path.join("Cargo.toml").is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    candidates.sort();
-    candidates
-        .into_iter()
-        .next()
-        .ok_or(MutantsError::NoSalsaSource {
-            version: version.to_owned(),
-            searched: registries,
-        })
+    crate::matrix::registry_source(version).ok_or_else(|| MutantsError::NoSalsaSource {
+        version: version.to_owned(),
+        searched: crate::matrix::registry_sources()
+            .unwrap_or_else(|| PathBuf::from("$CARGO_HOME/registry/src")),
+    })
 }
 
 /// Copies the tree at `from` to `to`, leaving out `rust-toolchain.toml` (see the module's

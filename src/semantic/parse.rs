@@ -33,12 +33,10 @@ impl ParsedModule {
     }
 
     /// What the AST says, scope by scope ([`super::build_file_index`]), built once per parse.
-    pub fn index(&self) -> Arc<FileIndex> {
-        Arc::clone(
-            self.0
-                .index
-                .get_or_init(|| Arc::new(super::build_file_index(self.syntax()))),
-        )
+    pub fn index(&self) -> &Arc<FileIndex> {
+        self.0
+            .index
+            .get_or_init(|| Arc::new(super::build_file_index(self.syntax())))
     }
 }
 
