@@ -39,7 +39,7 @@
 use crate::threads::ThreadId;
 use std::sync::Mutex;
 use std::sync::PoisonError;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 
 use salsa::EventKind;
 
@@ -99,6 +99,11 @@ impl FaultPoint {
             .find(|point| point.name() == name)
     }
 
+    /// A small number per point, for [`Faults`]' lock-free test of the armed point.
+    fn code(self) -> u8 {
+        self as u8
+    }
+
     /// The point a salsa event is, if any.
     fn of(kind: &EventKind) -> Option<FaultPoint> {
         Some(match kind {
@@ -112,6 +117,9 @@ impl FaultPoint {
         })
     }
 }
+
+/// [`Faults`]' armed point when no fault is armed: no [`FaultPoint::code`].
+const NOT_ARMED: u8 = u8::MAX;
 
 /// One armed fault: at the `nth` matching event, unwind.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -136,7 +144,9 @@ pub struct InjectedPanic;
 /// The armed fault of a database and its clones, and how many have fired.
 #[derive(Debug)]
 pub struct Faults {
-    armed_flag: AtomicBool,
+    /// The armed fault's point ([`FaultPoint::code`]), or [`NOT_ARMED`]: read on every event,
+    /// so that an event of another kind costs one load and no lock.
+    armed_point: AtomicU8,
     armed: Mutex<Option<(Fault, u8)>>,
     fired: AtomicU32,
     /// Faults fired at [`FaultPoint::SetCancellationFlag`], counted apart from `fired`.
@@ -151,7 +161,7 @@ impl Faults {
     /// No fault armed; `main` is the thread an injected cancellation may fire on.
     pub fn new(main: ThreadId) -> Faults {
         Faults {
-            armed_flag: AtomicBool::new(false),
+            armed_point: AtomicU8::new(NOT_ARMED),
             armed: Mutex::new(None),
             fired: AtomicU32::new(0),
             write_fired: AtomicU32::new(0),
@@ -170,13 +180,13 @@ impl Faults {
     /// Arms `fault`, replacing one not yet fired.
     pub fn arm(&self, fault: Fault) {
         *self.lock() = Some((fault, fault.nth.max(1)));
-        self.armed_flag.store(true, Ordering::SeqCst);
+        self.armed_point.store(fault.point.code(), Ordering::SeqCst);
     }
 
     /// Disarms a fault not yet fired.
     pub fn disarm(&self) {
         *self.lock() = None;
-        self.armed_flag.store(false, Ordering::SeqCst);
+        self.armed_point.store(NOT_ARMED, Ordering::SeqCst);
     }
 
     /// How many faults have fired so far inside queries (every point but
@@ -198,10 +208,13 @@ impl Faults {
 
     /// Called for every salsa event: counts matching events and unwinds at the armed one.
     pub(super) fn on_event(&self, kind: &EventKind) {
-        if !self.armed_flag.load(Ordering::Relaxed) {
+        let armed = self.armed_point.load(Ordering::Relaxed);
+        if armed == NOT_ARMED {
             return;
         }
-        if let Some(point) = FaultPoint::of(kind) {
+        if let Some(point) = FaultPoint::of(kind)
+            && point.code() == armed
+        {
             self.reached(point);
         }
     }
@@ -209,7 +222,7 @@ impl Faults {
     /// Called where the database's own code is at `point` (a cycle recovery function):
     /// counts it and unwinds if it is the armed one.
     pub(super) fn on_point(&self, point: FaultPoint) {
-        if self.armed_flag.load(Ordering::Relaxed) {
+        if self.armed_point.load(Ordering::Relaxed) == point.code() {
             self.reached(point);
         }
     }
@@ -242,7 +255,7 @@ impl Faults {
                 return;
             }
             *armed = None;
-            self.armed_flag.store(false, Ordering::SeqCst);
+            self.armed_point.store(NOT_ARMED, Ordering::SeqCst);
             if at_write {
                 self.write_fired.fetch_add(1, Ordering::SeqCst);
             } else {

@@ -224,7 +224,13 @@ impl QualifiedName {
     /// module scope (no parent).
     pub fn join(parent_path: Option<&str>, file_path: &str, name: &str) -> String {
         match parent_path {
-            Some(parent) => format!("{parent}.{name}"),
+            Some(parent) => {
+                let mut path = String::with_capacity(parent.len() + 1 + name.len());
+                path.push_str(parent);
+                path.push('.');
+                path.push_str(name);
+                path
+            }
             None => file_path.to_owned(),
         }
     }
