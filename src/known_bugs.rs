@@ -80,6 +80,9 @@ pub enum BugClass {
     /// instead of its own. The second is wrong in a fresh database asked in the same order
     /// too, so the oracle may label it `Harness:`.
     FallbackImmediateCaching,
+    /// A step that never finishes (the watchdog's report, the worker killed): a handle that
+    /// waits for the others forever, as a write waiting for clones already dropped does.
+    Hang,
     /// An inferred type stale after an edit (a fixpoint query): a participant's memo verified
     /// while its cycle head re-executes, and reused in the head's later iterations, when the
     /// head reads the changed input only from its second iteration on.
@@ -156,6 +159,7 @@ impl BugClass {
                         "memo verified while its cycle head executed, reused in the head's next iterations",
                     )
             }
+            BugClass::Hang => signature.starts_with("Crash: hang (watchdog)"),
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")
                     && (signature.contains("(exports)")
@@ -194,6 +198,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.25.2",
         fixed_in: Some("0.26.0"),
         class: BugClass::FallbackImmediateCaching,
+    },
+    KnownBug {
+        id: "salsa#1039",
+        title: "a write can wait forever for the other handles: the simplified WaitGroup of 0.25.0 (#958) wakes the writer through a condvar that nothing orders with the drop of the last clone's reference, so the writer may miss it and sleep for good (fixed by reverting #958)",
+        first_buggy: "0.25.0",
+        last_buggy: "0.25.1",
+        fixed_in: Some("0.25.2"),
+        class: BugClass::Hang,
     },
     KnownBug {
         id: "salsa#1099",

@@ -841,17 +841,21 @@ pub fn findings_of(summary: &crate::campaign::Summary) -> Vec<RunFinding> {
 }
 
 /// What `binary repro ENTRY --any` observes (`None`: nothing); a replay that kills the
-/// process (a segmentation fault, an abort) is `Crash: replay died: …`.
+/// process is `Crash: hang (watchdog): …` when the watchdog aborted it (the signature a
+/// campaign gives a hang, so a hang's class matches its replay), else `Crash: replay died: …`
+/// (a segmentation fault, another abort).
 fn observe(binary: &Path, entry: &Path) -> Result<Option<String>, String> {
     let output = Command::new(binary)
         .arg("repro")
         .arg(entry)
         .arg("--any")
-        .stderr(Stdio::null())
         .output()
         .map_err(|error| format!("repro: {error}"))?;
     if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&output.status) {
-        return Ok(Some(format!("Crash: replay died: signal {signal}")));
+        return Ok(Some(replay_death(
+            signal,
+            &String::from_utf8_lossy(&output.stderr),
+        )));
     }
     let text = String::from_utf8_lossy(&output.stdout);
     Ok(text
@@ -859,6 +863,15 @@ fn observe(binary: &Path, entry: &Path) -> Result<Option<String>, String> {
         .find_map(|line| line.strip_prefix("observed: "))
         .filter(|signature| *signature != "none")
         .map(str::to_owned))
+}
+
+/// The signature of a replay killed by `signal`, from what it wrote to stderr.
+fn replay_death(signal: i32, stderr: &str) -> String {
+    if stderr.contains(crate::exec::watchdog::HANG_MARK) {
+        format!("Crash: hang (watchdog): replay killed by signal {signal}")
+    } else {
+        format!("Crash: replay died: signal {signal}")
+    }
 }
 
 fn nightly_fuzz_available() -> bool {
@@ -875,6 +888,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_replay_the_watchdog_aborted_is_a_hang_and_any_other_death_is_not() {
+        let hang = replay_death(
+            6,
+            "salsa-fuzz: HANG: execution 1, step 3 (write) did not finish within 20s\nAborting.",
+        );
+        assert_eq!(hang, "Crash: hang (watchdog): replay killed by signal 6");
+        assert!(crate::known_bugs::BugClass::Hang.matches(&hang));
+        let died = replay_death(6, "thread 'main' panicked while processing panic");
+        assert_eq!(died, "Crash: replay died: signal 6");
+        assert!(!crate::known_bugs::BugClass::Hang.matches(&died));
+    }
+
+    #[test]
     fn each_release_runs_once_and_fix_releases_run_in_full() {
         let bugs: Vec<&KnownBug> = KNOWN_BUGS
             .iter()
@@ -888,8 +914,8 @@ mod tests {
         assert_eq!(
             names,
             [
-                "0.24.0", "0.25.0", "0.25.2", "0.26.0", "0.26.2", "0.27.0", "0.27.1", "0.27.2",
-                "0.28.0", "0.28.1", "0.28.2"
+                "0.24.0", "0.25.0", "0.25.1", "0.25.2", "0.26.0", "0.26.2", "0.27.0", "0.27.1",
+                "0.27.2", "0.28.0", "0.28.1", "0.28.2"
             ]
         );
         let buggy_only: Vec<&str> = releases
@@ -897,8 +923,9 @@ mod tests {
             .filter(|(_, buggy)| *buggy)
             .map(|(version, _)| version.as_str())
             .collect();
-        // 0.27.2 has salsa#1238 but fixes salsa#1190, so it runs in full.
-        assert_eq!(buggy_only, ["0.24.0", "0.25.2", "0.26.2", "0.28.1"]);
+        // 0.27.2 has salsa#1238 but fixes salsa#1190, so it runs in full; so does 0.25.2,
+        // which has salsa#1063 and fixes salsa#1039.
+        assert_eq!(buggy_only, ["0.24.0", "0.25.1", "0.26.2", "0.28.1"]);
     }
 
     fn finding(signature: &str, first_s: f64, entry: Option<&str>) -> RunFinding {

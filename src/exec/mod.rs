@@ -11,7 +11,7 @@ mod batch;
 mod mirror;
 pub(crate) mod panics;
 pub mod schedule;
-mod watchdog;
+pub(crate) mod watchdog;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};

@@ -78,6 +78,9 @@ pub fn set_hang_reporter(reporter: fn(&str)) {
     let _ = HANG_REPORTER.set(reporter);
 }
 
+/// What starts the watchdog's report on stderr, before it aborts the process.
+pub const HANG_MARK: &str = "salsa-fuzz: HANG:";
+
 fn watch_forever() {
     loop {
         std::thread::sleep(Duration::from_millis(250));
@@ -100,7 +103,7 @@ fn watch_forever() {
             }
             // Nothing here may stop the abort: stderr may be a closed pipe (the campaign is
             // gone), and `eprintln!` would panic and end this thread instead.
-            let _ = writeln!(std::io::stderr(), "salsa-fuzz: HANG: {report}\nAborting.");
+            let _ = writeln!(std::io::stderr(), "{HANG_MARK} {report}\nAborting.");
             if let Some(reporter) = HANG_REPORTER.get() {
                 reporter(&report);
             }
