@@ -9,7 +9,8 @@
 //! [`class_mro`] is the one query with `cycle_result` (an immediate fallback): inheritance
 //! cycles are cycles of it alone.
 //!
-//! Nothing here accumulates or creates tracked structs: these queries sit in cycles.
+//! Nothing here accumulates: these queries sit in cycles. [`infer_return`] does create a
+//! tracked struct, in every execution and so in every fixpoint iteration ([`InferredReturn`]).
 
 use std::sync::Arc;
 
@@ -42,7 +43,27 @@ pub fn scope_calls<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Vec<String> {
     scope_inference(db, scope).calls.clone()
 }
 
-/// What the function `scope` returns.
+/// A function's inferred return type, held in a tracked struct that [`infer_return`] creates
+/// in every execution, each iteration of a fixpoint included, and reads back at once.
+///
+/// Its identity is the scope alone, so the struct of one iteration is "the same" as the
+/// struct of the iteration before: salsa must give it the same id (its disambiguators
+/// seeded once per iteration), and the `ty` read back must be the value this iteration
+/// wrote. salsa#1068 (fixed in 0.26.0) and salsa#1191 (fixed in 0.27.2) got that wrong,
+/// so a type read through the field was stale or the cycle never converged.
+#[salsa::tracked(debug)]
+pub struct InferredReturn<'db> {
+    /// The function.
+    #[returns(copy)]
+    pub scope: ScopeId<'db>,
+    /// What it returns, as of the iteration that created this struct.
+    #[tracked]
+    #[returns(ref)]
+    pub ty: Ty,
+}
+
+/// What the function `scope` returns: inferred, then stored in and read back from an
+/// [`InferredReturn`] created by this execution.
 #[salsa::tracked(
     returns(ref),
     cycle_fn = compat::infer_return_cycle,
@@ -58,7 +79,8 @@ pub fn infer_return<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Ty {
         },
         scope,
     };
-    infer::return_type(function, &mut env)
+    let ty = infer::return_type(function, &mut env);
+    InferredReturn::new(db, scope, ty).ty(db).clone()
 }
 
 /// What the module-level name `name` of `file` holds.
