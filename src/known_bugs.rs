@@ -83,6 +83,11 @@ pub enum BugClass {
     /// A step that never finishes (the watchdog's report, the worker killed): a handle that
     /// waits for the others forever, as a write waiting for clones already dropped does.
     Hang,
+    /// An inferred return type wrong, in a fresh database too (so the oracle may label it
+    /// `Harness:`): the tracked struct `infer_return` creates in each fixpoint iteration got
+    /// another identity in a later iteration, so the field read back was an earlier
+    /// iteration's value.
+    TrackedStructIdentityInFixpoint,
     /// An inferred type stale after an edit (a fixpoint query): a participant's memo verified
     /// while its cycle head re-executes, and reused in the head's later iterations, when the
     /// head reads the changed input only from its second iteration on.
@@ -160,6 +165,12 @@ impl BugClass {
                     )
             }
             BugClass::Hang => signature.starts_with("Crash: hang (watchdog)"),
+            BugClass::TrackedStructIdentityInFixpoint => {
+                (signature.starts_with("Salsa: ") || signature.starts_with("Harness: "))
+                    && (signature.contains("(types)")
+                        || signature.contains("answer of infer_return differs")
+                        || signature.contains("answer of infer_binding differs"))
+            }
             BugClass::StaleFixpointExports => {
                 signature.starts_with("Salsa: ")
                     && (signature.contains("(exports)")
@@ -206,6 +217,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.25.1",
         fixed_in: Some("0.25.2"),
         class: BugClass::Hang,
+    },
+    KnownBug {
+        id: "salsa#1068",
+        title: "a tracked struct created in a fixpoint iteration gets a new identity in each later iteration (its disambiguators not seeded), so a tracked field read back gives an earlier iteration's value: infer_return's InferredReturn (fixed by seeding them per iteration)",
+        first_buggy: "0.25.2",
+        last_buggy: "0.25.2",
+        fixed_in: Some("0.26.0"),
+        class: BugClass::TrackedStructIdentityInFixpoint,
     },
     KnownBug {
         id: "salsa#1099",
