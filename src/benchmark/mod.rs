@@ -434,9 +434,10 @@ struct Verdict {
 /// gone on the fix release), and the run's length.
 type ShuttleVerdict = (Option<(f64, Option<bool>)>, f64);
 
-/// Judges one bug: the first finding of its class on its last buggy release whose entry does
-/// not reproduce it on the fix release (`observe(entry, release)` replays an entry there)
-/// is the bug; failing that, the first without an entry, unconfirmed. On the fix release,
+/// Judges one bug: the first finding of its class on its last buggy release whose entry
+/// reproduces the class there and not on the fix release (`observe(entry, release)` replays
+/// an entry on a release) is the bug; failing that, the first that replay cannot settle
+/// (no entry, or one that does not show the class again on the buggy release), unconfirmed. On the fix release,
 /// a finding of the class that no bug still open there explains is a false report.
 fn judge(
     bug: &'static KnownBug,
@@ -458,7 +459,7 @@ fn judge(
     let mut unconfirmed = None;
     for candidate in &candidates {
         let gone = match &candidate.entry {
-            Some(entry) => gone_on_fix(bug, entry, observe)?,
+            Some(entry) => replay_verdict(bug, entry, observe)?,
             None => None,
         };
         match gone {
@@ -507,10 +508,9 @@ fn judge(
     let shuttle_version = under_shuttle(bug.last_buggy);
     let shuttle = match runs.iter().find(|run| run.version == shuttle_version) {
         Some(run) => {
-            let fix = under_shuttle(fixed);
-            let mut on_fix = |entry: &Path, _: &str| observe(entry, &fix);
+            let mut patched = |entry: &Path, version: &str| observe(entry, &under_shuttle(version));
             Some((
-                first_of_class(bug, &run.findings, &mut on_fix)?,
+                first_of_class(bug, &run.findings, &mut patched)?,
                 run.elapsed_s,
             ))
         }
@@ -528,13 +528,24 @@ fn judge(
     })
 }
 
-/// Whether `entry`, replayed on `bug`'s fix release, shows nothing of its class (`None`:
-/// that release was not built, so it cannot be replayed there).
-fn gone_on_fix(
+/// Whether `entry` is `bug` by replay: replayed on the last buggy release it shows the bug's
+/// class, and on the fix release nothing of it (`Some(true)`); the fix release shows it too
+/// (`Some(false)`). `None` when replay cannot tell: the buggy release's replay does not show
+/// the class (a race that did not recur, or a script that stops at another finding first,
+/// so the fix release's replay would not have tested the bug either), or a release was not
+/// built.
+fn replay_verdict(
     bug: &KnownBug,
     entry: &Path,
     observe: &mut Observe<'_>,
 ) -> Result<Option<bool>, String> {
+    let on_buggy = observe(entry, bug.last_buggy)?;
+    if !on_buggy
+        .flatten()
+        .is_some_and(|signature| bug.class.matches(&signature))
+    {
+        return Ok(None);
+    }
     let observed = observe(entry, bug.fixed_in.unwrap_or("?"))?;
     Ok(observed.map(|observed| {
         observed
@@ -556,7 +567,7 @@ fn first_of_class(
         .filter(|crash| bug.class.matches(&crash.signature))
     {
         let Some(entry) = &crash.entry else { continue };
-        let gone = gone_on_fix(bug, entry, observe)?;
+        let gone = replay_verdict(bug, entry, observe)?;
         if gone == Some(true) {
             return Ok(Some((crash.first_s, Some(true))));
         }
@@ -624,15 +635,21 @@ fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -
                 let earlier = verdict
                     .earlier_unconfirmed
                     .map(|seconds| {
-                        format!(" (one of its class at {seconds:.1} s had no minimized entry)")
+                        format!(
+                            " (one of its class at {seconds:.1} s could not be confirmed by replay)"
+                        )
                     })
                     .unwrap_or_default();
                 (
                     format!("{} **{:.1} s**{earlier}", bug.last_buggy, finding.first_s),
                     format!("`{}`", short(&finding.signature)),
-                    match gone {
-                        Some(true) => format!("yes: {fixed} does not reproduce it"),
-                        _ => "unconfirmed (no minimized entry)".to_owned(),
+                    match (gone, &finding.entry) {
+                        (Some(true), _) => format!("yes: {fixed} does not reproduce it"),
+                        (_, None) => "unconfirmed (no minimized entry)".to_owned(),
+                        (_, Some(_)) => format!(
+                            "unconfirmed (its entry does not show it again on {})",
+                            bug.last_buggy
+                        ),
                     },
                 )
             }
@@ -966,8 +983,12 @@ mod tests {
             ),
             run("0.27.1", Vec::new()),
         ];
-        // a.sfz still shows a lost diagnostic on 0.27.1 (another bug); b.sfz does not.
+        // Both replay on 0.27.0; a.sfz still shows a lost diagnostic on 0.27.1 (another
+        // bug), b.sfz does not.
         let mut observe = |entry: &Path, version: &str| {
+            if version == "0.27.0" {
+                return Ok(Some(Some(LOST.to_owned())));
+            }
             assert_eq!(version, "0.27.1");
             Ok(Some((entry == Path::new("a.sfz")).then(|| LOST.to_owned())))
         };
@@ -995,6 +1016,9 @@ mod tests {
         let fuzz_runs = [("0.27.0".to_owned(), fuzz)];
         // crash-2 still loses a diagnostic on 0.27.1 (another bug); crash-3 does not.
         let mut observe = |entry: &Path, version: &str| {
+            if version == "0.27.0" {
+                return Ok(Some(Some(LOST.to_owned())));
+            }
             assert_eq!(version, "0.27.1");
             Ok(Some(
                 (entry == Path::new("crash-2")).then(|| LOST.to_owned()),
@@ -1031,6 +1055,9 @@ mod tests {
         // s1.sfz still shows on 0.27.1+shuttle (another bug); s2.sfz does not. The OS-thread
         // run found nothing.
         let mut observe = |entry: &Path, version: &str| {
+            if version == "0.27.0+shuttle" {
+                return Ok(Some(Some(LOST.to_owned())));
+            }
             assert_eq!(version, "0.27.1+shuttle", "{}", entry.display());
             Ok(Some(
                 (entry == Path::new("s1.sfz")).then(|| LOST.to_owned()),
@@ -1068,6 +1095,22 @@ mod tests {
             "{report}"
         );
         assert!(report.contains("**1 unexplained**"), "{report}");
+    }
+
+    #[test]
+    fn a_finding_whose_entry_does_not_show_it_again_on_the_buggy_release_is_unconfirmed() {
+        // A racy hang whose script stops at an earlier, deterministic finding when replayed:
+        // its fix release's replay says nothing about the hang.
+        let hang = "Crash: hang (watchdog): SIGABRT";
+        let runs = [run("0.25.1", vec![finding(hang, 29.1, Some("h.sfz"))])];
+        let mut observe = |_: &Path, _: &str| Ok(Some(Some(LOST.to_owned())));
+        let verdict = judge(bug("salsa#1039"), &runs, &[], &mut observe).expect("judged");
+        assert_eq!(verdict.found.as_ref().map(|(_, gone)| *gone), Some(None));
+        let report = render(&[verdict], &runs, &[]);
+        assert!(
+            report.contains("unconfirmed (its entry does not show it again on 0.25.1)"),
+            "{report}"
+        );
     }
 
     #[test]
