@@ -54,9 +54,28 @@ pub fn assert_answers_agree(mut got: Answers, mut want: Answers, context: &str) 
         got = got.without_closures();
         want = want.without_closures();
     }
+    if let Some((AnswerPart::Types, difference)) = got.first_difference(&want)
+        && types_are_known_wrong()
+    {
+        eprintln!("inferred types and what depends on them not compared: {difference}");
+        return;
+    }
     if let Some((_, difference)) = got.first_difference(&want) {
         panic!("database (left) and model (right) disagree{context}: {difference}");
     }
+}
+
+/// Whether the salsa under test has salsa#1068 (through 0.25.2: a tracked struct made in a
+/// fixpoint iteration gets a new identity in the next, so `infer_return`'s `InferredReturn`
+/// reads back an earlier iteration's type): inferred types can be wrong from scratch there,
+/// so a test of what inference answers stops where it would compare them, saying so.
+/// `tests/salsa_1068_tracked_struct_identity_in_fixpoint.rs` asserts the bug itself.
+pub fn types_are_known_wrong() -> bool {
+    let here = has_bug("salsa#1068");
+    if here {
+        eprintln!("known salsa#1068 on salsa {SALSA_VERSION}: inferred types not checked");
+    }
+    here
 }
 
 /// The script slot of `path`, one of [`PATHS`].
