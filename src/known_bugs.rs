@@ -221,7 +221,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1068",
         title: "a tracked struct created in a fixpoint iteration gets a new identity in each later iteration (its disambiguators not seeded), so a tracked field read back gives an earlier iteration's value: infer_return's InferredReturn (fixed by seeding them per iteration)",
-        first_buggy: "0.25.2",
+        first_buggy: "0.24.0",
         last_buggy: "0.25.2",
         fixed_in: Some("0.26.0"),
         class: BugClass::TrackedStructIdentityInFixpoint,

@@ -1,4 +1,4 @@
-//! A fixed salsa bug the suite finds on 0.25.2, reduced here to salsa alone: a tracked struct
+//! A fixed salsa bug the suite finds on 0.24.0 and 0.25.2, reduced here to salsa alone: a tracked struct
 //! created in every iteration of a fixpoint, with its identity fields the same each time,
 //! must be the same struct in every iteration, and its `#[tracked]` field read back must be
 //! the value this iteration wrote.
