@@ -1,7 +1,7 @@
-//! A fixed salsa bug the suite finds on 0.24.0 and 0.25.2, reduced here to salsa alone: a tracked struct
-//! created in every iteration of a fixpoint, with its identity fields the same each time,
-//! must be the same struct in every iteration, and its `#[tracked]` field read back must be
-//! the value this iteration wrote.
+//! A fixed salsa bug the suite finds on 0.24.0 and 0.25.2, reduced here to salsa alone: a
+//! tracked struct created in every iteration of a fixpoint, with its identity fields the same
+//! each time, must be the same struct in every iteration, and its `#[tracked]` field read
+//! back must be the value this iteration wrote.
 //!
 //! `count` is a self-cycle that climbs to a limit: each iteration stores the next count in a
 //! `Slot` (identity: a constant key) and answers with the slot's field. Before salsa#1068
@@ -10,7 +10,7 @@
 //! 1, the field read back was stale, the value stopped changing and the cycle "converged"
 //! below the limit. The database meets it in `infer_return`, which stores each type it infers
 //! in an `InferredReturn` (the suite's finding on 0.25.2: a self-recursive function whose
-//! return type lost a member; gone on 0.26.0).
+//! return type lost a member; the same on 0.24.0, gone on 0.26.0).
 //!
 //! On a release the registry lists as buggy the test asserts the wrong answer, so it fails if
 //! the bug is not there.
