@@ -16,8 +16,9 @@ pub struct KnownBug {
     pub id: &'static str,
     /// What goes wrong.
     pub title: &'static str,
-    /// The oldest release it was seen in: 0.26.0, the oldest tested, or 0.25.2, the oldest
-    /// that builds (where the test suite showed it); it may be older.
+    /// The oldest release the suite builds that has it: where it was seen, or, where the
+    /// code the fix changed is older (`git blame` of the fix's parent, read in the published
+    /// sources), 0.24.0, the oldest release that builds. It may be older still.
     pub first_buggy: &'static str,
     /// The last published release that has it: the one the benchmark runs against.
     pub last_buggy: &'static str,
@@ -229,7 +230,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1099",
         title: "accumulated values lost when a reused tracked function is deep-verified",
-        first_buggy: "0.25.2",
+        first_buggy: "0.24.0",
         last_buggy: "0.26.2",
         fixed_in: Some("0.27.0"),
         class: BugClass::LostAccumulated,
@@ -245,7 +246,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1155",
         title: "accumulated values lost when a reused tracked function is shallow-verified",
-        first_buggy: "0.25.2",
+        first_buggy: "0.24.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::LostAccumulated,
@@ -261,7 +262,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1157",
         title: "an event callback unwinding at DidSetCancellationFlag leaves the flag set: every query \"cancelled because of pending write\" until the next write",
-        first_buggy: "0.25.2",
+        first_buggy: "0.24.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::PendingWriteWithoutWrite,
@@ -269,7 +270,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1160",
         title: "interned slot reuse is not unwind-safe (\"interned value in LRU so must be in key_map\")",
-        first_buggy: "0.25.2",
+        first_buggy: "0.24.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::InternedSlotCorrupted,
@@ -277,7 +278,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1182",
         title: "specify overwrites a value already computed and read in the same revision (the key answers two values in one revision)",
-        first_buggy: "0.25.2",
+        first_buggy: "0.24.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::SpecifyOverwroteCurrent,
@@ -285,7 +286,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1190",
         title: "a value assigned (specify) inside a fixpoint cycle is published as final: its readers keep the first iteration's value",
-        first_buggy: "0.25.2",
+        first_buggy: "0.24.0",
         last_buggy: "0.27.1",
         fixed_in: Some("0.27.2"),
         class: BugClass::StaleSpecifiedInCycle,
