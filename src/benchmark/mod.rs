@@ -596,6 +596,7 @@ fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -
     );
     let mut shuttle_found = 0;
     let mut found = 0;
+    let mut confirmed = 0;
     let mut fuzz_found = 0;
     let mut false_reports = 0;
     for verdict in verdicts {
@@ -632,6 +633,9 @@ fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -
         let (first, signature, gone) = match &verdict.found {
             Some((finding, gone)) => {
                 found += 1;
+                if *gone == Some(true) {
+                    confirmed += 1;
+                }
                 let earlier = verdict
                     .earlier_unconfirmed
                     .map(|seconds| {
@@ -694,7 +698,7 @@ fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -
     } else {
         let _ = writeln!(
             table,
-            "\n{found} of {} bugs found; {false_reports} findings of a fixed bug's class on its fix release that no open bug explains.",
+            "\n{found} of {} bugs found ({confirmed} confirmed by replay); {false_reports} findings of a fixed bug's class on its fix release that no open bug explains.",
             verdicts.len()
         );
         if !fuzz_runs.is_empty() {
@@ -999,7 +1003,10 @@ mod tests {
         assert_eq!(verdict.fix, Some((600.0, 1000, Vec::new())));
         let report = render(&[verdict], &runs, &[]);
         assert!(report.contains("0.27.0 **2.0 s**"), "{report}");
-        assert!(report.contains("1 of 1 bugs found; 0 findings"), "{report}");
+        assert!(
+            report.contains("1 of 1 bugs found (1 confirmed by replay); 0 findings"),
+            "{report}"
+        );
     }
 
     #[test]
@@ -1109,6 +1116,10 @@ mod tests {
         let report = render(&[verdict], &runs, &[]);
         assert!(
             report.contains("unconfirmed (its entry does not show it again on 0.25.1)"),
+            "{report}"
+        );
+        assert!(
+            report.contains("1 of 1 bugs found (0 confirmed by replay)"),
             "{report}"
         );
     }
