@@ -1,17 +1,18 @@
 //! `salsa-fuzz known-bugs`: the known-bug benchmark. For each fixed bug of
 //! [`crate::known_bugs::KNOWN_BUGS`], run the suite against the last release that has it and
 //! against the release that fixed it, each for a bounded time, and report how long the first
-//! finding of the bug's class took, its signature, and whether it is the bug: its minimized
-//! entry must not reproduce on the fix release, and the fix release's own run must show
-//! nothing of that class that no still-open bug explains.
+//! finding of the bug's class took, its signature, and whether it is the bug: replayed, its
+//! minimized entry must show the class on the buggy release and nothing at all on the fix
+//! release, and the fix release's own run must show nothing of that class that no still-open
+//! bug explains.
 //!
 //! Every release is built through [`crate::matrix`] (`target/salsa-matrix/<version>/`). The
 //! stable runner is `salsa-fuzz run --jobs 1 --seeds corpus/seeds` (regressions left out: they
 //! would hand it the answer). Where `cargo +nightly fuzz` works, libFuzzer runs beside it on
 //! the other core against each buggy release (`edit_script`, seeded with the same seeds,
 //! `--sanitizer none`, debug assertions on) for the same time, restarted after each crash
-//! ([`libfuzzer`]), and each bug gets libFuzzer's first crash of its class that does not
-//! reproduce on the fix release.
+//! ([`libfuzzer`]), and each bug gets libFuzzer's first crash of its class that replay
+//! confirms the same way.
 
 mod libfuzzer;
 
@@ -410,10 +411,10 @@ type FuzzVerdict = (Option<(f64, Option<bool>)>, f64, usize);
 #[derive(Clone, Debug, PartialEq)]
 struct Verdict {
     bug: &'static KnownBug,
-    /// The finding taken as the bug, and whether its entry is gone on the fix release
-    /// (`None`: no entry to replay, unconfirmed).
+    /// The finding taken as the bug, and whether replay confirms it ([`replay_verdict`];
+    /// `None`: no entry, or replay could not settle it: unconfirmed).
     found: Option<(RunFinding, Option<bool>)>,
-    /// The time of an earlier finding of the class that had no entry to confirm it by.
+    /// The time of an earlier finding of the class that replay could not confirm.
     earlier_unconfirmed: Option<f64>,
     /// Whether any finding of the class was seen on the buggy release.
     class_seen: bool,
@@ -424,14 +425,14 @@ struct Verdict {
     fuzz: Option<FuzzVerdict>,
     /// The fix release's run: (seconds, scripts, findings of the class no open bug explains).
     fix: Option<(f64, u64, Vec<String>)>,
-    /// Under shuttle on the buggy release (`--shuttle`): the first finding of the class whose
-    /// entry the fix release's shuttle build does not reproduce (as for `fuzz`), and the
-    /// run's length.
+    /// Under shuttle on the buggy release (`--shuttle`): the first finding of the class that
+    /// replay on the two releases' shuttle builds confirms (as for `fuzz`), and the run's
+    /// length.
     shuttle: Option<ShuttleVerdict>,
 }
 
-/// The shuttle column's verdict: the first finding of the class (seconds, and whether it is
-/// gone on the fix release), and the run's length.
+/// The shuttle column's verdict: the first finding of the class (seconds, and whether replay
+/// confirms it), and the run's length.
 type ShuttleVerdict = (Option<(f64, Option<bool>)>, f64);
 
 /// Judges one bug: the first finding of its class on its last buggy release whose entry
@@ -529,11 +530,12 @@ fn judge(
 }
 
 /// Whether `entry` is `bug` by replay: replayed on the last buggy release it shows the bug's
-/// class, and on the fix release nothing of it (`Some(true)`); the fix release shows it too
-/// (`Some(false)`). `None` when replay cannot tell: the buggy release's replay does not show
-/// the class (a race that did not recur, or a script that stops at another finding first,
-/// so the fix release's replay would not have tested the bug either), or a release was not
-/// built.
+/// class, and on the fix release nothing at all (`Some(true)`); the fix release shows the
+/// class too (`Some(false)`). `None` when replay cannot tell, because a script stops at its
+/// first finding: the buggy release's replay does not show the class (a race that did not
+/// recur, or another finding first), or the fix release's replay stops at another finding
+/// (one of its own open bugs), so it never reached the step that showed the bug; or a
+/// release was not built.
 fn replay_verdict(
     bug: &KnownBug,
     entry: &Path,
@@ -547,15 +549,17 @@ fn replay_verdict(
         return Ok(None);
     }
     let observed = observe(entry, bug.fixed_in.unwrap_or("?"))?;
-    Ok(observed.map(|observed| {
-        observed
-            .as_deref()
-            .is_none_or(|signature| !bug.class.matches(signature))
-    }))
+    Ok(match observed {
+        None => None,
+        Some(None) => Some(true),
+        Some(Some(signature)) if bug.class.matches(&signature) => Some(false),
+        Some(Some(_)) => None,
+    })
 }
 
-/// libFuzzer's first crash of `bug`'s class that its fix release does not reproduce, else
-/// its first of the class, unconfirmed (`Some(false)`: the fix release reproduces it).
+/// The first finding of `bug`'s class in `crashes` (libFuzzer's crashes, or a shuttle run's
+/// findings) that replay confirms ([`replay_verdict`]), else the first of the class as replay
+/// left it (`Some(false)`: the fix release reproduces it; `None`: unconfirmed).
 fn first_of_class(
     bug: &KnownBug,
     crashes: &[RunFinding],
@@ -651,7 +655,7 @@ fn render(verdicts: &[Verdict], runs: &[Run], fuzz_runs: &[(String, FuzzRun)]) -
                         (Some(true), _) => format!("yes: {fixed} does not reproduce it"),
                         (_, None) => "unconfirmed (no minimized entry)".to_owned(),
                         (_, Some(_)) => format!(
-                            "unconfirmed (its entry does not show it again on {})",
+                            "unconfirmed (replayed, its entry does not show the class again on {} or stops at another finding on {fixed})",
                             bug.last_buggy
                         ),
                     },
@@ -916,6 +920,8 @@ mod tests {
         );
         assert_eq!(hang, "Crash: hang (watchdog): replay killed by signal 6");
         assert!(crate::known_bugs::BugClass::Hang.matches(&hang));
+        // What a deadlock is under shuttle, where no watchdog is needed.
+        assert!(crate::known_bugs::BugClass::Hang.matches("Salsa: hang"));
         let died = replay_death(6, "thread 'main' panicked while processing panic");
         assert_eq!(died, "Crash: replay died: signal 6");
         assert!(!crate::known_bugs::BugClass::Hang.matches(&died));
@@ -1115,13 +1121,28 @@ mod tests {
         assert_eq!(verdict.found.as_ref().map(|(_, gone)| *gone), Some(None));
         let report = render(&[verdict], &runs, &[]);
         assert!(
-            report.contains("unconfirmed (its entry does not show it again on 0.25.1)"),
+            report.contains("unconfirmed (replayed, its entry does not show the class again on 0.25.1 or stops at another finding on 0.25.2)"),
             "{report}"
         );
         assert!(
             report.contains("1 of 1 bugs found (0 confirmed by replay)"),
             "{report}"
         );
+    }
+
+    #[test]
+    fn a_fix_release_replay_that_stops_at_another_finding_confirms_nothing() {
+        // The fix release still has another bug, which the script meets first there.
+        let runs = [run("0.27.0", vec![finding(LOST, 1.0, Some("a.sfz"))])];
+        let mut observe = |_: &Path, version: &str| {
+            Ok(Some(Some(if version == "0.27.0" {
+                LOST.to_owned()
+            } else {
+                "Salsa: panic `interned value in LRU so must be in key_map`".to_owned()
+            })))
+        };
+        let verdict = judge(bug("salsa#1155"), &runs, &[], &mut observe).expect("judged");
+        assert_eq!(verdict.found.as_ref().map(|(_, gone)| *gone), Some(None));
     }
 
     #[test]
