@@ -49,8 +49,9 @@ pub fn scope_calls<'db>(db: &'db dyn Db, scope: ScopeId<'db>) -> Vec<String> {
 /// Its identity is the scope alone, so the struct of one iteration is "the same" as the
 /// struct of the iteration before: salsa must give it the same id (its disambiguators
 /// seeded once per iteration), and the `ty` read back must be the value this iteration
-/// wrote. salsa#1068 (fixed in 0.26.0) and salsa#1191 (fixed in 0.27.2) got that wrong,
-/// so a type read through the field was stale or the cycle never converged.
+/// wrote. salsa#1068 (fixed in 0.26.0) did not seed them in later iterations, and a type read
+/// through the field was an earlier iteration's (the suite finds it on 0.24.0 to 0.25.2);
+/// salsa#1191 (fixed in 0.27.2) seeded them twice, which no answer here has shown yet.
 #[salsa::tracked(debug)]
 pub struct InferredReturn<'db> {
     /// The function.
