@@ -504,6 +504,7 @@ fn query_code(query: &Query) -> String {
         Query::Diagnostics(file) => format!("Query::Diagnostics({})", slot(file)),
         Query::Types(file) => format!("Query::Types({})", slot(file)),
         Query::Closure(file) => format!("Query::Closure({})", slot(file)),
+        Query::Lines(file) => format!("Query::Lines({})", slot(file)),
         Query::ResolveModule(module) => {
             format!(
                 "Query::ResolveModule(ModuleRef({}) /* {} */)",

@@ -56,6 +56,13 @@ pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::NEVER_CHANGE;
 #[cfg(not(salsa_never_change))]
 pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::HIGH;
 
+/// The database's current revision (salsa's plumbing, the same in every release of the range):
+/// salsa drops the values past a query's LRU capacity whenever it moves.
+pub fn current_revision(db: &super::FuzzDatabase) -> salsa::Revision {
+    use salsa::plumbing::ZalsaDatabase;
+    db.zalsa().current_revision()
+}
+
 /// The durability of a frozen file's text and existence (a builtin stub): the same as a path's.
 pub const FROZEN_DURABILITY: salsa::Durability = PATH_DURABILITY;
 

@@ -79,6 +79,7 @@ mod infer;
     reason = "salsa's macros generate undocumented constructors and accessors"
 )]
 mod inputs;
+mod lines;
 mod parse;
 pub mod request;
 #[expect(
@@ -107,6 +108,7 @@ pub use infer::{
     callee_type, class_mro, infer_binding, infer_return, scope_calls, scope_inference,
 };
 pub use inputs::{Project, Settings, SourceFile};
+pub use lines::{LINE_STARTS_LRU_CAPACITY, line_index, line_starts, text_lines};
 pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};
 pub use resolve::{
     ModuleName, SymbolName, environment_builtins, module_exports, module_level_binding,
@@ -164,6 +166,9 @@ pub struct FuzzDatabase {
     files: Arc<BTreeMap<String, SourceFile>>,
     /// Files moved to a durability class of their own by [`FuzzDatabase::set_durability`].
     classes: Arc<BTreeMap<String, Durability>>,
+    /// How many times each file's text or existence was set (creation included): what the
+    /// line probes' account needs to know whether salsa must run them again.
+    file_writes: Arc<BTreeMap<String, u64>>,
     /// The environment's extra builtins, shared by every handle: changed only through
     /// [`FuzzDatabase::set_environment_builtins`], which starts a new revision first.
     environment: Arc<std::sync::Mutex<Arc<Vec<String>>>>,
@@ -304,6 +309,7 @@ impl FuzzDatabase {
             project: None,
             files: Arc::default(),
             classes: Arc::default(),
+            file_writes: Arc::default(),
             environment: Arc::default(),
             cycle_iterations: Arc::default(),
             long_cycles: Arc::default(),
@@ -556,10 +562,12 @@ impl FuzzDatabase {
                 .is_library_durability(Durability::HIGH)
                 .new(self);
             Arc::make_mut(&mut self.files).insert(path.to_owned(), file);
+            self.note_file_write(path);
             self.set_live(file, true);
             return file;
         };
         let durability = self.durability_of(file);
+        self.note_file_write(path);
         file.set_text(self)
             .with_durability(durability)
             .to(text.to_owned());
@@ -587,6 +595,7 @@ impl FuzzDatabase {
             return false;
         };
         let durability = self.durability_of(file);
+        self.note_file_write(path);
         file.set_exists(self).with_durability(durability).to(false);
         self.set_live(file, false);
         true
@@ -605,6 +614,7 @@ impl FuzzDatabase {
             .with_durability(Durability::HIGH)
             .to(is_library);
         let text = file.text(self).clone();
+        self.note_file_write(path);
         file.set_text(self).with_durability(durability).to(text);
         let exists = file.exists(self);
         file.set_exists(self).with_durability(durability).to(exists);
@@ -660,6 +670,23 @@ fn file_durability(is_library: bool) -> Durability {
 }
 
 impl FuzzDatabase {
+    fn note_file_write(&mut self, path: &str) {
+        *Arc::make_mut(&mut self.file_writes)
+            .entry(path.to_owned())
+            .or_default() += 1;
+    }
+
+    /// How many times the text or existence of the file at `path` was set, its creation
+    /// included (0 if it never was): a count that moved means salsa sees the inputs changed.
+    pub fn file_writes(&self, path: &str) -> u64 {
+        self.file_writes.get(path).copied().unwrap_or(0)
+    }
+
+    /// The durability the text and existence of the file at `path` were last written at.
+    pub fn file_durability(&self, path: &str) -> Option<Durability> {
+        Some(self.durability_of(self.file(path)?))
+    }
+
     /// The durability the file's text and existence are written at: the class a
     /// [`Self::set_durability`] step moved it to, else HIGH for library code, LOW otherwise.
     fn durability_of(&self, file: SourceFile) -> Durability {
@@ -677,6 +704,7 @@ impl FuzzDatabase {
             return false;
         };
         Arc::make_mut(&mut self.classes).insert(path.to_owned(), durability);
+        self.note_file_write(path);
         let text = file.text(self).clone();
         file.set_text(self).with_durability(durability).to(text);
         let exists = file.exists(self);

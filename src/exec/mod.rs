@@ -8,6 +8,7 @@
 //! not replayed exactly: the same input and thread count give the same logical run.
 
 mod batch;
+mod lines;
 mod mirror;
 pub(crate) mod panics;
 pub mod schedule;
@@ -333,6 +334,8 @@ struct Session<'o> {
     revision_log_start: usize,
     /// A request cancellation armed for the next batch spawned (its query index, modulo).
     cancel_request: Option<(u8, u8)>,
+    /// Whether the line probes must have run, by salsa's rules ([`lines`]).
+    lines: lines::LineAccount,
 }
 
 impl<'o> Session<'o> {
@@ -367,6 +370,7 @@ impl<'o> Session<'o> {
             skips_persist: options.mask_open_bugs && known_bugs::is_here("open-0006"),
             revision_log_start: 0,
             cancel_request: None,
+            lines: lines::LineAccount::default(),
         };
         session.snapshot();
         session
@@ -431,6 +435,8 @@ impl<'o> Session<'o> {
             }
             // Serializing cancels the other handles and waits for them, as a write does.
             self.cancelling();
+            // The restored database's memos are not the account's.
+            self.lines.blind();
             if let Err(error) = self.db.persist_and_restore() {
                 let report = PanicReport::synthetic(
                     format!("persistence round trip failed: {error}"),
@@ -531,11 +537,20 @@ impl<'o> Session<'o> {
                 self.foreground_query(*query);
                 true
             }
-            Step::SpawnBatch(queries) if self.closures_masked() => {
+            Step::SpawnBatch(queries)
+                if self.closures_masked()
+                    || queries.iter().any(|query| matches!(query, Query::Lines(_))) =>
+            {
+                // The line probes are the main thread's alone ([`lines`]).
+                let masked = self.closures_masked();
                 let queries: Vec<Query> = queries
                     .iter()
                     .copied()
-                    .filter(|query| !matches!(query, Query::Closure(_)))
+                    .filter(|query| match query {
+                        Query::Closure(_) => !masked,
+                        Query::Lines(_) => false,
+                        _ => true,
+                    })
                     .collect();
                 if !queries.is_empty() {
                     self.spawn_batch(&queries);
@@ -566,6 +581,7 @@ impl<'o> Session<'o> {
             Step::TriggerLruEviction => {
                 self.cancelling();
                 self.abortable_write(|db| db.trigger_lru_eviction());
+                self.lines.evicted();
                 true
             }
             Step::Fault(fault) => self.db.arm_fault(*fault),
@@ -696,7 +712,13 @@ impl<'o> Session<'o> {
         let caught = catch(|| ask_database(&self.db, query));
         self.db.set_main_alone(false);
         match caught {
-            Caught::Done(answer) => self.compare(self.version(), query, answer, false, window),
+            Caught::Done(answer) => {
+                let lines = matches!(answer, QueryAnswer::Lines { .. });
+                self.compare(self.version(), query, answer, false, window);
+                if let (true, Some(slot)) = (lines, query.file()) {
+                    self.check_line_probes(query, slot.path(), window);
+                }
+            }
             Caught::Cancelled(cancelled) => self.main_thread_cancelled(cancelled, fired),
             Caught::Panicked(report) => self.report_panic(report),
             Caught::Injected => {}
@@ -942,6 +964,7 @@ impl<'o> Session<'o> {
                 | Query::Diagnostics(_)
                 | Query::Types(_)
                 | Query::Closure(_)
+                | Query::Lines(_)
         );
         let file = query.file().filter(|_| file_keyed).map(|slot| slot.path());
         let answer_of = got.query_behind(&expected, query);
@@ -954,6 +977,66 @@ impl<'o> Session<'o> {
             decision: self.decision(window, answer_of, file),
         };
         self.report(culprit, kind);
+    }
+
+    /// After a `lines` query on the main thread answered right: whether `line_index` and
+    /// `line_starts` ran exactly when salsa's rules say they must ([`lines`]).
+    fn check_line_probes(&mut self, query: Query, path: &str, window: usize) {
+        if !self.options.oracle || !self.findings.is_empty() {
+            return;
+        }
+        if self.db.faults_fired() != 0 || self.db.write_faults_fired() != 0 {
+            self.lines.blind();
+            return;
+        }
+        let (Some(log), Some(file), Some(durability)) = (
+            self.db.event_log(),
+            self.db.file(path),
+            self.db.file_durability(path),
+        ) else {
+            return;
+        };
+        let key = salsa::plumbing::AsId::as_id(&file);
+        let events = name_events(&self.db, &log.since(window));
+        let ran = |name: &str| {
+            events.iter().any(|event| {
+                event.event == crate::oracle::decision::EventKind::Execute
+                    && event.query == name
+                    && event.key == Some(key)
+            })
+        };
+        let ran = lines::Ran {
+            index: ran("line_index"),
+            starts: ran("line_starts"),
+        };
+        let snapshot = self.snapshots.last().expect("a snapshot per session");
+        let text_lines = snapshot
+            .inputs
+            .iter()
+            .find(|input| input.path == path)
+            .map_or(0, |input| input.text.lines().count());
+        let state = lines::FileState {
+            lines: text_lines,
+            durability,
+            writes: self.db.file_writes(path),
+        };
+        let revision = crate::db::compat::current_revision(&self.db);
+        if let Some(violation) = self.lines.check(path, state, revision, ran) {
+            let (got, expected) = if violation.ran {
+                ("ran its function", "reused its memo")
+            } else {
+                ("reused its memo", "ran its function")
+            };
+            let kind = FindingKind::Mismatch {
+                query,
+                answer_of: violation.query,
+                background: false,
+                got: got.to_owned(),
+                expected: expected.to_owned(),
+                decision: Some(violation.decision),
+            };
+            self.report(Culprit::Salsa, kind);
+        }
     }
 
     fn check_all(&mut self) {

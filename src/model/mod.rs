@@ -24,6 +24,8 @@ struct ModelFile {
     path: String,
     is_library: bool,
     parsed: ParsedModule,
+    /// How many lines the text has (`str::lines`).
+    lines: usize,
 }
 
 impl ModelFile {
@@ -69,6 +71,7 @@ impl Model {
                 path: input.path.clone(),
                 is_library: input.is_library,
                 parsed: cache.get(&input.text),
+                lines: input.text.lines().count(),
             })
             .collect();
         let modules = module_map(&files);
@@ -97,6 +100,11 @@ impl Model {
     /// about something else.
     pub fn file_without_types(&self, path: &str) -> Option<&FileAnswers> {
         Some(self.base_at(self.position(path)?))
+    }
+
+    /// How many lines the live file at `path` has, if there is one.
+    pub fn text_lines(&self, path: &str) -> Option<usize> {
+        Some(self.files[self.position(path)?].lines)
     }
 
     fn position(&self, path: &str) -> Option<usize> {

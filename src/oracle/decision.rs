@@ -62,11 +62,24 @@ pub enum Decision {
     ReusedVerified,
     /// No event for the memo in the window: it had been verified earlier in the revision.
     ReusedAlreadyVerified,
+    /// A line probe ran though nothing it read was set and the LRU kept its value.
+    ReExecutedUnchanged,
+    /// `line_index` ran though its one dependency ran again to an equal value, no less durable
+    /// than before: salsa should have backdated that and reused `line_index`.
+    ReExecutedNotBackdated,
+    /// `line_index` was reused though its one dependency became less durable, which salsa must
+    /// not backdate (its `durable_to_less_durable` rule).
+    ReusedBackdatedToLessDurable,
+    /// `line_starts` was reused though the LRU was past its capacity when a revision started
+    /// and this file was the least recently fetched: its value should have been dropped.
+    ReusedNotEvicted,
+    /// A line probe was reused though an input it read was set since it last ran.
+    ReusedInputSet,
 }
 
 impl Decision {
     /// Every decision.
-    pub const ALL: [Decision; 7] = [
+    pub const ALL: [Decision; 12] = [
         Decision::VerifiedDuringHeadIteration,
         Decision::FixpointIteration,
         Decision::ReExecutedAfterInternedReuse,
@@ -74,6 +87,11 @@ impl Decision {
         Decision::ReusedAfterBackdating,
         Decision::ReusedVerified,
         Decision::ReusedAlreadyVerified,
+        Decision::ReExecutedUnchanged,
+        Decision::ReExecutedNotBackdated,
+        Decision::ReusedBackdatedToLessDurable,
+        Decision::ReusedNotEvicted,
+        Decision::ReusedInputSet,
     ];
 
     /// The decision [`Decision::describe`] wrote.
@@ -95,6 +113,15 @@ impl Decision {
             Decision::ReusedAfterBackdating => "memo reused after a dependency was backdated",
             Decision::ReusedVerified => "memo reused, verified without re-executing anything",
             Decision::ReusedAlreadyVerified => "memo reused, verified earlier in the revision",
+            Decision::ReExecutedUnchanged => "re-executed though nothing it read changed",
+            Decision::ReExecutedNotBackdated => {
+                "re-executed though its dependency should have been backdated"
+            }
+            Decision::ReusedBackdatedToLessDurable => {
+                "memo reused though its dependency became less durable (no backdating)"
+            }
+            Decision::ReusedNotEvicted => "memo reused though the LRU should have evicted it",
+            Decision::ReusedInputSet => "memo reused though an input it read was set",
         }
     }
 }

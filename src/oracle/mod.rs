@@ -201,7 +201,7 @@ pub enum What {
 
 /// The queries a wrong answer can name, and the query behind each part of a whole-project
 /// comparison.
-const QUERIES: [&str; 14] = [
+const QUERIES: [&str; 16] = [
     "parsed_module",
     "semantic_index",
     "symbol_table",
@@ -216,6 +216,8 @@ const QUERIES: [&str; 14] = [
     "types",
     "check_file",
     "resolve_module",
+    "line_index",
+    "line_starts",
 ];
 const PARTS: [(&str, Option<&str>); 11] = [
     ("files", None),

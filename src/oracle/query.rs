@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::answers::{Closure, FileAnswers, FileTypes, SourceInput};
 use crate::db::{
     FuzzDatabase, ModuleName, check_file, file_closure, file_definitions, file_diagnostics,
-    file_types, module_exports, parsed_module, qualified_name, resolve_module, resolve_names,
-    scope_facts, semantic_index, symbol_table,
+    file_types, line_index, line_starts, module_exports, parsed_module, qualified_name,
+    resolve_module, resolve_names, scope_facts, semantic_index, symbol_table,
 };
 use crate::model::Model;
 use crate::script::Query;
@@ -53,13 +53,21 @@ pub enum QueryAnswer {
     Types(FileTypes),
     /// A module's star-import closure.
     Closure(Closure),
+    /// The line count as `line_index` and as `line_starts` give it.
+    Lines {
+        /// `line_index`.
+        index: usize,
+        /// How many line starts `line_starts` has.
+        starts: usize,
+    },
 }
 
 impl QueryAnswer {
     /// The database query whose answer differs between `self` and `other`, answers to `query`:
     /// `scope_facts` or `qualified_name` when two scope lists differ only in what those
-    /// answer, `class_mro` when two diagnostic lists differ only in cyclic classes, else the
-    /// query `query` names.
+    /// answer, `class_mro` when two diagnostic lists differ only in cyclic classes,
+    /// `line_index` or `line_starts` for the line probe that differs, else the query `query`
+    /// names.
     pub fn query_behind(&self, other: &QueryAnswer, query: Query) -> &'static str {
         if let (
             QueryAnswer::Scopes(left, left_definitions),
@@ -106,6 +114,15 @@ impl QueryAnswer {
                 "infer_return"
             } else {
                 "class_mro"
+            };
+        }
+        if let (QueryAnswer::Lines { index: left, .. }, QueryAnswer::Lines { index: right, .. }) =
+            (self, other)
+        {
+            return if left != right {
+                "line_index"
+            } else {
+                "line_starts"
             };
         }
         query.name()
@@ -198,6 +215,13 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
             None => QueryAnswer::Missing,
             Some(file) => QueryAnswer::Closure(file_closure(db, file)),
         },
+        Query::Lines(slot) => match file_of(slot) {
+            None => QueryAnswer::Missing,
+            Some(file) => QueryAnswer::Lines {
+                index: line_index(db, file),
+                starts: line_starts(db, file).len(),
+            },
+        },
     }
 }
 
@@ -219,11 +243,20 @@ pub fn ask_model(model: &Model, query: Query, created: bool) -> QueryAnswer {
         | Query::Exports(slot)
         | Query::Diagnostics(slot)
         | Query::Types(slot)
-        | Query::Closure(slot) => slot,
+        | Query::Closure(slot)
+        | Query::Lines(slot) => slot,
         Query::ResolveModule(_) => return QueryAnswer::Missing,
     };
     if !created {
         return QueryAnswer::Missing;
+    }
+    if let Query::Lines(_) = query {
+        // A removed file's handle reads as empty.
+        let lines = model.text_lines(slot.path()).unwrap_or(0);
+        return QueryAnswer::Lines {
+            index: lines,
+            starts: lines,
+        };
     }
     let path = slot.path();
     let removed;
@@ -317,6 +350,6 @@ fn extract(file: &FileAnswers, query: Query) -> QueryAnswer {
                 .collect(),
             classes: file.classes.clone(),
         }),
-        Query::ResolveModule(_) => QueryAnswer::Missing,
+        Query::ResolveModule(_) | Query::Lines(_) => QueryAnswer::Missing,
     }
 }

@@ -128,6 +128,10 @@ pub enum Query {
     /// `star_closure`: the files reachable through star imports and the sizes assigned
     /// (`specify`) inside that fixpoint.
     Closure(FileSlot),
+    /// The line probes `line_index` (backdating) and `line_starts` (LRU): their line counts,
+    /// and whether each ran exactly when salsa's rules say it must. Asked on the main thread
+    /// only (a background batch leaves it out).
+    Lines(FileSlot),
 }
 
 impl Query {
@@ -143,6 +147,7 @@ impl Query {
             Query::ResolveModule(_) => "resolve_module",
             Query::Types(_) => "types",
             Query::Closure(_) => "star_closure",
+            Query::Lines(_) => "lines",
         }
     }
 
@@ -156,7 +161,8 @@ impl Query {
             | Query::Exports(slot)
             | Query::Diagnostics(slot)
             | Query::Types(slot)
-            | Query::Closure(slot) => Some(slot),
+            | Query::Closure(slot)
+            | Query::Lines(slot) => Some(slot),
             Query::ResolveModule(_) => None,
         }
     }
@@ -400,7 +406,7 @@ impl Codec for Edit {
 
 impl Codec for Query {
     fn decode(reader: &mut Reader<'_>) -> Option<Self> {
-        let variant = reader.choose(9)?;
+        let variant = reader.choose(10)?;
         if variant == 6 {
             return Some(Query::ResolveModule(ModuleRef::decode(reader)?));
         }
@@ -413,7 +419,8 @@ impl Codec for Query {
             4 => Query::Exports(slot),
             5 => Query::Diagnostics(slot),
             7 => Query::Types(slot),
-            _ => Query::Closure(slot),
+            8 => Query::Closure(slot),
+            _ => Query::Lines(slot),
         })
     }
 
@@ -427,6 +434,7 @@ impl Codec for Query {
             Query::Diagnostics(_) => (5, None),
             Query::Types(_) => (7, None),
             Query::Closure(_) => (8, None),
+            Query::Lines(_) => (9, None),
             Query::ResolveModule(module) => {
                 writer.choose(6);
                 module.encode(writer);

@@ -94,7 +94,8 @@ fn retarget_query(query: &mut super::Query, slot: FileSlot) {
         | Query::Exports(old)
         | Query::Diagnostics(old)
         | Query::Types(old)
-        | Query::Closure(old) => *old = slot,
+        | Query::Closure(old)
+        | Query::Lines(old) => *old = slot,
         Query::ResolveModule(_) => {}
     }
 }

@@ -502,6 +502,7 @@ fn parse_query(number: usize, text: &str) -> Result<Query, SyntaxError> {
         "check_file" => Query::Diagnostics(slot(1)?),
         "types" => Query::Types(slot(1)?),
         "star_closure" => Query::Closure(slot(1)?),
+        "lines" => Query::Lines(slot(1)?),
         "resolve_module" => {
             let module = words.get(1).copied().unwrap_or("");
             let index = MODULES

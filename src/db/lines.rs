@@ -1,0 +1,62 @@
+//! The line probes: queries that nothing else reads, so that backdating and LRU eviction are
+//! each the only thing salsa decides between an edit and whether a function runs.
+//!
+//! A pure query's *value* never shows backdating or eviction: a memo that re-ran for nothing, or
+//! that was kept past its LRU capacity, still answers right. What shows them is whether the
+//! function ran, which salsa's rules fix exactly for these three queries (ty's `line_index`
+//! over `source_text` has the same shape), and which the executor checks against its own
+//! account of them (`exec::lines`):
+//!
+//! - [`line_index`] reads [`text_lines`] and nothing else, and `text_lines` reads the file's
+//!   text and existence and nothing else. When the file's inputs were set since `line_index`
+//!   was last asked, `text_lines` runs again; if its count is equal and its inputs are no less
+//!   durable than before, salsa backdates it, and `line_index` must be reused without running.
+//!   If the count changed, or the inputs became less durable (salsa's `durable_to_less_durable`
+//!   rule forbids the backdating), `line_index` must run.
+//! - [`line_starts`] reads the file's text and existence, with an LRU capacity of
+//!   [`LINE_STARTS_LRU_CAPACITY`]: salsa records each fetch, and when a revision starts (or
+//!   on `trigger_lru_eviction`) drops the values of all but the most recently fetched files.
+//!   A fetch must run it exactly when its value was dropped or its inputs were set since.
+//!
+//! Only the main thread asks them (a background batch leaves `lines` queries out), so every
+//! execution in the log is one the executor asked for.
+
+use super::{Db, SourceFile};
+
+/// How many files' [`line_starts`] salsa keeps (the attribute takes a literal: keep them equal).
+/// Small, so that a few files overflow it.
+pub const LINE_STARTS_LRU_CAPACITY: usize = 2;
+
+/// The file's text, or nothing once it is removed.
+fn current_text(db: &dyn Db, file: SourceFile) -> &str {
+    if file.exists(db) { file.text(db) } else { "" }
+}
+
+/// How many lines the file has (`str::lines`): the one query that reads the inputs for
+/// [`line_index`], and read by nothing else.
+#[salsa::tracked(returns(copy))]
+pub fn text_lines(db: &dyn Db, file: SourceFile) -> usize {
+    current_text(db, file).lines().count()
+}
+
+/// The file's line count as [`text_lines`] gives it, and nothing else read: an edit that keeps
+/// the count must leave this memo to backdating.
+#[salsa::tracked(returns(copy))]
+pub fn line_index(db: &dyn Db, file: SourceFile) -> usize {
+    text_lines(db, file)
+}
+
+/// The byte offset of each line's start (one per line of `str::lines`), kept for the
+/// [`LINE_STARTS_LRU_CAPACITY`] most recently fetched files.
+#[salsa::tracked(returns(ref), lru = 2)]
+pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<u32> {
+    let mut offset = 0;
+    current_text(db, file)
+        .split_inclusive('\n')
+        .map(|line| {
+            let start = offset;
+            offset += line.len();
+            u32::try_from(start).unwrap_or(u32::MAX)
+        })
+        .collect()
+}

@@ -1,0 +1,316 @@
+//! The executor's account of the line probes (see `crate::db::lines`): for each `lines` query
+//! asked on the main thread, whether salsa's rules say `line_index` and `line_starts` must run
+//! their functions or reuse their memos, checked against the `WillExecute` events of the call.
+//!
+//! The account follows salsa's memo state from what the executor did to the database: each
+//! file's inputs written (a count the database keeps), their durability, the revisions started,
+//! explicit LRU evictions, and every fetch of the probes (only this account's queries fetch
+//! them). It predicts nothing for a probe's first fetch, and nothing at all once something
+//! happened that it does not follow: an injected fault fired anywhere (a panic or cancellation
+//! may leave a probe half computed), or the database was restored from its serialized form.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use salsa::Durability;
+
+use crate::db::LINE_STARTS_LRU_CAPACITY;
+use crate::oracle::Decision;
+
+/// What the database said about one file when its probes were fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct FileState {
+    /// Its line count (the model's).
+    pub lines: usize,
+    /// The durability its text and existence were last written at.
+    pub durability: Durability,
+    /// How many times its text or existence was written.
+    pub writes: u64,
+}
+
+/// Whether each probe ran its function in the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Ran {
+    /// `line_index` ran.
+    pub index: bool,
+    /// `line_starts` ran.
+    pub starts: bool,
+}
+
+/// A probe that did what salsa's rules forbid: which, whether it ran, and the rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Violation {
+    /// `line_index` or `line_starts`.
+    pub query: &'static str,
+    /// Whether it ran (the rule said it must not), or was reused (the rule said it must run).
+    pub ran: bool,
+    /// The salsa decision that went wrong.
+    pub decision: Decision,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct StartsMemo {
+    writes: u64,
+    evicted: bool,
+}
+
+/// The account, for one database; `R` is salsa's revision (anything comparable in tests).
+#[derive(Debug)]
+pub(super) struct LineAccount<R = salsa::Revision> {
+    blind: bool,
+    /// `line_index`: each file's state when it was last fetched.
+    index: BTreeMap<String, FileState>,
+    /// `line_starts`: each file's inputs when it was last fetched, and whether the LRU dropped
+    /// its value since.
+    starts: BTreeMap<String, StartsMemo>,
+    /// salsa's LRU set for `line_starts`: the files in fetch order, least recent first.
+    recent: VecDeque<String>,
+    /// The revision the LRU set was last brought up to date in.
+    revision: Option<R>,
+}
+
+impl<R> Default for LineAccount<R> {
+    fn default() -> Self {
+        LineAccount {
+            blind: false,
+            index: BTreeMap::new(),
+            starts: BTreeMap::new(),
+            recent: VecDeque::new(),
+            revision: None,
+        }
+    }
+}
+
+impl<R: PartialEq + Copy> LineAccount<R> {
+    /// Stops predicting for the rest of the script.
+    pub(super) fn blind(&mut self) {
+        self.blind = true;
+    }
+
+    /// An explicit `trigger_lru_eviction` completed.
+    pub(super) fn evicted(&mut self) {
+        self.evict();
+    }
+
+    fn evict(&mut self) {
+        while self.recent.len() > LINE_STARTS_LRU_CAPACITY {
+            let Some(path) = self.recent.pop_front() else {
+                break;
+            };
+            if let Some(memo) = self.starts.get_mut(&path) {
+                memo.evicted = true;
+            }
+        }
+    }
+
+    /// Checks one fetch of both probes of `path` in `revision`, which found `state` and ran
+    /// what `ran` says; the first probe that broke a rule, if any. Updates the account either way.
+    pub(super) fn check(
+        &mut self,
+        path: &str,
+        state: FileState,
+        revision: R,
+        ran: Ran,
+    ) -> Option<Violation> {
+        if self.blind {
+            return None;
+        }
+        // salsa evicts when a revision starts; several revisions with no fetch between them
+        // evict what one would.
+        if self.revision.is_some_and(|last| last != revision) {
+            self.evict();
+        }
+        self.revision = Some(revision);
+        let index = self.check_index(path, state, ran.index);
+        let starts = self.check_starts(path, state, ran.starts);
+        index.or(starts)
+    }
+
+    fn check_index(&mut self, path: &str, state: FileState, ran: bool) -> Option<Violation> {
+        let before = self.index.insert(path.to_owned(), state)?;
+        // What the rule expects, and the decision that broke it if salsa did otherwise.
+        let (must_run, decision) = if state.writes == before.writes {
+            (false, Decision::ReExecutedUnchanged)
+        } else if state.lines != before.lines {
+            (true, Decision::ReusedInputSet)
+        } else if state.durability < before.durability {
+            (true, Decision::ReusedBackdatedToLessDurable)
+        } else {
+            (false, Decision::ReExecutedNotBackdated)
+        };
+        (ran != must_run).then_some(Violation {
+            query: "line_index",
+            ran,
+            decision,
+        })
+    }
+
+    fn check_starts(&mut self, path: &str, state: FileState, ran: bool) -> Option<Violation> {
+        if let Some(position) = self.recent.iter().position(|recent| recent == path) {
+            self.recent.remove(position);
+        }
+        self.recent.push_back(path.to_owned());
+        let memo = StartsMemo {
+            writes: state.writes,
+            evicted: false,
+        };
+        let before = self.starts.insert(path.to_owned(), memo)?;
+        let (must_run, decision) = if before.evicted {
+            (true, Decision::ReusedNotEvicted)
+        } else if state.writes != before.writes {
+            (true, Decision::ReusedInputSet)
+        } else {
+            (false, Decision::ReExecutedUnchanged)
+        };
+        (ran != must_run).then_some(Violation {
+            query: "line_starts",
+            ran,
+            decision,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOW: Durability = Durability::LOW;
+    const HIGH: Durability = Durability::HIGH;
+
+    fn state(lines: usize, durability: Durability, writes: u64) -> FileState {
+        FileState {
+            lines,
+            durability,
+            writes,
+        }
+    }
+
+    fn ran(index: bool, starts: bool) -> Ran {
+        Ran { index, starts }
+    }
+
+    fn violation(query: &'static str, ran: bool, decision: Decision) -> Option<Violation> {
+        Some(Violation {
+            query,
+            ran,
+            decision,
+        })
+    }
+
+    #[test]
+    fn a_first_fetch_predicts_nothing() {
+        let mut account = LineAccount::default();
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 1), 1, ran(false, false)),
+            None
+        );
+    }
+
+    #[test]
+    fn line_index_must_be_reused_when_its_dependency_is_backdated() {
+        let mut account = LineAccount::default();
+        account.check("a.py", state(2, LOW, 1), 1, ran(true, true));
+        // Written, same count, same durability: backdated, so reused; `line_starts` runs.
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 2), 2, ran(false, true)),
+            None
+        );
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 3), 3, ran(true, true)),
+            violation("line_index", true, Decision::ReExecutedNotBackdated)
+        );
+        // More durable: still backdated.
+        assert_eq!(
+            account.check("a.py", state(2, HIGH, 4), 4, ran(false, true)),
+            None
+        );
+    }
+
+    #[test]
+    fn line_index_must_run_when_the_count_changes_or_the_inputs_become_less_durable() {
+        let mut account = LineAccount::default();
+        account.check("a.py", state(2, HIGH, 1), 1, ran(true, true));
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 2), 2, ran(false, true)),
+            violation("line_index", false, Decision::ReusedBackdatedToLessDurable)
+        );
+        assert_eq!(
+            account.check("a.py", state(3, LOW, 3), 3, ran(false, true)),
+            violation("line_index", false, Decision::ReusedInputSet)
+        );
+        assert_eq!(
+            account.check("a.py", state(4, LOW, 4), 4, ran(true, true)),
+            None
+        );
+    }
+
+    #[test]
+    fn nothing_runs_when_nothing_was_written() {
+        let mut account = LineAccount::default();
+        account.check("a.py", state(2, LOW, 1), 1, ran(true, true));
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 1), 2, ran(false, false)),
+            None
+        );
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 1), 3, ran(true, false)),
+            violation("line_index", true, Decision::ReExecutedUnchanged)
+        );
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 1), 3, ran(false, true)),
+            violation("line_starts", true, Decision::ReExecutedUnchanged)
+        );
+    }
+
+    #[test]
+    fn line_starts_past_the_lru_capacity_is_evicted_when_a_revision_starts() {
+        let mut account = LineAccount::default();
+        for path in ["a.py", "b.py", "c.py"] {
+            assert_eq!(
+                account.check(path, state(1, LOW, 1), 1, ran(true, true)),
+                None
+            );
+        }
+        // Still revision 1: nothing evicted yet.
+        assert_eq!(
+            account.check("a.py", state(1, LOW, 1), 1, ran(false, false)),
+            None
+        );
+        // Revision 2 evicted the least recently fetched beyond capacity 2: `b.py`.
+        assert_eq!(
+            account.check("b.py", state(1, LOW, 1), 2, ran(false, false)),
+            violation("line_starts", false, Decision::ReusedNotEvicted)
+        );
+        assert_eq!(
+            account.check("c.py", state(1, LOW, 1), 2, ran(false, false)),
+            None
+        );
+    }
+
+    #[test]
+    fn an_explicit_eviction_evicts_without_a_new_revision() {
+        let mut account = LineAccount::default();
+        for path in ["a.py", "b.py", "c.py"] {
+            account.check(path, state(1, LOW, 1), 1, ran(true, true));
+        }
+        account.evicted();
+        assert_eq!(
+            account.check("a.py", state(1, LOW, 1), 1, ran(false, true)),
+            None
+        );
+        assert_eq!(
+            account.check("b.py", state(1, LOW, 1), 1, ran(false, true)),
+            violation("line_starts", true, Decision::ReExecutedUnchanged)
+        );
+    }
+
+    #[test]
+    fn a_blind_account_predicts_nothing() {
+        let mut account = LineAccount::default();
+        account.check("a.py", state(2, LOW, 1), 1, ran(true, true));
+        account.blind();
+        assert_eq!(
+            account.check("a.py", state(2, LOW, 1), 2, ran(true, true)),
+            None
+        );
+    }
+}
