@@ -18,6 +18,11 @@
 //!   on `trigger_lru_eviction`) drops the values of all but the most recently fetched files.
 //!   A fetch must run it exactly when its value was dropped or its inputs were set since.
 //!
+//! - [`line_marks`] creates one [`LineMark`] tracked struct per line, identified by the line's
+//!   text (two equal lines told apart by their order). When it runs again, salsa must give
+//!   each line it creates again the struct (the id) it had, and discard the structs of lines it
+//!   no longer creates, in that same execution (its stale outputs, a `DidDiscard` event each).
+//!
 //! Only the main thread asks them (a background batch leaves `lines` queries out), so every
 //! execution in the log is one the executor asked for.
 
@@ -58,5 +63,23 @@ pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<u32> {
             offset += line.len();
             u32::try_from(start).unwrap_or(u32::MAX)
         })
+        .collect()
+}
+
+/// One line of a file, as [`line_marks`] created it: identified by its text alone (equal lines
+/// by their order of creation).
+#[salsa::tracked(debug)]
+pub struct LineMark<'db> {
+    /// The line's text (identity).
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// One [`LineMark`] per line of the file, in order.
+#[salsa::tracked(returns(ref))]
+pub fn line_marks(db: &dyn Db, file: SourceFile) -> Vec<LineMark<'_>> {
+    current_text(db, file)
+        .lines()
+        .map(|line| LineMark::new(db, line.to_owned()))
         .collect()
 }

@@ -4,7 +4,8 @@
 //! names, cross-file resolution with fixpoint cycles, type inference with fixpoint cycles of
 //! two queries, class orders with `cycle_result` cycles, diagnostics through an accumulator
 //! with a panic firewall, `specify` (also inside cycles and over a value read first), a
-//! singleton input, an untracked read, LRU, durability up to `NEVER_CHANGE`, and (feature
+//! singleton input, an untracked read, LRU, durability up to `NEVER_CHANGE`, line probes whose
+//! executions are checked against salsa's backdating and LRU rules, and (feature
 //! `persistence`) persisted inputs and memos.
 //! Shaped after ty's `ruff_db`, `ty_python_core`, `ty_python_semantic` and `ty_project`.
 //!
@@ -33,8 +34,8 @@
 //! | of an edge to an assigned memo (`specify`) | `scope_facts` of a class scope | `def` to `class` and back at one position |
 //! | an assignment over a value already current in the revision (the first value wins) | `qualified_name` of a class named `_…`, which the index reads before it assigns it | `class C` to `class _C` and back at one position |
 //! | of an untracked read | `environment_builtins` | `builtins environment [..]` |
-//! | backdating | `symbol_table`/`module_table` (equal tables after an edit elsewhere in the file), `environment_builtins` (unchanged) | an edit in a sibling scope, any write |
-//! | LRU re-execution | `parsed_module` (capacity set at run time) | `lru-capacity N`, `lru-evict` |
+//! | backdating | `symbol_table`/`module_table` (equal tables after an edit elsewhere in the file), `environment_builtins` (unchanged); whether it *ran*: `line_index`, which reads only `text_lines`, must be reused after an edit that keeps the line count and run after one that changes it or makes the file less durable (checked against salsa's events by the executor's account, `exec::lines`) | an edit in a sibling scope, any write; `query lines FILE` after an edit within a line, `durability FILE CLASS` |
+//! | LRU re-execution | `parsed_module` (capacity set at run time); whether it ran: `line_starts` (capacity 2) must run again exactly when a revision started (or `lru-evict`) with it the least recently fetched past the capacity | `lru-capacity N`, `lru-evict`; `query lines FILE` for three files, a write, the first again |
 //! | interned-slot reuse | `SymbolName` (`revisions = 1`), `ModuleName` (default GC) | a name read, unread for a revision, read again |
 //! | cycle iteration and convergence | `module_exports` over star-import cycles; `infer_return` and `infer_binding`, two queries in one cycle across files, entered at any member, some needing over ten iterations (`cycle_fn`, `cycle_initial` from the query's id), with members that join some iterations in (a conditional's branch runs once its test's type allows it, or once a literal set reaches a threshold or widens to `int`: `0 if f() - 99 else g()` joins as the fixpoint saturates) | an edit of one module of a cycle; `types FILE` or `check_file` on parallel clones |
 //! | a cycle recovery function (`cycle_fn`) panicking at the end of an iteration, the converging one included (where salsa announces no further iteration), while other threads iterate overlapping cycles (salsa#1263's class) | `infer_return` and `infer_binding`, each its own fault point | `fault panic [in-request] at return-recovery N`, `… at binding-recovery N` |
@@ -79,6 +80,10 @@ mod infer;
     reason = "salsa's macros generate undocumented constructors and accessors"
 )]
 mod inputs;
+#[expect(
+    missing_docs,
+    reason = "salsa's macros generate undocumented constructors and accessors"
+)]
 mod lines;
 mod parse;
 pub mod request;
@@ -108,7 +113,9 @@ pub use infer::{
     callee_type, class_mro, infer_binding, infer_return, scope_calls, scope_inference,
 };
 pub use inputs::{Project, Settings, SourceFile};
-pub use lines::{LINE_STARTS_LRU_CAPACITY, line_index, line_starts, text_lines};
+pub use lines::{
+    LINE_STARTS_LRU_CAPACITY, LineMark, line_index, line_marks, line_starts, text_lines,
+};
 pub use parse::{DEFAULT_PARSE_LRU_CAPACITY, ParsedModule, parse_source, parsed_module};
 pub use resolve::{
     ModuleName, SymbolName, environment_builtins, module_exports, module_level_binding,

@@ -34,17 +34,65 @@ pub(super) struct Ran {
     pub index: bool,
     /// `line_starts` ran.
     pub starts: bool,
+    /// `line_marks` ran.
+    pub marks: bool,
 }
 
-/// A probe that did what salsa's rules forbid: which, whether it ran, and the rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A line's identity as `line_marks` creates its struct: its text, and how many equal lines
+/// come before it.
+pub(super) type Identity = (String, u32);
+
+/// The identities of `text`'s lines, in order.
+pub(super) fn identities(text: &str) -> Vec<Identity> {
+    let mut seen: BTreeMap<&str, u32> = BTreeMap::new();
+    text.lines()
+        .map(|line| {
+            let count = seen.entry(line).or_default();
+            let identity = (line.to_owned(), *count);
+            *count += 1;
+            identity
+        })
+        .collect()
+}
+
+/// What the call showed of `line_marks`: the structs it returned (identity and id, in order)
+/// and the structs salsa discarded in the call.
+#[derive(Clone, Debug)]
+pub(super) struct Marks<I> {
+    /// Each line's identity and its struct's id.
+    pub created: Vec<(Identity, I)>,
+    /// The ids of the `LineMark`s discarded in the call.
+    pub discarded: Vec<I>,
+}
+
+/// A probe that did what salsa's rules forbid: which, what it did and what the rule says, and
+/// the salsa decision that went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Violation {
-    /// `line_index` or `line_starts`.
+    /// `line_index`, `line_starts` or `line_marks`.
     pub query: &'static str,
-    /// Whether it ran (the rule said it must not), or was reused (the rule said it must run).
-    pub ran: bool,
+    /// What it did.
+    pub got: String,
+    /// What salsa's rules say it must have done.
+    pub expected: String,
     /// The salsa decision that went wrong.
     pub decision: Decision,
+}
+
+impl Violation {
+    fn work(query: &'static str, ran: bool, decision: Decision) -> Violation {
+        let (got, expected) = if ran {
+            ("ran its function", "reused its memo")
+        } else {
+            ("reused its memo", "ran its function")
+        };
+        Violation {
+            query,
+            got: got.to_owned(),
+            expected: expected.to_owned(),
+            decision,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -53,9 +101,10 @@ struct StartsMemo {
     evicted: bool,
 }
 
-/// The account, for one database; `R` is salsa's revision (anything comparable in tests).
+/// The account, for one database; `R` is salsa's revision and `I` a struct's id (anything
+/// comparable in tests).
 #[derive(Debug)]
-pub(super) struct LineAccount<R = salsa::Revision> {
+pub(super) struct LineAccount<R = salsa::Revision, I = salsa::Id> {
     blind: bool,
     /// `line_index`: each file's state when it was last fetched.
     index: BTreeMap<String, FileState>,
@@ -66,9 +115,11 @@ pub(super) struct LineAccount<R = salsa::Revision> {
     recent: VecDeque<String>,
     /// The revision the LRU set was last brought up to date in.
     revision: Option<R>,
+    /// `line_marks`: each file's structs as last fetched.
+    marks: BTreeMap<String, Vec<(Identity, I)>>,
 }
 
-impl<R> Default for LineAccount<R> {
+impl<R, I> Default for LineAccount<R, I> {
     fn default() -> Self {
         LineAccount {
             blind: false,
@@ -76,14 +127,20 @@ impl<R> Default for LineAccount<R> {
             starts: BTreeMap::new(),
             recent: VecDeque::new(),
             revision: None,
+            marks: BTreeMap::new(),
         }
     }
 }
 
-impl<R: PartialEq + Copy> LineAccount<R> {
+impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, I> {
     /// Stops predicting for the rest of the script.
     pub(super) fn blind(&mut self) {
         self.blind = true;
+    }
+
+    /// Whether it stopped predicting.
+    pub(super) fn is_blind(&self) -> bool {
+        self.blind
     }
 
     /// An explicit `trigger_lru_eviction` completed.
@@ -110,6 +167,7 @@ impl<R: PartialEq + Copy> LineAccount<R> {
         state: FileState,
         revision: R,
         ran: Ran,
+        marks: Marks<I>,
     ) -> Option<Violation> {
         if self.blind {
             return None;
@@ -122,7 +180,45 @@ impl<R: PartialEq + Copy> LineAccount<R> {
         self.revision = Some(revision);
         let index = self.check_index(path, state, ran.index);
         let starts = self.check_starts(path, state, ran.starts);
-        index.or(starts)
+        let marks = self.check_marks(path, ran.marks, marks);
+        index.or(starts).or(marks)
+    }
+
+    fn check_marks(&mut self, path: &str, ran: bool, marks: Marks<I>) -> Option<Violation> {
+        let before = self.marks.insert(path.to_owned(), marks.created.clone())?;
+        if !ran {
+            return None;
+        }
+        let old = |identity: &Identity| {
+            before
+                .iter()
+                .find(|(known, _)| known == identity)
+                .map(|(_, id)| *id)
+        };
+        let line =
+            |(text, nth): &Identity| format!("the line `{text}` (equal lines before it: {nth})");
+        for (identity, id) in &marks.created {
+            if let Some(old) = old(identity).filter(|old| old != id) {
+                return Some(Violation {
+                    query: "line_marks",
+                    got: format!("{} created as {id:?}", line(identity)),
+                    expected: format!("{} created as {old:?}, as before", line(identity)),
+                    decision: Decision::TrackedStructNotReused,
+                });
+            }
+        }
+        for (identity, id) in &before {
+            let created = marks.created.iter().any(|(known, _)| known == identity);
+            if !created && !marks.discarded.contains(id) {
+                return Some(Violation {
+                    query: "line_marks",
+                    got: format!("{} no longer created, {id:?} kept", line(identity)),
+                    expected: format!("{} no longer created, {id:?} discarded", line(identity)),
+                    decision: Decision::StaleOutputKept,
+                });
+            }
+        }
+        None
     }
 
     fn check_index(&mut self, path: &str, state: FileState, ran: bool) -> Option<Violation> {
@@ -137,11 +233,7 @@ impl<R: PartialEq + Copy> LineAccount<R> {
         } else {
             (false, Decision::ReExecutedNotBackdated)
         };
-        (ran != must_run).then_some(Violation {
-            query: "line_index",
-            ran,
-            decision,
-        })
+        (ran != must_run).then(|| Violation::work("line_index", ran, decision))
     }
 
     fn check_starts(&mut self, path: &str, state: FileState, ran: bool) -> Option<Violation> {
@@ -161,11 +253,7 @@ impl<R: PartialEq + Copy> LineAccount<R> {
         } else {
             (false, Decision::ReExecutedUnchanged)
         };
-        (ran != must_run).then_some(Violation {
-            query: "line_starts",
-            ran,
-            decision,
-        })
+        (ran != must_run).then(|| Violation::work("line_starts", ran, decision))
     }
 }
 
@@ -185,22 +273,92 @@ mod tests {
     }
 
     fn ran(index: bool, starts: bool) -> Ran {
-        Ran { index, starts }
+        Ran {
+            index,
+            starts,
+            marks: false,
+        }
     }
 
     fn violation(query: &'static str, ran: bool, decision: Decision) -> Option<Violation> {
-        Some(Violation {
-            query,
-            ran,
-            decision,
-        })
+        Some(Violation::work(query, ran, decision))
+    }
+
+    fn none() -> Marks<u32> {
+        Marks {
+            created: Vec::new(),
+            discarded: Vec::new(),
+        }
+    }
+
+    fn marks(text: &str, ids: &[u32], discarded: &[u32]) -> Marks<u32> {
+        Marks {
+            created: identities(text)
+                .into_iter()
+                .zip(ids.iter().copied())
+                .collect(),
+            discarded: discarded.to_vec(),
+        }
+    }
+
+    #[test]
+    fn equal_lines_are_told_apart_by_their_order() {
+        assert_eq!(
+            identities("a\nb\na\n"),
+            vec![
+                ("a".to_owned(), 0),
+                ("b".to_owned(), 0),
+                ("a".to_owned(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn line_marks_must_keep_the_ids_of_lines_it_creates_again() {
+        let mut account: LineAccount<u32, u32> = LineAccount::default();
+        // The account's other probes are not asked here: only `line_marks` is checked.
+        let mut check = |marks: Marks<u32>| {
+            let violation = account.check_marks("a.py", true, marks);
+            violation.map(|violation| violation.decision)
+        };
+        assert_eq!(check(marks("a\nb\n", &[1, 2], &[])), None);
+        assert_eq!(check(marks("b\na\n", &[2, 1], &[])), None);
+        assert_eq!(
+            check(marks("b\na\n", &[2, 3], &[])),
+            Some(Decision::TrackedStructNotReused)
+        );
+    }
+
+    #[test]
+    fn line_marks_must_discard_the_structs_it_no_longer_creates() {
+        let mut account: LineAccount<u32, u32> = LineAccount::default();
+        assert_eq!(
+            account.check_marks("a.py", true, marks("a\na\nb\n", &[1, 2, 3], &[])),
+            None
+        );
+        // The second `a` is gone: its struct (2) must be discarded in the call.
+        assert_eq!(
+            account.check_marks("a.py", true, marks("a\nb\n", &[1, 3], &[2])),
+            None
+        );
+        assert_eq!(
+            account
+                .check_marks("a.py", true, marks("b\n", &[3], &[]))
+                .map(|violation| violation.decision),
+            Some(Decision::StaleOutputKept)
+        );
+        // Not run: nothing to check.
+        assert_eq!(
+            account.check_marks("a.py", false, marks("b\n", &[3], &[])),
+            None
+        );
     }
 
     #[test]
     fn a_first_fetch_predicts_nothing() {
         let mut account = LineAccount::default();
         assert_eq!(
-            account.check("a.py", state(2, LOW, 1), 1, ran(false, false)),
+            account.check("a.py", state(2, LOW, 1), 1, ran(false, false), none()),
             None
         );
     }
@@ -208,19 +366,19 @@ mod tests {
     #[test]
     fn line_index_must_be_reused_when_its_dependency_is_backdated() {
         let mut account = LineAccount::default();
-        account.check("a.py", state(2, LOW, 1), 1, ran(true, true));
+        account.check("a.py", state(2, LOW, 1), 1, ran(true, true), none());
         // Written, same count, same durability: backdated, so reused; `line_starts` runs.
         assert_eq!(
-            account.check("a.py", state(2, LOW, 2), 2, ran(false, true)),
+            account.check("a.py", state(2, LOW, 2), 2, ran(false, true), none()),
             None
         );
         assert_eq!(
-            account.check("a.py", state(2, LOW, 3), 3, ran(true, true)),
+            account.check("a.py", state(2, LOW, 3), 3, ran(true, true), none()),
             violation("line_index", true, Decision::ReExecutedNotBackdated)
         );
         // More durable: still backdated.
         assert_eq!(
-            account.check("a.py", state(2, HIGH, 4), 4, ran(false, true)),
+            account.check("a.py", state(2, HIGH, 4), 4, ran(false, true), none()),
             None
         );
     }
@@ -228,17 +386,17 @@ mod tests {
     #[test]
     fn line_index_must_run_when_the_count_changes_or_the_inputs_become_less_durable() {
         let mut account = LineAccount::default();
-        account.check("a.py", state(2, HIGH, 1), 1, ran(true, true));
+        account.check("a.py", state(2, HIGH, 1), 1, ran(true, true), none());
         assert_eq!(
-            account.check("a.py", state(2, LOW, 2), 2, ran(false, true)),
+            account.check("a.py", state(2, LOW, 2), 2, ran(false, true), none()),
             violation("line_index", false, Decision::ReusedBackdatedToLessDurable)
         );
         assert_eq!(
-            account.check("a.py", state(3, LOW, 3), 3, ran(false, true)),
+            account.check("a.py", state(3, LOW, 3), 3, ran(false, true), none()),
             violation("line_index", false, Decision::ReusedInputSet)
         );
         assert_eq!(
-            account.check("a.py", state(4, LOW, 4), 4, ran(true, true)),
+            account.check("a.py", state(4, LOW, 4), 4, ran(true, true), none()),
             None
         );
     }
@@ -246,17 +404,17 @@ mod tests {
     #[test]
     fn nothing_runs_when_nothing_was_written() {
         let mut account = LineAccount::default();
-        account.check("a.py", state(2, LOW, 1), 1, ran(true, true));
+        account.check("a.py", state(2, LOW, 1), 1, ran(true, true), none());
         assert_eq!(
-            account.check("a.py", state(2, LOW, 1), 2, ran(false, false)),
+            account.check("a.py", state(2, LOW, 1), 2, ran(false, false), none()),
             None
         );
         assert_eq!(
-            account.check("a.py", state(2, LOW, 1), 3, ran(true, false)),
+            account.check("a.py", state(2, LOW, 1), 3, ran(true, false), none()),
             violation("line_index", true, Decision::ReExecutedUnchanged)
         );
         assert_eq!(
-            account.check("a.py", state(2, LOW, 1), 3, ran(false, true)),
+            account.check("a.py", state(2, LOW, 1), 3, ran(false, true), none()),
             violation("line_starts", true, Decision::ReExecutedUnchanged)
         );
     }
@@ -266,22 +424,22 @@ mod tests {
         let mut account = LineAccount::default();
         for path in ["a.py", "b.py", "c.py"] {
             assert_eq!(
-                account.check(path, state(1, LOW, 1), 1, ran(true, true)),
+                account.check(path, state(1, LOW, 1), 1, ran(true, true), none()),
                 None
             );
         }
         // Still revision 1: nothing evicted yet.
         assert_eq!(
-            account.check("a.py", state(1, LOW, 1), 1, ran(false, false)),
+            account.check("a.py", state(1, LOW, 1), 1, ran(false, false), none()),
             None
         );
         // Revision 2 evicted the least recently fetched beyond capacity 2: `b.py`.
         assert_eq!(
-            account.check("b.py", state(1, LOW, 1), 2, ran(false, false)),
+            account.check("b.py", state(1, LOW, 1), 2, ran(false, false), none()),
             violation("line_starts", false, Decision::ReusedNotEvicted)
         );
         assert_eq!(
-            account.check("c.py", state(1, LOW, 1), 2, ran(false, false)),
+            account.check("c.py", state(1, LOW, 1), 2, ran(false, false), none()),
             None
         );
     }
@@ -290,15 +448,15 @@ mod tests {
     fn an_explicit_eviction_evicts_without_a_new_revision() {
         let mut account = LineAccount::default();
         for path in ["a.py", "b.py", "c.py"] {
-            account.check(path, state(1, LOW, 1), 1, ran(true, true));
+            account.check(path, state(1, LOW, 1), 1, ran(true, true), none());
         }
         account.evicted();
         assert_eq!(
-            account.check("a.py", state(1, LOW, 1), 1, ran(false, true)),
+            account.check("a.py", state(1, LOW, 1), 1, ran(false, true), none()),
             None
         );
         assert_eq!(
-            account.check("b.py", state(1, LOW, 1), 1, ran(false, true)),
+            account.check("b.py", state(1, LOW, 1), 1, ran(false, true), none()),
             violation("line_starts", true, Decision::ReExecutedUnchanged)
         );
     }
@@ -306,10 +464,10 @@ mod tests {
     #[test]
     fn a_blind_account_predicts_nothing() {
         let mut account = LineAccount::default();
-        account.check("a.py", state(2, LOW, 1), 1, ran(true, true));
+        account.check("a.py", state(2, LOW, 1), 1, ran(true, true), none());
         account.blind();
         assert_eq!(
-            account.check("a.py", state(2, LOW, 1), 2, ran(true, true)),
+            account.check("a.py", state(2, LOW, 1), 2, ran(true, true), none()),
             None
         );
     }

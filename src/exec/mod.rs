@@ -30,7 +30,7 @@ use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput, first_difference_of
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers_with};
 use crate::known_bugs;
 use crate::model::{Model, ParseCache};
-use crate::oracle::decision::{decide, name_events};
+use crate::oracle::decision::{EventKind, decide, name_events};
 use crate::oracle::{
     Culprit, Decision, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
     culprit_of_panic,
@@ -584,7 +584,12 @@ impl<'o> Session<'o> {
                 self.lines.evicted();
                 true
             }
-            Step::Fault(fault) => self.db.arm_fault(*fault),
+            Step::Fault(fault) => {
+                // The line probes' account fetches `line_marks` again after a `lines` query,
+                // which an armed fault could meet.
+                self.lines.blind();
+                self.db.arm_fault(*fault)
+            }
             // Without local cancellation (salsa before 0.26) there is nothing to cancel with.
             Step::CancelRequest(n, at) if crate::db::compat::LOCAL_CANCELLATION => {
                 self.cancel_request = Some((*n, *at));
@@ -982,7 +987,7 @@ impl<'o> Session<'o> {
     /// After a `lines` query on the main thread answered right: whether `line_index` and
     /// `line_starts` ran exactly when salsa's rules say they must ([`lines`]).
     fn check_line_probes(&mut self, query: Query, path: &str, window: usize) {
-        if !self.options.oracle || !self.findings.is_empty() {
+        if !self.options.oracle || !self.findings.is_empty() || self.lines.is_blind() {
             return;
         }
         if self.db.faults_fired() != 0 || self.db.write_faults_fired() != 0 {
@@ -1000,39 +1005,47 @@ impl<'o> Session<'o> {
         let events = name_events(&self.db, &log.since(window));
         let ran = |name: &str| {
             events.iter().any(|event| {
-                event.event == crate::oracle::decision::EventKind::Execute
-                    && event.query == name
-                    && event.key == Some(key)
+                event.event == EventKind::Execute && event.query == name && event.key == Some(key)
             })
         };
         let ran = lines::Ran {
             index: ran("line_index"),
             starts: ran("line_starts"),
+            marks: ran("line_marks"),
         };
+        let discarded = events
+            .iter()
+            .filter(|event| event.query == "LineMark" && event.event == EventKind::Discard)
+            .filter_map(|event| event.key)
+            .collect();
         let snapshot = self.snapshots.last().expect("a snapshot per session");
-        let text_lines = snapshot
+        let text = snapshot
             .inputs
             .iter()
             .find(|input| input.path == path)
-            .map_or(0, |input| input.text.lines().count());
+            .map_or("", |input| input.text.as_str());
+        // The same revision, after the call: the memo is current, nothing runs (and no fault
+        // is armed, [`Self::run_step`]).
+        let ids = crate::db::line_marks(&self.db, file)
+            .iter()
+            .map(salsa::plumbing::AsId::as_id);
+        let marks = lines::Marks {
+            created: lines::identities(text).into_iter().zip(ids).collect(),
+            discarded,
+        };
         let state = lines::FileState {
-            lines: text_lines,
+            lines: text.lines().count(),
             durability,
             writes: self.db.file_writes(path),
         };
         let revision = crate::db::compat::current_revision(&self.db);
-        if let Some(violation) = self.lines.check(path, state, revision, ran) {
-            let (got, expected) = if violation.ran {
-                ("ran its function", "reused its memo")
-            } else {
-                ("reused its memo", "ran its function")
-            };
+        if let Some(violation) = self.lines.check(path, state, revision, ran, marks) {
             let kind = FindingKind::Mismatch {
                 query,
                 answer_of: violation.query,
                 background: false,
-                got: got.to_owned(),
-                expected: expected.to_owned(),
+                got: violation.got,
+                expected: violation.expected,
                 decision: Some(violation.decision),
             };
             self.report(Culprit::Salsa, kind);

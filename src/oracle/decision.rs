@@ -26,6 +26,8 @@ pub enum EventKind {
     IterateCycle,
     /// `DidReuseInternedValue`.
     ReuseInterned,
+    /// `DidDiscard`.
+    Discard,
     /// Anything else.
     Other,
 }
@@ -38,6 +40,7 @@ impl EventKind {
             LoggedEvent::DidValidateMemoizedValue(_) => EventKind::Validate,
             LoggedEvent::WillIterateCycle(_) => EventKind::IterateCycle,
             LoggedEvent::DidReuseInternedValue(_) => EventKind::ReuseInterned,
+            LoggedEvent::DidDiscard(_) => EventKind::Discard,
             _ => EventKind::Other,
         }
     }
@@ -75,11 +78,17 @@ pub enum Decision {
     ReusedNotEvicted,
     /// A line probe was reused though an input it read was set since it last ran.
     ReusedInputSet,
+    /// `line_marks` ran again and created a line's struct anew, under another id, though it
+    /// created one with the same identity in its previous execution.
+    TrackedStructNotReused,
+    /// `line_marks` ran again without creating a struct it created before, and salsa did not
+    /// discard that stale output in the execution.
+    StaleOutputKept,
 }
 
 impl Decision {
     /// Every decision.
-    pub const ALL: [Decision; 12] = [
+    pub const ALL: [Decision; 14] = [
         Decision::VerifiedDuringHeadIteration,
         Decision::FixpointIteration,
         Decision::ReExecutedAfterInternedReuse,
@@ -92,6 +101,8 @@ impl Decision {
         Decision::ReusedBackdatedToLessDurable,
         Decision::ReusedNotEvicted,
         Decision::ReusedInputSet,
+        Decision::TrackedStructNotReused,
+        Decision::StaleOutputKept,
     ];
 
     /// The decision [`Decision::describe`] wrote.
@@ -122,6 +133,12 @@ impl Decision {
             }
             Decision::ReusedNotEvicted => "memo reused though the LRU should have evicted it",
             Decision::ReusedInputSet => "memo reused though an input it read was set",
+            Decision::TrackedStructNotReused => {
+                "re-executed, a tracked struct created again with the same identity got a new id"
+            }
+            Decision::StaleOutputKept => {
+                "re-executed, a tracked struct it no longer created was not discarded"
+            }
         }
     }
 }

@@ -201,7 +201,7 @@ pub enum What {
 
 /// The queries a wrong answer can name, and the query behind each part of a whole-project
 /// comparison.
-const QUERIES: [&str; 16] = [
+const QUERIES: [&str; 17] = [
     "parsed_module",
     "semantic_index",
     "symbol_table",
@@ -218,6 +218,7 @@ const QUERIES: [&str; 16] = [
     "resolve_module",
     "line_index",
     "line_starts",
+    "line_marks",
 ];
 const PARTS: [(&str, Option<&str>); 11] = [
     ("files", None),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::answers::{Closure, FileAnswers, FileTypes, SourceInput};
 use crate::db::{
     FuzzDatabase, ModuleName, check_file, file_closure, file_definitions, file_diagnostics,
-    file_types, line_index, line_starts, module_exports, parsed_module, qualified_name,
+    file_types, line_index, line_marks, line_starts, module_exports, parsed_module, qualified_name,
     resolve_module, resolve_names, scope_facts, semantic_index, symbol_table,
 };
 use crate::model::Model;
@@ -59,6 +59,8 @@ pub enum QueryAnswer {
         index: usize,
         /// How many line starts `line_starts` has.
         starts: usize,
+        /// How many `LineMark`s `line_marks` created.
+        marks: usize,
     },
 }
 
@@ -66,7 +68,7 @@ impl QueryAnswer {
     /// The database query whose answer differs between `self` and `other`, answers to `query`:
     /// `scope_facts` or `qualified_name` when two scope lists differ only in what those
     /// answer, `class_mro` when two diagnostic lists differ only in cyclic classes,
-    /// `line_index` or `line_starts` for the line probe that differs, else the query `query`
+    /// `line_index`, `line_starts` or `line_marks` for the line probe that differs, else the query `query`
     /// names.
     pub fn query_behind(&self, other: &QueryAnswer, query: Query) -> &'static str {
         if let (
@@ -220,6 +222,7 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
             Some(file) => QueryAnswer::Lines {
                 index: line_index(db, file),
                 starts: line_starts(db, file).len(),
+                marks: line_marks(db, file).len(),
             },
         },
     }
@@ -256,6 +259,7 @@ pub fn ask_model(model: &Model, query: Query, created: bool) -> QueryAnswer {
         return QueryAnswer::Lines {
             index: lines,
             starts: lines,
+            marks: lines,
         };
     }
     let path = slot.path();
