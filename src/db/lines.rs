@@ -14,9 +14,11 @@
 //!   If the count changed, or the inputs became less durable (salsa's `durable_to_less_durable`
 //!   rule forbids the backdating), `line_index` must run.
 //! - [`line_starts`] reads the file's text and existence, with an LRU capacity of
-//!   [`LINE_STARTS_LRU_CAPACITY`]: salsa records each fetch, and when a revision starts (or
-//!   on `trigger_lru_eviction`) drops the values of all but the most recently fetched files.
-//!   A fetch must run it exactly when its value was dropped or its inputs were set since.
+//!   [`LINE_STARTS_LRU_CAPACITY`] (the `lru-capacity N` step sets it, as it sets
+//!   `parsed_module`'s; 0 turns eviction off): salsa records each fetch, and when a revision
+//!   starts (or on `trigger_lru_eviction`) drops the values of all but the most recently
+//!   fetched files. A fetch must run it exactly when its value was dropped or its inputs were
+//!   set since.
 //!
 //! - [`line_marks`] creates one [`LineMark`] tracked struct per line, identified by the line's
 //!   text (two equal lines told apart by their order). When it runs again, salsa must give
@@ -26,7 +28,7 @@
 //! Only the main thread asks them (a background batch leaves `lines` queries out), so every
 //! execution in the log is one the executor asked for.
 
-use super::{Db, SourceFile};
+use super::{Db, FuzzDatabase, SourceFile};
 
 /// How many files' [`line_starts`] salsa keeps (the attribute takes a literal: keep them equal).
 /// Small, so that a few files overflow it.
@@ -73,6 +75,11 @@ pub struct LineMark<'db> {
     /// The line's text (identity).
     #[returns(ref)]
     pub text: String,
+}
+
+/// Sets the LRU capacity of [`line_starts`] (salsa generates the setter privately).
+pub(super) fn set_line_starts_lru_capacity(db: &mut FuzzDatabase, capacity: usize) {
+    line_starts::set_lru_capacity(db, capacity);
 }
 
 /// One [`LineMark`] per line of the file, in order.

@@ -645,6 +645,12 @@ impl FuzzDatabase {
         self.parses = Some(parses.clone());
     }
 
+    /// Changes how many files' `line_starts` the LRU keeps; 0 disables eviction (and empties
+    /// salsa's record of recent fetches). Takes effect at the next revision.
+    pub fn set_line_starts_lru_capacity(&mut self, capacity: usize) {
+        lines::set_line_starts_lru_capacity(self, capacity);
+    }
+
     /// Changes how many parsed modules the LRU keeps; 0 disables eviction. Takes effect at the
     /// next revision (salsa evicts when a new revision starts).
     pub fn set_parse_lru_capacity(&mut self, capacity: usize) {

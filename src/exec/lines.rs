@@ -115,6 +115,8 @@ pub(super) struct LineAccount<R = salsa::Revision, I = salsa::Id> {
     recent: VecDeque<String>,
     /// The revision the LRU set was last brought up to date in.
     revision: Option<R>,
+    /// `line_starts`' LRU capacity; `None`: no eviction, no record of fetches.
+    capacity: Option<usize>,
     /// `line_marks`: each file's structs as last fetched.
     marks: BTreeMap<String, Vec<(Identity, I)>>,
 }
@@ -127,6 +129,7 @@ impl<R, I> Default for LineAccount<R, I> {
             starts: BTreeMap::new(),
             recent: VecDeque::new(),
             revision: None,
+            capacity: Some(LINE_STARTS_LRU_CAPACITY),
             marks: BTreeMap::new(),
         }
     }
@@ -143,13 +146,38 @@ impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, 
         self.blind
     }
 
-    /// An explicit `trigger_lru_eviction` completed.
-    pub(super) fn evicted(&mut self) {
+    /// `line_starts`' LRU capacity was set (salsa's `set_lru_capacity`: 0 turns eviction off
+    /// and forgets the recent fetches).
+    /// `revision` is the current one: salsa evicted with the old capacity when it started.
+    pub(super) fn set_capacity(&mut self, capacity: usize, revision: R) {
+        self.catch_up(revision);
+        self.capacity = (capacity != 0).then_some(capacity);
+        if self.capacity.is_none() {
+            self.recent.clear();
+        }
+    }
+
+    /// An explicit `trigger_lru_eviction` completed in `revision` (the current one).
+    pub(super) fn evicted(&mut self, revision: R) {
+        self.catch_up(revision);
         self.evict();
     }
 
+    /// Brings the LRU set up to `revision`: salsa evicted when each revision since the last
+    /// account started, with the capacity of then, which no fetch or capacity change has
+    /// moved since (so several revisions evict what one does).
+    fn catch_up(&mut self, revision: R) {
+        if self.revision.is_some_and(|last| last != revision) {
+            self.evict();
+        }
+        self.revision = Some(revision);
+    }
+
     fn evict(&mut self) {
-        while self.recent.len() > LINE_STARTS_LRU_CAPACITY {
+        let Some(capacity) = self.capacity else {
+            return;
+        };
+        while self.recent.len() > capacity {
             let Some(path) = self.recent.pop_front() else {
                 break;
             };
@@ -172,12 +200,7 @@ impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, 
         if self.blind {
             return None;
         }
-        // salsa evicts when a revision starts; several revisions with no fetch between them
-        // evict what one would.
-        if self.revision.is_some_and(|last| last != revision) {
-            self.evict();
-        }
-        self.revision = Some(revision);
+        self.catch_up(revision);
         let index = self.check_index(path, state, ran.index);
         let starts = self.check_starts(path, state, ran.starts);
         let marks = self.check_marks(path, ran.marks, marks);
@@ -237,10 +260,12 @@ impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, 
     }
 
     fn check_starts(&mut self, path: &str, state: FileState, ran: bool) -> Option<Violation> {
-        if let Some(position) = self.recent.iter().position(|recent| recent == path) {
-            self.recent.remove(position);
+        if self.capacity.is_some() {
+            if let Some(position) = self.recent.iter().position(|recent| recent == path) {
+                self.recent.remove(position);
+            }
+            self.recent.push_back(path.to_owned());
         }
-        self.recent.push_back(path.to_owned());
         let memo = StartsMemo {
             writes: state.writes,
             evicted: false,
@@ -450,7 +475,7 @@ mod tests {
         for path in ["a.py", "b.py", "c.py"] {
             account.check(path, state(1, LOW, 1), 1, ran(true, true), none());
         }
-        account.evicted();
+        account.evicted(1);
         assert_eq!(
             account.check("a.py", state(1, LOW, 1), 1, ran(false, true), none()),
             None
@@ -458,6 +483,48 @@ mod tests {
         assert_eq!(
             account.check("b.py", state(1, LOW, 1), 1, ran(false, true), none()),
             violation("line_starts", true, Decision::ReExecutedUnchanged)
+        );
+    }
+
+    #[test]
+    fn the_capacity_decides_what_is_evicted_and_zero_evicts_nothing() {
+        let mut account = LineAccount::default();
+        account.set_capacity(3, 1);
+        for path in ["a.py", "b.py", "c.py"] {
+            account.check(path, state(1, LOW, 1), 1, ran(true, true), none());
+        }
+        // Capacity 3: a new revision evicts nothing.
+        assert_eq!(
+            account.check("a.py", state(1, LOW, 1), 2, ran(false, false), none()),
+            None
+        );
+        account.set_capacity(0, 2);
+        account.check("d.py", state(1, LOW, 1), 3, ran(true, true), none());
+        assert_eq!(
+            account.check("b.py", state(1, LOW, 1), 4, ran(false, false), none()),
+            None
+        );
+        // Back to 1: the record of fetches starts empty.
+        account.set_capacity(1, 4);
+        account.check("c.py", state(1, LOW, 1), 5, ran(false, false), none());
+        account.check("a.py", state(1, LOW, 1), 5, ran(false, false), none());
+        assert_eq!(
+            account.check("c.py", state(1, LOW, 1), 6, ran(false, false), none()),
+            violation("line_starts", false, Decision::ReusedNotEvicted)
+        );
+    }
+
+    #[test]
+    fn a_revision_started_before_a_capacity_change_evicted_with_the_old_capacity() {
+        let mut account = LineAccount::default();
+        account.check("a.py", state(1, LOW, 1), 1, ran(true, true), none());
+        account.check("b.py", state(1, LOW, 1), 1, ran(true, true), none());
+        account.set_capacity(1, 1);
+        // Revision 2 started with capacity 1 and evicted `a.py`; then the capacity went up.
+        account.set_capacity(2, 2);
+        assert_eq!(
+            account.check("a.py", state(1, LOW, 1), 2, ran(false, false), none()),
+            violation("line_starts", false, Decision::ReusedNotEvicted)
         );
     }
 

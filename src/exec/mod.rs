@@ -530,6 +530,9 @@ impl<'o> Session<'o> {
             Step::SetLruCapacity(capacity) => {
                 self.cancelling();
                 self.db.set_parse_lru_capacity(usize::from(*capacity));
+                self.db.set_line_starts_lru_capacity(usize::from(*capacity));
+                let revision = crate::db::compat::current_revision(&self.db);
+                self.lines.set_capacity(usize::from(*capacity), revision);
                 true
             }
             Step::Query(Query::Closure(_)) if self.closures_masked() => false,
@@ -581,7 +584,8 @@ impl<'o> Session<'o> {
             Step::TriggerLruEviction => {
                 self.cancelling();
                 self.abortable_write(|db| db.trigger_lru_eviction());
-                self.lines.evicted();
+                let revision = crate::db::compat::current_revision(&self.db);
+                self.lines.evicted(revision);
                 true
             }
             Step::Fault(fault) => {
