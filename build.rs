@@ -8,7 +8,8 @@
 //!
 //! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` (0.26 for older releases too),
 //! `cfg(salsa_never_change)` (0.27.1 and later), `cfg(salsa_local_cancellation)` (0.26.0 and
-//! later), `cfg(salsa_cycle_fn_each_iteration)` (0.25.0 and later) and the environment variables
+//! later), `cfg(salsa_cow_lookup)` (0.26.0 and later), `cfg(salsa_cycle_fn_each_iteration)`
+//! (0.25.0 and later) and the environment variables
 //! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`) and
 //! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`), and `SALSA_FUZZ_SALSA_ROOT`
 //! (a checkout's root directory, empty for a release), to normalize panic locations.
@@ -24,6 +25,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(salsa_never_change)");
     println!("cargo::rustc-check-cfg=cfg(salsa_local_cancellation)");
     println!("cargo::rustc-check-cfg=cfg(salsa_cycle_fn_each_iteration)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_cow_lookup)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
@@ -69,6 +71,10 @@ fn main() {
     }
     if has_local_cancellation(&version) {
         println!("cargo::rustc-cfg=salsa_local_cancellation");
+    }
+    // Interned lookups by `Cow<Path>`, `Cow<[T]>` and `Cow<T>` came with 0.26.0.
+    if at_least(&version, (0, 26)) {
+        println!("cargo::rustc-cfg=salsa_cow_lookup");
     }
     if at_least(&version, (0, 25)) {
         println!("cargo::rustc-cfg=salsa_cycle_fn_each_iteration");

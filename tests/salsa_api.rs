@@ -186,3 +186,15 @@ fn a_value_read_before_its_owner_assigns_it_wins_the_revision() {
     assert_agrees_with_model(&db);
     assert_eq!(qualified_names(&db, "a.py")[1], computed("a.py._private"));
 }
+
+/// Salsa feature: an interned lookup by a borrowed key (`&Path`, `&[&str]`, and from 0.26 a
+/// `Cow`) finds the value interned from the owned one, in the revision that made it and in
+/// the next; ty compares interned values by id.
+#[test]
+fn interned_lookups_by_every_form_of_the_key_give_one_id() {
+    let mut db = FuzzDatabase::new();
+    assert!(salsa_fuzz::db::compat::lookups_agree(&db, "pkg.m"));
+    db.write_file("a.py", "x = 1\n");
+    assert!(salsa_fuzz::db::compat::lookups_agree(&db, "pkg.m"));
+    assert!(salsa_fuzz::db::compat::lookups_agree(&db, "a"));
+}

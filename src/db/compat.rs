@@ -8,6 +8,7 @@
 //! | derive for values holding `'db` handles | `salsa::Update` | `salsa::SalsaValue` |
 //! | a `'static` value without `PartialEq` returned by a query | needs `salsa::Update` | accepted |
 //! | `Durability::NEVER_CHANGE` (a file's path) | from 0.27.1 (`cfg(salsa_never_change)`); HIGH before | yes |
+//! | interned lookups by `Cow<Path>` and `Cow<[T]>` ([`lookups_agree`]) | yes (`cfg(salsa_cow_lookup)`, 0.26.0 and later); owned and `&` forms only before | yes |
 //!
 //! Before 0.26 (0.25.2 tested, 0.24.0 built): no local cancellation (`CancellationToken`,
 //! `Cancelled::Local`), and `Cancelled::PendingWrite` cannot be built outside salsa, so
@@ -55,6 +56,26 @@ pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::NEVER_CHANGE;
 /// `NEVER_CHANGE` where salsa has it (edges to such inputs are not even recorded), else HIGH.
 #[cfg(not(salsa_never_change))]
 pub const PATH_DURABILITY: salsa::Durability = salsa::Durability::HIGH;
+
+/// Whether interning `name`'s path and parts gives one id however salsa is asked: owned first
+/// (which creates the value), then borrowed (`&Path`, `&[&str]`), then, where salsa has the
+/// lookups (0.26.0 and later, `cfg(salsa_cow_lookup)`), as `Cow`s. ty compares interned
+/// values by id, so a lookup that misses the existing value is a wrong answer.
+pub fn lookups_agree(db: &dyn Db, name: &str) -> bool {
+    use super::resolve::{InternedPath, NameParts};
+    let path = std::path::PathBuf::from(name.replace('.', "/"));
+    let parts: Vec<String> = name.split('.').map(str::to_owned).collect();
+    let owned_path = InternedPath::new(db, path.clone());
+    let owned_parts = NameParts::new(db, parts.clone());
+    let borrowed: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let same = InternedPath::new(db, path.as_path()) == owned_path
+        && NameParts::new(db, borrowed.as_slice()) == owned_parts;
+    #[cfg(salsa_cow_lookup)]
+    let same = same
+        && InternedPath::new(db, std::borrow::Cow::Borrowed(path.as_path())) == owned_path
+        && NameParts::new(db, std::borrow::Cow::Borrowed(parts.as_slice())) == owned_parts;
+    same
+}
 
 /// The database's current revision (salsa's plumbing, the same in every release of the range):
 /// salsa drops the values past a query's LRU capacity whenever it moves.

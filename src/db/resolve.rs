@@ -25,6 +25,25 @@ pub struct ModuleName<'db> {
     pub text: String,
 }
 
+/// A module's path (`pkg/m` for `pkg.m`), interned as ty interns paths: looked up by an owned
+/// `PathBuf`, a borrowed `&Path` and (from salsa 0.26) a `Cow<Path>`, which must all find the
+/// one value ([`super::compat::lookups_agree`]).
+#[salsa::interned(debug)]
+pub struct InternedPath<'db> {
+    /// The path.
+    #[returns(ref)]
+    pub path: std::path::PathBuf,
+}
+
+/// A dotted name's parts (`["pkg", "m"]`), interned: looked up by an owned `Vec<String>`, a
+/// borrowed `&[&str]` and (from salsa 0.26) a `Cow<[String]>`.
+#[salsa::interned(debug)]
+pub struct NameParts<'db> {
+    /// The parts.
+    #[returns(ref)]
+    pub parts: Vec<String>,
+}
+
 /// A symbol name, interned as a key of `module_level_binding`.
 ///
 /// `revisions = 1`, the most aggressive setting salsa allows: a name unread in the latest

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::answers::{Closure, FileAnswers, FileTypes, SourceInput};
 use crate::db::{
-    FuzzDatabase, ModuleName, check_file, file_closure, file_definitions, file_diagnostics,
+    FuzzDatabase, ModuleName, check_file, compat, file_closure, file_definitions, file_diagnostics,
     file_types, line_index, line_marks, line_starts, module_exports, parsed_module, qualified_name,
     resolve_module, resolve_names, scope_facts, semantic_index, symbol_table,
 };
@@ -148,9 +148,10 @@ pub fn ask_database(db: &FuzzDatabase, query: Query) -> QueryAnswer {
                 return QueryAnswer::Module(None);
             };
             // salsa's contract for interning, which ty relies on when it compares interned
-            // types by id: equal data gives one id, looked up by `&str` or by `String`.
+            // types by id: equal data gives one id, looked up by `&str` or by `String` (and
+            // the name's path and parts by every form salsa takes, `compat::lookups_agree`).
             let key = ModuleName::new(db, name.as_str());
-            if ModuleName::new(db, name.clone()) != key {
+            if ModuleName::new(db, name.clone()) != key || !compat::lookups_agree(db, &name) {
                 return QueryAnswer::InternedTwice(name);
             }
             let file = resolve_module(db, key);
