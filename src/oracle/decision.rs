@@ -84,11 +84,14 @@ pub enum Decision {
     /// `line_marks` ran again without creating a struct it created before, and salsa did not
     /// discard that stale output in the execution.
     StaleOutputKept,
+    /// Interning one value by two forms of its key (owned and borrowed) gave two ids: the
+    /// lookup missed the value already interned.
+    InternedTwice,
 }
 
 impl Decision {
     /// Every decision.
-    pub const ALL: [Decision; 14] = [
+    pub const ALL: [Decision; 15] = [
         Decision::VerifiedDuringHeadIteration,
         Decision::FixpointIteration,
         Decision::ReExecutedAfterInternedReuse,
@@ -103,6 +106,7 @@ impl Decision {
         Decision::ReusedInputSet,
         Decision::TrackedStructNotReused,
         Decision::StaleOutputKept,
+        Decision::InternedTwice,
     ];
 
     /// The decision [`Decision::describe`] wrote.
@@ -138,6 +142,9 @@ impl Decision {
             }
             Decision::StaleOutputKept => {
                 "re-executed, a tracked struct it no longer created was not discarded"
+            }
+            Decision::InternedTwice => {
+                "interned twice: a lookup by another form of the key missed the interned value"
             }
         }
     }
