@@ -98,6 +98,11 @@ pub enum BugClass {
     /// while its cycle head re-executes, and reused in the head's later iterations, when the
     /// head reads the changed input only from its second iteration on.
     ParticipantVerifiedDuringHeadIteration,
+    /// Inference never converges: salsa's "too many cycle iterations" in `infer_binding` or
+    /// `infer_return`, whose rules are monotone over a finite lattice. A nested head's
+    /// provisional value goes back to its initial value every other iteration, so the
+    /// iteration oscillates with period 2.
+    NestedHeadsOscillate,
 }
 
 impl BugClass {
@@ -172,6 +177,10 @@ impl BugClass {
             }
             BugClass::Hang => {
                 signature.starts_with("Crash: hang (watchdog)") || signature == "Salsa: hang"
+            }
+            BugClass::NestedHeadsOscillate => {
+                signature.starts_with("Salsa: panic `infer_")
+                    && signature.contains("execute: too many cycle iterations")
             }
             BugClass::TrackedStructIdentityInFixpoint => {
                 (signature.starts_with("Salsa: ") || signature.starts_with("Harness: "))
@@ -353,6 +362,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.28.5",
         fixed_in: None,
         class: BugClass::ParticipantVerifiedDuringHeadIteration,
+    },
+    KnownBug {
+        id: "open-0009",
+        title: "fixpoint: three monotone queries over a two-element lattice (a function bound twice, `helper = T()`, `T = helper()`) entered at `T` oscillate with period 2 until \"too many cycle iterations\": a nested head's provisional value is back at its initial value every other iteration (corpus/regressions/0009, tests/salsa_known_open_nested_heads_oscillate.rs)",
+        first_buggy: "0.25.2",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::NestedHeadsOscillate,
     },
     KnownBug {
         id: "open-0002",
