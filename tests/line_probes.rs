@@ -11,6 +11,7 @@ use salsa_fuzz::corpus::Entry;
 use salsa_fuzz::db::{FuzzDatabase, line_index, line_marks, line_starts};
 use salsa_fuzz::exec::{ExecOptions, execute};
 use salsa_fuzz::oracle::decision::{EventKind, name_events};
+use salsa_fuzz::script::{Query, Step};
 
 /// The names of the queries that ran for `path` since the last call.
 fn ran_for(db: &FuzzDatabase, path: &str) -> Vec<String> {
@@ -132,5 +133,13 @@ fn the_line_probe_seed_runs_clean() {
         };
         let outcome = execute(&entry.script, &options);
         assert!(outcome.findings.is_empty(), "{:?}", outcome.findings);
+        // Every `lines` query of the seed was checked: none came after a fault or a restore.
+        let asked = entry
+            .script
+            .steps
+            .iter()
+            .filter(|step| matches!(step, Step::Query(Query::Lines(_))))
+            .count();
+        assert_eq!(outcome.stats.line_probe_checks, asked);
     }
 }

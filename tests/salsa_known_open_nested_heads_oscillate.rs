@@ -8,9 +8,9 @@
 //! then `helper = T()` and `T = helper(…)` (corpus/regressions/0009). The least fixpoint is
 //! `F` for all three; printing each execution showed `helper`'s binding (a nested head)
 //! handed out at its initial value again every other iteration, so `T` and the return type
-//! flip between `F` and nothing. The same on 0.25.2, 0.26.0 and 0.28.5 (0.24.0 has the older
-//! cycle API this test is not written in); entered at `helper` or at the return type, it
-//! converges.
+//! flip between `F` and nothing. The same on 0.25.2, 0.26.0 and 0.28.5, where it was run
+//! (0.25.0 and 0.25.1 have 0.25.2's `src/function/`; 0.24.0 has the older cycle API this test
+//! is not written in); entered at `helper` or at the return type, it converges.
 //!
 //! On a release the registry lists as having it, the test asserts the panic, so it fails
 //! once the bug is gone.

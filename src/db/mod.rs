@@ -339,8 +339,9 @@ impl FuzzDatabase {
     /// restored from that, as an editor restarting from a saved state would; returns the
     /// serialized size in bytes. Like a write, it cancels the other handles and waits until
     /// they are dropped. What salsa does not persist is computed again on demand; what lives
-    /// beside salsa (the file handles, the durability classes, the environment, the LRU
-    /// capacity) carries over.
+    /// beside salsa (the file handles, the durability classes, the environment,
+    /// `parsed_module`'s LRU capacity) carries over; `line_starts`' capacity and the count of
+    /// file writes start afresh (the executor's line-probe account stops at a restore).
     #[cfg(feature = "persistence")]
     pub fn persist_and_restore(&mut self) -> Result<usize, String> {
         let serialized = serde_json::to_string(&<dyn salsa::Database>::as_serialize(self))

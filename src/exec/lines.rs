@@ -117,8 +117,8 @@ pub(super) struct LineAccount<R = salsa::Revision, I = salsa::Id> {
     revision: Option<R>,
     /// `line_starts`' LRU capacity; `None`: no eviction, no record of fetches.
     capacity: Option<usize>,
-    /// `line_marks`: each file's structs as last fetched.
-    marks: BTreeMap<String, Vec<(Identity, I)>>,
+    /// `line_marks`: each file's writes and structs as last fetched.
+    marks: BTreeMap<String, (u64, Vec<(Identity, I)>)>,
 }
 
 impl<R, I> Default for LineAccount<R, I> {
@@ -203,12 +203,31 @@ impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, 
         self.catch_up(revision);
         let index = self.check_index(path, state, ran.index);
         let starts = self.check_starts(path, state, ran.starts);
-        let marks = self.check_marks(path, ran.marks, marks);
+        let marks = self.check_marks(path, state.writes, ran.marks, marks);
         index.or(starts).or(marks)
     }
 
-    fn check_marks(&mut self, path: &str, ran: bool, marks: Marks<I>) -> Option<Violation> {
-        let before = self.marks.insert(path.to_owned(), marks.created.clone())?;
+    fn check_marks(
+        &mut self,
+        path: &str,
+        writes: u64,
+        ran: bool,
+        marks: Marks<I>,
+    ) -> Option<Violation> {
+        let before = self
+            .marks
+            .insert(path.to_owned(), (writes, marks.created.clone()));
+        let (before_writes, before) = before?;
+        // It reads the file and nothing else: it runs exactly when the file was written.
+        let must_run = writes != before_writes;
+        if ran != must_run {
+            let decision = if ran {
+                Decision::ReExecutedUnchanged
+            } else {
+                Decision::ReusedInputSet
+            };
+            return Some(Violation::work("line_marks", ran, decision));
+        }
         if !ran {
             return None;
         }
@@ -229,6 +248,18 @@ impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, 
                     decision: Decision::TrackedStructNotReused,
                 });
             }
+        }
+        if let Some((identity, id)) = marks
+            .created
+            .iter()
+            .find(|(_, id)| marks.discarded.contains(id))
+        {
+            return Some(Violation {
+                query: "line_marks",
+                got: format!("{} created as {id:?} and discarded", line(identity)),
+                expected: format!("{} created as {id:?} and kept", line(identity)),
+                decision: Decision::DiscardedLiveStruct,
+            });
         }
         for (identity, id) in &before {
             let created = marks.created.iter().any(|(known, _)| known == identity);
@@ -305,6 +336,14 @@ mod tests {
         }
     }
 
+    /// After a write: `line_marks` runs too.
+    fn written(index: bool, starts: bool) -> Ran {
+        Ran {
+            marks: true,
+            ..ran(index, starts)
+        }
+    }
+
     fn violation(query: &'static str, ran: bool, decision: Decision) -> Option<Violation> {
         Some(Violation::work(query, ran, decision))
     }
@@ -341,41 +380,60 @@ mod tests {
     #[test]
     fn line_marks_must_keep_the_ids_of_lines_it_creates_again() {
         let mut account: LineAccount<u32, u32> = LineAccount::default();
-        // The account's other probes are not asked here: only `line_marks` is checked.
-        let mut check = |marks: Marks<u32>| {
-            let violation = account.check_marks("a.py", true, marks);
+        let mut check = |writes: u64, marks: Marks<u32>| {
+            let violation = account.check_marks("a.py", writes, true, marks);
             violation.map(|violation| violation.decision)
         };
-        assert_eq!(check(marks("a\nb\n", &[1, 2], &[])), None);
-        assert_eq!(check(marks("b\na\n", &[2, 1], &[])), None);
+        assert_eq!(check(1, marks("a\nb\n", &[1, 2], &[])), None);
+        assert_eq!(check(2, marks("b\na\n", &[2, 1], &[])), None);
         assert_eq!(
-            check(marks("b\na\n", &[2, 3], &[])),
+            check(3, marks("b\na\n", &[2, 3], &[])),
             Some(Decision::TrackedStructNotReused)
+        );
+        assert_eq!(
+            check(4, marks("b\na\n", &[2, 3], &[3])),
+            Some(Decision::DiscardedLiveStruct)
         );
     }
 
     #[test]
     fn line_marks_must_discard_the_structs_it_no_longer_creates() {
         let mut account: LineAccount<u32, u32> = LineAccount::default();
+        let first = marks("a\na\nb\n", &[1, 2, 3], &[]);
+        assert_eq!(account.check_marks("a.py", 1, true, first), None);
+        // The second `a` is gone: its struct (2) must be discarded in the call.
+        let second = marks("a\nb\n", &[1, 3], &[2]);
+        assert_eq!(account.check_marks("a.py", 2, true, second), None);
         assert_eq!(
-            account.check_marks("a.py", true, marks("a\na\nb\n", &[1, 2, 3], &[])),
+            account
+                .check_marks("a.py", 3, true, marks("b\n", &[3], &[]))
+                .map(|violation| violation.decision),
+            Some(Decision::StaleOutputKept)
+        );
+    }
+
+    #[test]
+    fn line_marks_runs_exactly_when_its_file_was_written() {
+        let mut account: LineAccount<u32, u32> = LineAccount::default();
+        assert_eq!(
+            account.check_marks("a.py", 1, true, marks("b\n", &[3], &[])),
             None
         );
-        // The second `a` is gone: its struct (2) must be discarded in the call.
         assert_eq!(
-            account.check_marks("a.py", true, marks("a\nb\n", &[1, 3], &[2])),
+            account.check_marks("a.py", 1, false, marks("b\n", &[3], &[])),
             None
         );
         assert_eq!(
             account
-                .check_marks("a.py", true, marks("b\n", &[3], &[]))
+                .check_marks("a.py", 2, false, marks("b\n", &[3], &[]))
                 .map(|violation| violation.decision),
-            Some(Decision::StaleOutputKept)
+            Some(Decision::ReusedInputSet)
         );
-        // Not run: nothing to check.
         assert_eq!(
-            account.check_marks("a.py", false, marks("b\n", &[3], &[])),
-            None
+            account
+                .check_marks("a.py", 2, true, marks("b\n", &[3], &[]))
+                .map(|violation| violation.decision),
+            Some(Decision::ReExecutedUnchanged)
         );
     }
 
@@ -394,16 +452,16 @@ mod tests {
         account.check("a.py", state(2, LOW, 1), 1, ran(true, true), none());
         // Written, same count, same durability: backdated, so reused; `line_starts` runs.
         assert_eq!(
-            account.check("a.py", state(2, LOW, 2), 2, ran(false, true), none()),
+            account.check("a.py", state(2, LOW, 2), 2, written(false, true), none()),
             None
         );
         assert_eq!(
-            account.check("a.py", state(2, LOW, 3), 3, ran(true, true), none()),
+            account.check("a.py", state(2, LOW, 3), 3, written(true, true), none()),
             violation("line_index", true, Decision::ReExecutedNotBackdated)
         );
         // More durable: still backdated.
         assert_eq!(
-            account.check("a.py", state(2, HIGH, 4), 4, ran(false, true), none()),
+            account.check("a.py", state(2, HIGH, 4), 4, written(false, true), none()),
             None
         );
     }
@@ -413,15 +471,15 @@ mod tests {
         let mut account = LineAccount::default();
         account.check("a.py", state(2, HIGH, 1), 1, ran(true, true), none());
         assert_eq!(
-            account.check("a.py", state(2, LOW, 2), 2, ran(false, true), none()),
+            account.check("a.py", state(2, LOW, 2), 2, written(false, true), none()),
             violation("line_index", false, Decision::ReusedBackdatedToLessDurable)
         );
         assert_eq!(
-            account.check("a.py", state(3, LOW, 3), 3, ran(false, true), none()),
+            account.check("a.py", state(3, LOW, 3), 3, written(false, true), none()),
             violation("line_index", false, Decision::ReusedInputSet)
         );
         assert_eq!(
-            account.check("a.py", state(4, LOW, 4), 4, ran(true, true), none()),
+            account.check("a.py", state(4, LOW, 4), 4, written(true, true), none()),
             None
         );
     }

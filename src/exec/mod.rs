@@ -101,6 +101,8 @@ pub struct Stats {
     pub faults_fired: usize,
     /// Writes an injected fault abandoned as salsa set the cancellation flag.
     pub writes_abandoned: usize,
+    /// `lines` queries whose probes the account checked against salsa's rules.
+    pub line_probe_checks: usize,
 }
 
 /// The result of running one script.
@@ -589,10 +591,13 @@ impl<'o> Session<'o> {
                 true
             }
             Step::Fault(fault) => {
-                // The line probes' account fetches `line_marks` again after a `lines` query,
-                // which an armed fault could meet.
-                self.lines.blind();
-                self.db.arm_fault(*fault)
+                let armed = self.db.arm_fault(*fault);
+                if armed {
+                    // The line probes' account fetches `line_marks` again after a `lines`
+                    // query, which an armed fault could meet.
+                    self.lines.blind();
+                }
+                armed
             }
             // Without local cancellation (salsa before 0.26) there is nothing to cancel with.
             Step::CancelRequest(n, at) if crate::db::compat::LOCAL_CANCELLATION => {
@@ -996,8 +1001,9 @@ impl<'o> Session<'o> {
         self.report(culprit, kind);
     }
 
-    /// After a `lines` query on the main thread answered right: whether `line_index` and
-    /// `line_starts` ran exactly when salsa's rules say they must ([`lines`]).
+    /// After a `lines` query on the main thread answered right: whether `line_index`,
+    /// `line_starts` and `line_marks` ran exactly when salsa's rules say they must, and
+    /// `line_marks` kept its structs' ids and discarded the stale ones ([`lines`]).
     fn check_line_probes(&mut self, query: Query, path: &str, window: usize) {
         if !self.options.oracle || !self.findings.is_empty() || self.lines.is_blind() {
             return;
@@ -1051,6 +1057,7 @@ impl<'o> Session<'o> {
             writes: self.db.file_writes(path),
         };
         let revision = crate::db::compat::current_revision(&self.db);
+        self.stats.line_probe_checks += 1;
         if let Some(violation) = self.lines.check(path, state, revision, ran, marks) {
             let kind = FindingKind::Mismatch {
                 query,

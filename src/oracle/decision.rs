@@ -84,6 +84,8 @@ pub enum Decision {
     /// `line_marks` ran again without creating a struct it created before, and salsa did not
     /// discard that stale output in the execution.
     StaleOutputKept,
+    /// `line_marks` ran again and salsa discarded a struct it created again in that execution.
+    DiscardedLiveStruct,
     /// Interning one value by two forms of its key (owned and borrowed) gave two ids: the
     /// lookup missed the value already interned.
     InternedTwice,
@@ -91,7 +93,7 @@ pub enum Decision {
 
 impl Decision {
     /// Every decision.
-    pub const ALL: [Decision; 15] = [
+    pub const ALL: [Decision; 16] = [
         Decision::VerifiedDuringHeadIteration,
         Decision::FixpointIteration,
         Decision::ReExecutedAfterInternedReuse,
@@ -106,6 +108,7 @@ impl Decision {
         Decision::ReusedInputSet,
         Decision::TrackedStructNotReused,
         Decision::StaleOutputKept,
+        Decision::DiscardedLiveStruct,
         Decision::InternedTwice,
     ];
 
@@ -142,6 +145,9 @@ impl Decision {
             }
             Decision::StaleOutputKept => {
                 "re-executed, a tracked struct it no longer created was not discarded"
+            }
+            Decision::DiscardedLiveStruct => {
+                "re-executed, a tracked struct it created again was discarded"
             }
             Decision::InternedTwice => {
                 "interned twice: a lookup by another form of the key missed the interned value"

@@ -128,9 +128,10 @@ pub enum Query {
     /// `star_closure`: the files reachable through star imports and the sizes assigned
     /// (`specify`) inside that fixpoint.
     Closure(FileSlot),
-    /// The line probes `line_index` (backdating) and `line_starts` (LRU): their line counts,
-    /// and whether each ran exactly when salsa's rules say it must. Asked on the main thread
-    /// only (a background batch leaves it out).
+    /// The line probes `line_index` (backdating), `line_starts` (LRU) and `line_marks` (a
+    /// tracked struct per line): their line counts, and whether each ran exactly when salsa's
+    /// rules say it must, kept its structs' ids and discarded the stale ones. Asked on the
+    /// main thread only (a background batch leaves it out).
     Lines(FileSlot),
 }
 
