@@ -263,14 +263,14 @@ pub fn repro(path: &Path, out: &mut dyn Write) -> Result<bool, TriageError> {
 pub struct Replay {
     /// The signature of the last finding seen, if any.
     pub observed: Option<String>,
-    /// Runs that showed the entry's own signature.
+    /// Runs that showed the entry's own bug (the same [`crate::oracle::bug_key`]).
     pub hits: u32,
     /// Runs made.
     pub attempts: u32,
 }
 
 /// Replays the entry in its mode: once if sequential, else up to `attempts` times,
-/// stopping at the first run that shows its signature.
+/// stopping at the first run that shows its bug (its signature's [`crate::oracle::bug_key`]).
 pub fn replay(entry: &Entry, attempts: u32) -> Replay {
     let attempts = if entry.sequential { 1 } else { attempts.max(1) };
     let mut replay = Replay {
@@ -291,8 +291,11 @@ pub fn replay(entry: &Entry, attempts: u32) -> Replay {
         if observed.is_some() {
             replay.observed = observed;
         }
+        // The same bug ([`crate::oracle::bug_key`]): a panic's innermost salsa frames differ
+        // between an optimized and a debug build (inlining), its message and file do not.
         if !entry.signature.is_empty()
-            && replay.observed.as_deref() == Some(entry.signature.as_str())
+            && replay.observed.as_deref().map(crate::oracle::bug_key)
+                == Some(crate::oracle::bug_key(&entry.signature))
         {
             replay.hits += 1;
             break;
