@@ -365,8 +365,8 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     },
     KnownBug {
         id: "open-0009",
-        title: "fixpoint: three monotone queries over a two-element lattice (a function bound twice, `helper = T()`, `T = helper()`) entered at `T` oscillate with period 2 until \"too many cycle iterations\": a nested head's provisional value is back at its initial value every other iteration (corpus/regressions/0009, tests/salsa_known_open_nested_heads_oscillate.rs)",
-        first_buggy: "0.25.0",
+        title: "fixpoint: three monotone queries over a two-element lattice (a function bound twice, `helper = T()`, `T = helper()`) entered at `T` oscillate with period 2 until \"too many cycle iterations\": a nested head's provisional value is back at its initial value every other iteration (corpus/regressions/0009, tests/salsa_known_open_nested_heads_oscillate.rs); the database's entry reproduces from 0.26.0 (not on 0.25.2), the salsa-only reduction from 0.25.0",
+        first_buggy: "0.26.0",
         last_buggy: "0.28.5",
         fixed_in: None,
         class: BugClass::NestedHeadsOscillate,

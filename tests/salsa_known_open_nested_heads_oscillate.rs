@@ -79,7 +79,10 @@ fn entered_at_t_the_monotone_cycle_converges() {
     let db = salsa::DatabaseImpl::default();
     let module = Module::new(&db, 0);
     let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| binding_t(&db, module)));
-    if has_bug("open-0009") {
+    // The registry places open-0009 where the database's entry shows it (0.26.0 on); this
+    // reduction panics on 0.25.x too (measured on 0.25.2; 0.25.0 and 0.25.1 have its
+    // `src/function/`), where the entry's script does not.
+    if has_bug("open-0009") || salsa_fuzz::corpus::SALSA_VERSION.starts_with("0.25.") {
         let message = got
             .err()
             .and_then(|payload| payload.downcast::<String>().ok())
