@@ -1,13 +1,15 @@
 //! The executor's account of the line probes (see `crate::db::lines`): for each `lines` query
-//! asked on the main thread, whether salsa's rules say `line_index` and `line_starts` must run
-//! their functions or reuse their memos, checked against the `WillExecute` events of the call.
+//! asked on the main thread, whether salsa's rules say `line_index`, `line_starts` and
+//! `line_marks` must run their functions or reuse their memos, and which `LineMark`s must keep
+//! their ids or be discarded, checked against the `WillExecute` and `DidDiscard` events of the
+//! call.
 //!
 //! The account follows salsa's memo state from what the executor did to the database: each
 //! file's inputs written (a count the database keeps), their durability, the revisions started,
 //! explicit LRU evictions, and every fetch of the probes (only this account's queries fetch
 //! them). It predicts nothing for a probe's first fetch, and nothing at all once something
-//! happened that it does not follow: an injected fault fired anywhere (a panic or cancellation
-//! may leave a probe half computed), or the database was restored from its serialized form.
+//! happened that it does not follow: a fault armed (a panic or cancellation may leave a probe
+//! half computed), or the database restored from its serialized form.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -95,10 +97,14 @@ impl Violation {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct StartsMemo {
-    writes: u64,
+/// What the account knows of one file's probes: its state at their last fetch (a `lines`
+/// query fetches all three), whether the LRU dropped `line_starts`' value since, and the
+/// structs `line_marks` returned.
+#[derive(Clone, Debug)]
+struct Fetched<I> {
+    state: FileState,
     evicted: bool,
+    marks: Vec<(Identity, I)>,
 }
 
 /// The account, for one database; `R` is salsa's revision and `I` a struct's id (anything
@@ -106,31 +112,24 @@ struct StartsMemo {
 #[derive(Debug)]
 pub(super) struct LineAccount<R = salsa::Revision, I = salsa::Id> {
     blind: bool,
-    /// `line_index`: each file's state when it was last fetched.
-    index: BTreeMap<String, FileState>,
-    /// `line_starts`: each file's inputs when it was last fetched, and whether the LRU dropped
-    /// its value since.
-    starts: BTreeMap<String, StartsMemo>,
+    /// Each file whose probes were fetched.
+    files: BTreeMap<String, Fetched<I>>,
     /// salsa's LRU set for `line_starts`: the files in fetch order, least recent first.
     recent: VecDeque<String>,
     /// The revision the LRU set was last brought up to date in.
     revision: Option<R>,
     /// `line_starts`' LRU capacity; `None`: no eviction, no record of fetches.
     capacity: Option<usize>,
-    /// `line_marks`: each file's writes and structs as last fetched.
-    marks: BTreeMap<String, (u64, Vec<(Identity, I)>)>,
 }
 
 impl<R, I> Default for LineAccount<R, I> {
     fn default() -> Self {
         LineAccount {
             blind: false,
-            index: BTreeMap::new(),
-            starts: BTreeMap::new(),
+            files: BTreeMap::new(),
             recent: VecDeque::new(),
             revision: None,
             capacity: Some(LINE_STARTS_LRU_CAPACITY),
-            marks: BTreeMap::new(),
         }
     }
 }
@@ -181,14 +180,25 @@ impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, 
             let Some(path) = self.recent.pop_front() else {
                 break;
             };
-            if let Some(memo) = self.starts.get_mut(&path) {
-                memo.evicted = true;
+            if let Some(fetched) = self.files.get_mut(&path) {
+                fetched.evicted = true;
             }
         }
     }
 
-    /// Checks one fetch of both probes of `path` in `revision`, which found `state` and ran
-    /// what `ran` says; the first probe that broke a rule, if any. Updates the account either way.
+    /// salsa's `record_use` on a fetch of `line_starts`: the file moves to the back.
+    fn record_use(&mut self, path: &str) {
+        if self.capacity.is_some() {
+            if let Some(position) = self.recent.iter().position(|recent| recent == path) {
+                self.recent.remove(position);
+            }
+            self.recent.push_back(path.to_owned());
+        }
+    }
+
+    /// Checks one fetch of the probes of `path` in `revision`, which found `state`, ran what
+    /// `ran` says and showed `marks`; the first probe that broke a rule, if any. Updates the
+    /// account either way.
     pub(super) fn check(
         &mut self,
         path: &str,
@@ -201,116 +211,105 @@ impl<R: PartialEq + Copy, I: PartialEq + Copy + std::fmt::Debug> LineAccount<R, 
             return None;
         }
         self.catch_up(revision);
-        let index = self.check_index(path, state, ran.index);
-        let starts = self.check_starts(path, state, ran.starts);
-        let marks = self.check_marks(path, state.writes, ran.marks, marks);
-        index.or(starts).or(marks)
-    }
-
-    fn check_marks(
-        &mut self,
-        path: &str,
-        writes: u64,
-        ran: bool,
-        marks: Marks<I>,
-    ) -> Option<Violation> {
-        let before = self
-            .marks
-            .insert(path.to_owned(), (writes, marks.created.clone()));
-        let (before_writes, before) = before?;
-        // It reads the file and nothing else: it runs exactly when the file was written.
-        let must_run = writes != before_writes;
-        if ran != must_run {
-            let decision = if ran {
-                Decision::ReExecutedUnchanged
-            } else {
-                Decision::ReusedInputSet
-            };
-            return Some(Violation::work("line_marks", ran, decision));
-        }
-        if !ran {
-            return None;
-        }
-        let old = |identity: &Identity| {
-            before
-                .iter()
-                .find(|(known, _)| known == identity)
-                .map(|(_, id)| *id)
-        };
-        let line =
-            |(text, nth): &Identity| format!("the line `{text}` (equal lines before it: {nth})");
-        for (identity, id) in &marks.created {
-            if let Some(old) = old(identity).filter(|old| old != id) {
-                return Some(Violation {
-                    query: "line_marks",
-                    got: format!("{} created as {id:?}", line(identity)),
-                    expected: format!("{} created as {old:?}, as before", line(identity)),
-                    decision: Decision::TrackedStructNotReused,
-                });
-            }
-        }
-        if let Some((identity, id)) = marks
-            .created
-            .iter()
-            .find(|(_, id)| marks.discarded.contains(id))
-        {
-            return Some(Violation {
-                query: "line_marks",
-                got: format!("{} created as {id:?} and discarded", line(identity)),
-                expected: format!("{} created as {id:?} and kept", line(identity)),
-                decision: Decision::DiscardedLiveStruct,
-            });
-        }
-        for (identity, id) in &before {
-            let created = marks.created.iter().any(|(known, _)| known == identity);
-            if !created && !marks.discarded.contains(id) {
-                return Some(Violation {
-                    query: "line_marks",
-                    got: format!("{} no longer created, {id:?} kept", line(identity)),
-                    expected: format!("{} no longer created, {id:?} discarded", line(identity)),
-                    decision: Decision::StaleOutputKept,
-                });
-            }
-        }
-        None
-    }
-
-    fn check_index(&mut self, path: &str, state: FileState, ran: bool) -> Option<Violation> {
-        let before = self.index.insert(path.to_owned(), state)?;
-        // What the rule expects, and the decision that broke it if salsa did otherwise.
-        let (must_run, decision) = if state.writes == before.writes {
-            (false, Decision::ReExecutedUnchanged)
-        } else if state.lines != before.lines {
-            (true, Decision::ReusedInputSet)
-        } else if state.durability < before.durability {
-            (true, Decision::ReusedBackdatedToLessDurable)
-        } else {
-            (false, Decision::ReExecutedNotBackdated)
-        };
-        (ran != must_run).then(|| Violation::work("line_index", ran, decision))
-    }
-
-    fn check_starts(&mut self, path: &str, state: FileState, ran: bool) -> Option<Violation> {
-        if self.capacity.is_some() {
-            if let Some(position) = self.recent.iter().position(|recent| recent == path) {
-                self.recent.remove(position);
-            }
-            self.recent.push_back(path.to_owned());
-        }
-        let memo = StartsMemo {
-            writes: state.writes,
+        self.record_use(path);
+        let violation = self.files.remove(path).and_then(|before| {
+            let written = state.writes != before.state.writes;
+            index_violation(before.state, state, ran.index)
+                .or_else(|| starts_violation(before.evicted, written, ran.starts))
+                .or_else(|| marks_violation(&before.marks, written, ran.marks, &marks))
+        });
+        let fetched = Fetched {
+            state,
             evicted: false,
+            marks: marks.created,
         };
-        let before = self.starts.insert(path.to_owned(), memo)?;
-        let (must_run, decision) = if before.evicted {
-            (true, Decision::ReusedNotEvicted)
-        } else if state.writes != before.writes {
-            (true, Decision::ReusedInputSet)
-        } else {
-            (false, Decision::ReExecutedUnchanged)
-        };
-        (ran != must_run).then(|| Violation::work("line_starts", ran, decision))
+        self.files.insert(path.to_owned(), fetched);
+        violation
     }
+}
+
+/// `line_index` reads only `text_lines`, which reads the file: it runs when the file was
+/// written and `text_lines` could not be backdated (another count, or less durable inputs).
+fn index_violation(before: FileState, now: FileState, ran: bool) -> Option<Violation> {
+    // What the rule expects, and the decision that broke it if salsa did otherwise.
+    let (must_run, decision) = if now.writes == before.writes {
+        (false, Decision::ReExecutedUnchanged)
+    } else if now.lines != before.lines {
+        (true, Decision::ReusedInputSet)
+    } else if now.durability < before.durability {
+        (true, Decision::ReusedBackdatedToLessDurable)
+    } else {
+        (false, Decision::ReExecutedNotBackdated)
+    };
+    (ran != must_run).then(|| Violation::work("line_index", ran, decision))
+}
+
+/// `line_starts` runs when the LRU dropped its value or its file was written.
+fn starts_violation(evicted: bool, written: bool, ran: bool) -> Option<Violation> {
+    let (must_run, decision) = if evicted {
+        (true, Decision::ReusedNotEvicted)
+    } else if written {
+        (true, Decision::ReusedInputSet)
+    } else {
+        (false, Decision::ReExecutedUnchanged)
+    };
+    (ran != must_run).then(|| Violation::work("line_starts", ran, decision))
+}
+
+/// `line_marks` runs exactly when its file was written (`before`: the structs it returned
+/// last time); when it runs, each line it creates again keeps its struct (and is not
+/// discarded), and the struct of each line it no longer creates is discarded.
+fn marks_violation<I: PartialEq + Copy + std::fmt::Debug>(
+    before: &[(Identity, I)],
+    written: bool,
+    ran: bool,
+    now: &Marks<I>,
+) -> Option<Violation> {
+    if ran != written {
+        let decision = if ran {
+            Decision::ReExecutedUnchanged
+        } else {
+            Decision::ReusedInputSet
+        };
+        return Some(Violation::work("line_marks", ran, decision));
+    }
+    if !ran {
+        return None;
+    }
+    let line = |(text, nth): &Identity| format!("the line `{text}` (equal lines before it: {nth})");
+    let violation = |got: String, expected: String, decision| Violation {
+        query: "line_marks",
+        got,
+        expected,
+        decision,
+    };
+    for (identity, id) in &now.created {
+        let old = before.iter().find(|(known, _)| known == identity);
+        if let Some((_, old)) = old.filter(|(_, old)| old != id) {
+            return Some(violation(
+                format!("{} created as {id:?}", line(identity)),
+                format!("{} created as {old:?}, as before", line(identity)),
+                Decision::TrackedStructNotReused,
+            ));
+        }
+        if now.discarded.contains(id) {
+            return Some(violation(
+                format!("{} created as {id:?} and discarded", line(identity)),
+                format!("{} created as {id:?} and kept", line(identity)),
+                Decision::DiscardedLiveStruct,
+            ));
+        }
+    }
+    let stale = before.iter().find(|(identity, id)| {
+        !now.created.iter().any(|(known, _)| known == identity) && !now.discarded.contains(id)
+    });
+    stale.map(|(identity, id)| {
+        violation(
+            format!("{} no longer created, {id:?} kept", line(identity)),
+            format!("{} no longer created, {id:?} discarded", line(identity)),
+            Decision::StaleOutputKept,
+        )
+    })
 }
 
 #[cfg(test)]
@@ -379,34 +378,31 @@ mod tests {
 
     #[test]
     fn line_marks_must_keep_the_ids_of_lines_it_creates_again() {
-        let mut account: LineAccount<u32, u32> = LineAccount::default();
-        let mut check = |writes: u64, marks: Marks<u32>| {
-            let violation = account.check_marks("a.py", writes, true, marks);
-            violation.map(|violation| violation.decision)
+        let before = marks("a\nb\n", &[1, 2], &[]).created;
+        let check = |now: Marks<u32>| {
+            marks_violation(&before, true, true, &now).map(|violation| violation.decision)
         };
-        assert_eq!(check(1, marks("a\nb\n", &[1, 2], &[])), None);
-        assert_eq!(check(2, marks("b\na\n", &[2, 1], &[])), None);
+        assert_eq!(check(marks("b\na\n", &[2, 1], &[])), None);
         assert_eq!(
-            check(3, marks("b\na\n", &[2, 3], &[])),
+            check(marks("b\na\n", &[2, 3], &[1])),
             Some(Decision::TrackedStructNotReused)
         );
         assert_eq!(
-            check(4, marks("b\na\n", &[2, 3], &[3])),
+            check(marks("b\na\n", &[2, 1], &[1])),
             Some(Decision::DiscardedLiveStruct)
         );
     }
 
     #[test]
     fn line_marks_must_discard_the_structs_it_no_longer_creates() {
-        let mut account: LineAccount<u32, u32> = LineAccount::default();
-        let first = marks("a\na\nb\n", &[1, 2, 3], &[]);
-        assert_eq!(account.check_marks("a.py", 1, true, first), None);
+        let before = marks("a\na\nb\n", &[1, 2, 3], &[]).created;
         // The second `a` is gone: its struct (2) must be discarded in the call.
-        let second = marks("a\nb\n", &[1, 3], &[2]);
-        assert_eq!(account.check_marks("a.py", 2, true, second), None);
         assert_eq!(
-            account
-                .check_marks("a.py", 3, true, marks("b\n", &[3], &[]))
+            marks_violation(&before, true, true, &marks("a\nb\n", &[1, 3], &[2])),
+            None
+        );
+        assert_eq!(
+            marks_violation(&before, true, true, &marks("a\nb\n", &[1, 3], &[]))
                 .map(|violation| violation.decision),
             Some(Decision::StaleOutputKept)
         );
@@ -414,27 +410,15 @@ mod tests {
 
     #[test]
     fn line_marks_runs_exactly_when_its_file_was_written() {
-        let mut account: LineAccount<u32, u32> = LineAccount::default();
-        assert_eq!(
-            account.check_marks("a.py", 1, true, marks("b\n", &[3], &[])),
-            None
-        );
-        assert_eq!(
-            account.check_marks("a.py", 1, false, marks("b\n", &[3], &[])),
-            None
-        );
-        assert_eq!(
-            account
-                .check_marks("a.py", 2, false, marks("b\n", &[3], &[]))
-                .map(|violation| violation.decision),
-            Some(Decision::ReusedInputSet)
-        );
-        assert_eq!(
-            account
-                .check_marks("a.py", 2, true, marks("b\n", &[3], &[]))
-                .map(|violation| violation.decision),
-            Some(Decision::ReExecutedUnchanged)
-        );
+        let before = marks("b\n", &[3], &[]).created;
+        let now = marks("b\n", &[3], &[]);
+        let decision = |written, ran| {
+            marks_violation(&before, written, ran, &now).map(|violation| violation.decision)
+        };
+        assert_eq!(decision(false, false), None);
+        assert_eq!(decision(true, true), None);
+        assert_eq!(decision(true, false), Some(Decision::ReusedInputSet));
+        assert_eq!(decision(false, true), Some(Decision::ReExecutedUnchanged));
     }
 
     #[test]

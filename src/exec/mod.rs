@@ -542,29 +542,25 @@ impl<'o> Session<'o> {
                 self.foreground_query(*query);
                 true
             }
-            Step::SpawnBatch(queries)
-                if self.closures_masked()
-                    || queries.iter().any(|query| matches!(query, Query::Lines(_))) =>
-            {
-                // The line probes are the main thread's alone ([`lines`]).
-                let masked = self.closures_masked();
-                let queries: Vec<Query> = queries
-                    .iter()
-                    .copied()
-                    .filter(|query| match query {
-                        Query::Closure(_) => !masked,
-                        Query::Lines(_) => false,
-                        _ => true,
-                    })
-                    .collect();
-                if !queries.is_empty() {
-                    self.spawn_batch(&queries);
-                }
-                !queries.is_empty()
-            }
             Step::SpawnBatch(queries) => {
-                self.spawn_batch(queries);
-                true
+                // The line probes are the main thread's alone ([`lines`]); star-import closures
+                // stay unasked while open-0004 is masked ([`Self::closures_masked`]).
+                let masked = self.closures_masked();
+                let kept = |query: &Query| match query {
+                    Query::Closure(_) => !masked,
+                    Query::Lines(_) => false,
+                    _ => true,
+                };
+                if queries.iter().all(kept) {
+                    self.spawn_batch(queries);
+                    true
+                } else {
+                    let queries: Vec<Query> = queries.iter().copied().filter(kept).collect();
+                    if !queries.is_empty() {
+                        self.spawn_batch(&queries);
+                    }
+                    !queries.is_empty()
+                }
             }
             Step::Join => {
                 self.join();
@@ -968,11 +964,13 @@ impl<'o> Session<'o> {
         // Two ids for one interned value is salsa's answer alone (the harness only asks for
         // the ids), in a fresh database as much as in this one.
         let interned_twice = matches!(got, QueryAnswer::InternedTwice(_));
-        let fresh = catch(|| ask_database(&fresh_database(&snapshot), query));
-        let culprit = match fresh {
-            _ if interned_twice => Culprit::Salsa,
-            Caught::Done(fresh) if fresh == expected => Culprit::Salsa,
-            _ => Culprit::Harness,
+        let culprit = if interned_twice {
+            Culprit::Salsa
+        } else {
+            match catch(|| ask_database(&fresh_database(&snapshot), query)) {
+                Caught::Done(fresh) if fresh == expected => Culprit::Salsa,
+                _ => Culprit::Harness,
+            }
         };
         let file_keyed = matches!(
             query,

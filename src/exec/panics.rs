@@ -144,17 +144,13 @@ fn thread_name() -> String {
         .to_owned()
 }
 
-/// The function names of the first frames that are salsa's own, innermost first (salsa's
-/// `attach` helpers left out).
+/// The function names of the first frames that are salsa's own, innermost first.
 fn salsa_frames(backtrace: &str) -> Vec<String> {
     backtrace
         .lines()
         .map(str::trim)
         .filter_map(|line| line.split_once(": ").map(|(_, name)| name))
         .filter(|name| name.starts_with("salsa::") || name.starts_with("<salsa::"))
-        // `salsa::attach` is inlined away in an optimized build and present in a debug one:
-        // without it, one panic has one signature in both.
-        .filter(|name| !name.starts_with("salsa::attach::"))
         .map(|name| {
             // Drop the trailing hash (`::h0123…`): it changes between builds.
             match name.rsplit_once("::h") {

@@ -24,8 +24,6 @@ struct ModelFile {
     path: String,
     is_library: bool,
     parsed: ParsedModule,
-    /// How many lines the text has (`str::lines`).
-    lines: usize,
 }
 
 impl ModelFile {
@@ -71,7 +69,6 @@ impl Model {
                 path: input.path.clone(),
                 is_library: input.is_library,
                 parsed: cache.get(&input.text),
-                lines: input.text.lines().count(),
             })
             .collect();
         let modules = module_map(&files);
@@ -104,7 +101,7 @@ impl Model {
 
     /// How many lines the live file at `path` has, if there is one.
     pub fn text_lines(&self, path: &str) -> Option<usize> {
-        Some(self.files[self.position(path)?].lines)
+        Some(self.files[self.position(path)?].parsed.lines())
     }
 
     fn position(&self, path: &str) -> Option<usize> {

@@ -53,7 +53,7 @@ pub enum QueryAnswer {
     Types(FileTypes),
     /// A module's star-import closure.
     Closure(Closure),
-    /// The line count as `line_index` and as `line_starts` give it.
+    /// The line count as each line probe gives it.
     Lines {
         /// `line_index`.
         index: usize,
@@ -68,8 +68,8 @@ impl QueryAnswer {
     /// The database query whose answer differs between `self` and `other`, answers to `query`:
     /// `scope_facts` or `qualified_name` when two scope lists differ only in what those
     /// answer, `class_mro` when two diagnostic lists differ only in cyclic classes,
-    /// `line_index`, `line_starts` or `line_marks` for the line probe that differs, else the query `query`
-    /// names.
+    /// `line_index`, `line_starts` or `line_marks` for the line probe that differs, else the
+    /// query `query` names.
     pub fn query_behind(&self, other: &QueryAnswer, query: Query) -> &'static str {
         if let (
             QueryAnswer::Scopes(left, left_definitions),
@@ -118,13 +118,25 @@ impl QueryAnswer {
                 "class_mro"
             };
         }
-        if let (QueryAnswer::Lines { index: left, .. }, QueryAnswer::Lines { index: right, .. }) =
-            (self, other)
+        if let (
+            QueryAnswer::Lines {
+                index,
+                starts,
+                marks: _,
+            },
+            QueryAnswer::Lines {
+                index: other_index,
+                starts: other_starts,
+                marks: _,
+            },
+        ) = (self, other)
         {
-            return if left != right {
+            return if index != other_index {
                 "line_index"
-            } else {
+            } else if starts != other_starts {
                 "line_starts"
+            } else {
+                "line_marks"
             };
         }
         query.name()

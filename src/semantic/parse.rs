@@ -18,6 +18,8 @@ pub struct ParsedModule(Arc<Parse>);
 #[derive(Debug)]
 struct Parse {
     parsed: Parsed<ModModule>,
+    /// How many lines the text has (`str::lines`).
+    lines: usize,
     index: OnceLock<Arc<FileIndex>>,
 }
 
@@ -32,6 +34,11 @@ impl ParsedModule {
         self.0.parsed.errors()
     }
 
+    /// How many lines the parsed text has (`str::lines`).
+    pub fn lines(&self) -> usize {
+        self.0.lines
+    }
+
     /// What the AST says, scope by scope ([`super::build_file_index`]), built once per parse.
     pub fn index(&self) -> &Arc<FileIndex> {
         self.0
@@ -44,6 +51,7 @@ impl ParsedModule {
 pub fn parse_source(text: &str) -> ParsedModule {
     ParsedModule(Arc::new(Parse {
         parsed: ruff_python_parser::parse_unchecked_source(text, PySourceType::Python),
+        lines: text.lines().count(),
         index: OnceLock::new(),
     }))
 }
