@@ -26,6 +26,9 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(salsa_local_cancellation)");
     println!("cargo::rustc-check-cfg=cfg(salsa_cycle_fn_each_iteration)");
     println!("cargo::rustc-check-cfg=cfg(salsa_cow_lookup)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_trigger_cancellation)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_interned_gc)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_hidden_fn_structs)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
@@ -75,6 +78,16 @@ fn main() {
     // Interned lookups by `Cow<Path>`, `Cow<[T]>` and `Cow<T>` came with 0.26.0.
     if at_least(&version, (0, 26)) {
         println!("cargo::rustc-cfg=salsa_cow_lookup");
+    }
+    // Interned values collected and their slots reused (`revisions`, `DidReuseInternedValue`),
+    // and ids with a generation, came with 0.23.0 (salsa#839, #864).
+    if at_least(&version, (0, 23)) {
+        println!("cargo::rustc-cfg=salsa_interned_gc");
+        println!("cargo::rustc-cfg=salsa_hidden_fn_structs");
+    }
+    // `Database::trigger_cancellation` came with 0.24.0 (salsa#959).
+    if at_least(&version, (0, 24)) {
+        println!("cargo::rustc-cfg=salsa_trigger_cancellation");
     }
     if at_least(&version, (0, 25)) {
         println!("cargo::rustc-cfg=salsa_cycle_fn_each_iteration");

@@ -99,6 +99,28 @@ impl SalsaSpec {
         }
     }
 
+    /// A feature line of our manifest that names a salsa feature this release does not have
+    /// (`persistence` came with 0.24.0, `shuttle` with 0.23.0), rewritten without it: cargo
+    /// refuses a manifest whose feature names a dependency's missing feature, even when the
+    /// feature is off. `None` for every other line.
+    fn without_missing_features(&self, line: &str) -> Option<String> {
+        let SalsaSpec::Release(version) = self else {
+            return None;
+        };
+        let version = parse_version(version)?;
+        let missing = [("salsa/persistence", (0, 24, 0)), ("salsa/shuttle", (0, 23, 0))];
+        let mut rewritten = line.to_owned();
+        for (feature, since) in missing {
+            if version < since && rewritten.contains(feature) {
+                rewritten = rewritten
+                    .replace(&format!(", \"{feature}\""), "")
+                    .replace(&format!("\"{feature}\", "), "")
+                    .replace(&format!("\"{feature}\""), "");
+            }
+        }
+        (rewritten != line).then_some(rewritten)
+    }
+
     /// A release outside the tested range still builds if its API matches one we know; say so.
     pub fn warning(&self) -> Option<String> {
         let (SalsaSpec::Release(version) | SalsaSpec::Shuttle(version)) = self else {
@@ -174,6 +196,9 @@ pub fn generate(root: &Path, spec: &SalsaSpec) -> Result<Generated, String> {
         if shuttle && line.trim_start().starts_with("default = [") {
             // The shuttle build runs every script under shuttle: the feature joins the default.
             generated.push_str(&line.replacen("default = [", "default = [\"shuttle\", ", 1));
+            generated.push('\n');
+        } else if let Some(line) = spec.without_missing_features(line) {
+            generated.push_str(&line);
             generated.push('\n');
         } else if !replaced && line.trim_start().starts_with("salsa = ") {
             generated.push_str(&spec.dependency_lines());
@@ -465,6 +490,26 @@ mod tests {
         assert!(error.contains("is not salsa's manifest"), "{error}");
         assert!(SalsaSpec::Release("0.25.0".to_owned()).warning().is_some());
         assert!(SalsaSpec::Release("0.27.2".to_owned()).warning().is_none());
+    }
+
+    #[test]
+    fn features_an_old_release_lacks_are_left_out() {
+        let release = |version: &str| SalsaSpec::Release(version.to_owned());
+        let persistence = "persistence = [\"salsa/persistence\"]";
+        let shuttle = "shuttle = [\"dep:shuttle\", \"salsa/shuttle\"]";
+        assert_eq!(
+            release("0.23.0").without_missing_features(persistence),
+            Some("persistence = []".to_owned())
+        );
+        assert_eq!(release("0.24.0").without_missing_features(persistence), None);
+        assert_eq!(release("0.23.0").without_missing_features(shuttle), None);
+        assert_eq!(
+            release("0.22.0").without_missing_features(shuttle),
+            Some("shuttle = [\"dep:shuttle\"]".to_owned())
+        );
+        assert_eq!(release("0.22.0").without_missing_features("salsa = \"=0.28.5\""), None);
+        let path = SalsaSpec::Path(PathBuf::from("/s"));
+        assert_eq!(path.without_missing_features(persistence), None);
     }
 
     #[test]

@@ -124,6 +124,16 @@ pub fn cancellation_token(_db: &dyn salsa::Database) -> CancellationToken {
     CancellationToken
 }
 
+/// Cancels every other handle and waits until they are dropped, without a new revision:
+/// salsa's `Database::trigger_cancellation` (0.24.0 and later, `cfg(salsa_trigger_cancellation)`),
+/// or, before it, what that method does, `zalsa_mut`.
+pub fn trigger_cancellation<D: salsa::Database>(db: &mut D) {
+    #[cfg(salsa_trigger_cancellation)]
+    db.trigger_cancellation();
+    #[cfg(not(salsa_trigger_cancellation))]
+    let _ = salsa::plumbing::ZalsaDatabase::zalsa_mut(db);
+}
+
 /// Whether `cancelled` is a request's own cancellation (`Cancelled::Local`).
 pub fn is_local(cancelled: &salsa::Cancelled) -> bool {
     #[cfg(salsa_local_cancellation)]
@@ -210,7 +220,17 @@ macro_rules! fixpoint_functions {
 #[cfg(not(salsa_cycle_fn_each_iteration))]
 fn key_bits(ids: &[salsa::Id]) -> u64 {
     ids.iter()
-        .fold(0, |bits: u64, id| bits.rotate_left(32) ^ id.as_bits())
+        .fold(0, |bits: u64, id| bits.rotate_left(32) ^ id_bits(*id))
+}
+
+/// An id's bits: index and generation from 0.23.0 (`cfg(salsa_interned_gc)`), the index alone
+/// before.
+#[cfg(not(salsa_cycle_fn_each_iteration))]
+fn id_bits(id: salsa::Id) -> u64 {
+    #[cfg(salsa_interned_gc)]
+    return id.as_bits();
+    #[cfg(not(salsa_interned_gc))]
+    return u64::from(id.as_u32());
 }
 
 fixpoint_functions!(

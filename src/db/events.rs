@@ -66,6 +66,7 @@ impl EventLog {
             }
             EventKind::DidSetCancellationFlag => LoggedEvent::DidSetCancellationFlag,
             EventKind::DidDiscard { key } => LoggedEvent::DidDiscard(key),
+            #[cfg(salsa_interned_gc)]
             EventKind::DidReuseInternedValue { key, .. } => LoggedEvent::DidReuseInternedValue(key),
             _ => LoggedEvent::Other,
         };

@@ -111,6 +111,7 @@ impl FaultPoint {
             EventKind::WillExecute { .. } => FaultPoint::Execute,
             EventKind::WillIterateCycle { .. } => FaultPoint::IterateCycle,
             EventKind::DidInternValue { .. } => FaultPoint::InternValue,
+            #[cfg(salsa_interned_gc)]
             EventKind::DidReuseInternedValue { .. } => FaultPoint::ReuseInternedValue,
             EventKind::DidSetCancellationFlag => FaultPoint::SetCancellationFlag,
             _ => return None,

@@ -48,8 +48,10 @@ pub struct NameParts<'db> {
 ///
 /// `revisions = 1`, the most aggressive setting salsa allows: a name unread in the latest
 /// revision may have its slot reused at once, so edits that make names disappear and come back
-/// exercise interned-slot reuse (the class of salsa#1160).
-#[salsa::interned(debug, revisions = 1)]
+/// exercise interned-slot reuse (the class of salsa#1160). Before 0.23.0 (`cfg(salsa_interned_gc)`)
+/// interned values are never collected and there is no such option.
+#[cfg_attr(salsa_interned_gc, salsa::interned(debug, revisions = 1))]
+#[cfg_attr(not(salsa_interned_gc), salsa::interned(debug))]
 pub struct SymbolName<'db> {
     /// The identifier.
     #[returns(ref)]

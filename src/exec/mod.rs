@@ -568,7 +568,7 @@ impl<'o> Session<'o> {
             }
             Step::Cancel => {
                 self.cancelling();
-                self.abortable_write(|db| db.trigger_cancellation());
+                self.abortable_write(crate::db::compat::trigger_cancellation);
                 true
             }
             Step::Persist => self.persist(),
@@ -745,7 +745,7 @@ impl<'o> Session<'o> {
             self.report_unexpected_cancellation(cancelled, false);
         } else if self.db.faults_fired() != fired {
             self.cancelling();
-            self.db.trigger_cancellation();
+            crate::db::compat::trigger_cancellation(&mut self.db);
         } else if !self.fault_in_revision() {
             self.report_unexpected_cancellation(cancelled, false);
         }
@@ -850,7 +850,7 @@ impl<'o> Session<'o> {
                     && self.db.faults_fired() != report.origin.faults
                 {
                     self.cancelling();
-                    self.db.trigger_cancellation();
+                    crate::db::compat::trigger_cancellation(&mut self.db);
                 }
                 self.receive(report);
             }
