@@ -9,7 +9,10 @@
 //! Emits `cfg(salsa_api = "0.26" | "0.27" | "0.28")` (0.26 for older releases too),
 //! `cfg(salsa_never_change)` (0.27.1 and later), `cfg(salsa_local_cancellation)` (0.26.0 and
 //! later), `cfg(salsa_cow_lookup)` (0.26.0 and later), `cfg(salsa_cycle_fn_each_iteration)`
-//! (0.25.0 and later) and the environment variables
+//! (0.25.0 and later), `cfg(salsa_trigger_cancellation)` (0.24.0 and later),
+//! `cfg(salsa_interned_gc)`, `cfg(salsa_generational_ids)` and `cfg(salsa_hidden_fn_structs)`
+//! (0.23.0 and later) and the
+//! environment variables
 //! `SALSA_FUZZ_SALSA` (`0.27.0`, or `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`) and
 //! `SALSA_FUZZ_PARSER` (the `ruff_python_parser` pin, `0.0.10`), and `SALSA_FUZZ_SALSA_ROOT`
 //! (a checkout's root directory, empty for a release), to normalize panic locations.
@@ -29,6 +32,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(salsa_trigger_cancellation)");
     println!("cargo::rustc-check-cfg=cfg(salsa_interned_gc)");
     println!("cargo::rustc-check-cfg=cfg(salsa_hidden_fn_structs)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_generational_ids)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
@@ -79,11 +83,13 @@ fn main() {
     if at_least(&version, (0, 26)) {
         println!("cargo::rustc-cfg=salsa_cow_lookup");
     }
-    // Interned values collected and their slots reused (`revisions`, `DidReuseInternedValue`),
-    // and ids with a generation, came with 0.23.0 (salsa#839, #864).
+    // Interned values collected and their slots reused (`revisions`, `DidReuseInternedValue`)
+    // and ids with a generation (salsa#839, #864), and tracked functions' generated structs
+    // hidden from the docs (#917), came with 0.23.0.
     if at_least(&version, (0, 23)) {
         println!("cargo::rustc-cfg=salsa_interned_gc");
         println!("cargo::rustc-cfg=salsa_hidden_fn_structs");
+        println!("cargo::rustc-cfg=salsa_generational_ids");
     }
     // `Database::trigger_cancellation` came with 0.24.0 (salsa#959).
     if at_least(&version, (0, 24)) {

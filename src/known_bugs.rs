@@ -19,8 +19,8 @@ pub struct KnownBug {
     pub title: &'static str,
     /// The oldest release known to have it: where the suite or a standalone program showed it,
     /// or, where the code the fix changed is older (`git blame` of the fix's parent, read in
-    /// the published sources), 0.24.0, the oldest release the suite builds. It may be older
-    /// still.
+    /// the published sources), the release that code came with or 0.22.0, the oldest release
+    /// the suite builds. It may be older still.
     pub first_buggy: &'static str,
     /// The last published release that has it: the one the benchmark runs against.
     pub last_buggy: &'static str,
@@ -39,10 +39,16 @@ pub enum BugClass {
     /// cancelled it (on the main thread, or in a background batch no write raced).
     PropagatedPanicAfterCancellation,
     /// A fixpoint head asked again in the revision in which an attempt was abandoned (by a
-    /// cancellation, or by a panic in its recovery function) builds on that attempt's memo: no
-    /// provisional memo where one must be, or an iteration stamp from the old cancellation
-    /// epoch (`cycle.rs` `store_iteration`'s assertion).
+    /// cancellation, or by a panic in its body or its recovery function) builds on that
+    /// attempt's memo: no provisional memo where one must be, or an iteration stamp from the
+    /// old cancellation epoch (`cycle.rs` `store_iteration`'s assertion), or, before 0.24, two
+    /// iteration counts of one head (`cycle.rs` `CycleHeads::extend`'s assertion).
     AbandonedCycleMemo,
+    /// What [`BugClass::AbandonedCycleMemo`] takes, and star-import exports wrong whoever is
+    /// blamed: before 0.24, a head that panicked mid-iteration left its provisional memo, and
+    /// the next fetch started from it, so the fixpoint also converged to a stale value (in a
+    /// fresh database given the same panic too, so the oracle may label it `Harness:`).
+    PanickedHeadMemoReused,
     /// Two views of one cycle head at different iterations.
     CycleHeadIterationMerge,
     /// Interned slots corrupted by an unwind during reuse.
@@ -103,6 +109,10 @@ pub enum BugClass {
     /// provisional value goes back to its initial value every other iteration, so the
     /// iteration oscillates with period 2.
     NestedHeadsOscillate,
+    /// A tracked struct its creator stopped creating was not discarded, by the line probes'
+    /// account of `line_marks` (`DidDiscard` of that struct's id): on a salsa that discards a
+    /// struct in a reused slot under another generation's id.
+    StaleStructDiscardedUnderOldGeneration,
 }
 
 impl BugClass {
@@ -122,6 +132,12 @@ impl BugClass {
                 signature.contains("should have inserted a provisional memo")
                     || (signature.contains("src/cycle.rs")
                         && signature.contains("assertion `left == right` failed` at"))
+            }
+            BugClass::PanickedHeadMemoReused => {
+                BugClass::AbandonedCycleMemo.matches(signature)
+                    || ((signature.starts_with("Salsa: ") || signature.starts_with("Harness: "))
+                        && (signature.contains("(exports)")
+                            || signature.contains("answer of module_exports differs")))
             }
             BugClass::CycleHeadIterationMerge => {
                 signature.contains("merge cycle heads") && signature.contains("different iteration")
@@ -178,6 +194,11 @@ impl BugClass {
             BugClass::Hang => {
                 signature.starts_with("Crash: hang (watchdog)") || signature == "Salsa: hang"
             }
+            BugClass::StaleStructDiscardedUnderOldGeneration => {
+                signature.starts_with("Salsa: ")
+                    && signature.contains("answer of line_marks differs")
+                    && signature.ends_with("a tracked struct it no longer created was not discarded")
+            }
             BugClass::NestedHeadsOscillate => {
                 signature.starts_with("Salsa: panic `infer_")
                     && signature.contains("execute: too many cycle iterations")
@@ -212,6 +233,22 @@ fn wrong_closure(signature: &str) -> bool {
 /// The bugs, oldest fix first.
 pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
+        id: "salsa#969",
+        title: "a tracked struct in a reused slot (generation 1 or more) that its creator stops creating is discarded under its slot's generation-0 id: DidDiscard names another struct, and the slot's next occupant gets the discarded struct's id back (old and new outputs compared by slot since #879, with 0.23.0's generational ids; fixed by diffing tracked structs by their full ids; tests/salsa_969_stale_struct_discarded_under_old_generation.rs)",
+        first_buggy: "0.23.0",
+        last_buggy: "0.23.0",
+        fixed_in: Some("0.24.0"),
+        class: BugClass::StaleStructDiscardedUnderOldGeneration,
+    },
+    KnownBug {
+        id: "salsa#993",
+        title: "a fixpoint head that panicked mid-iteration leaves its provisional memo, and the next fetch in that revision builds on it: a stale value, or, when a query of the cycle reads the head at the abandoned iteration count, salsa's `assert_eq` on cycle-head iterations in `CycleHeads::extend` (fixed by cleaning up provisional cycle-head memos on panic; corpus/regressions/0010)",
+        first_buggy: "0.22.0",
+        last_buggy: "0.23.0",
+        fixed_in: Some("0.24.0"),
+        class: BugClass::PanickedHeadMemoReused,
+    },
+    KnownBug {
         id: "salsa#999",
         title: "a fixpoint head asked again in the revision in which its cycle recovery function (cycle_fn) panicked trips \"`fetch_cold_cycle` should have inserted a provisional memo with Cycle::initial\" (fixed by running fixpoints per strongly connected component; tests/salsa_999_recovery_panic_then_ask_again.rs)",
         first_buggy: "0.24.0",
@@ -238,7 +275,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1068",
         title: "a tracked struct created in a fixpoint iteration gets a new identity in each later iteration (its disambiguators not seeded), so a tracked field read back gives an earlier iteration's value: infer_return's InferredReturn (fixed by seeding them per iteration)",
-        first_buggy: "0.24.0",
+        first_buggy: "0.22.0",
         last_buggy: "0.25.2",
         fixed_in: Some("0.26.0"),
         class: BugClass::TrackedStructIdentityInFixpoint,
@@ -246,7 +283,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1099",
         title: "accumulated values lost when a reused tracked function is deep-verified",
-        first_buggy: "0.24.0",
+        first_buggy: "0.22.0",
         last_buggy: "0.26.2",
         fixed_in: Some("0.27.0"),
         class: BugClass::LostAccumulated,
@@ -262,7 +299,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1155",
         title: "accumulated values lost when a reused tracked function is shallow-verified",
-        first_buggy: "0.24.0",
+        first_buggy: "0.22.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::LostAccumulated,
@@ -278,7 +315,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1157",
         title: "an event callback unwinding at DidSetCancellationFlag leaves the flag set: every query \"cancelled because of pending write\" until the next write",
-        first_buggy: "0.24.0",
+        first_buggy: "0.22.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::PendingWriteWithoutWrite,
@@ -286,7 +323,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1160",
         title: "interned slot reuse is not unwind-safe (\"interned value in LRU so must be in key_map\")",
-        first_buggy: "0.24.0",
+        first_buggy: "0.23.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::InternedSlotCorrupted,
@@ -294,7 +331,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1182",
         title: "specify overwrites a value already computed and read in the same revision (the key answers two values in one revision)",
-        first_buggy: "0.24.0",
+        first_buggy: "0.22.0",
         last_buggy: "0.27.0",
         fixed_in: Some("0.27.1"),
         class: BugClass::SpecifyOverwroteCurrent,
@@ -302,7 +339,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "salsa#1190",
         title: "a value assigned (specify) inside a fixpoint cycle is published as final: its readers keep the first iteration's value",
-        first_buggy: "0.24.0",
+        first_buggy: "0.22.0",
         last_buggy: "0.27.1",
         fixed_in: Some("0.27.2"),
         class: BugClass::StaleSpecifiedInCycle,

@@ -38,6 +38,12 @@ impl SalsaSpec {
             if !is_version(version) {
                 return Err(format!("`{text}`: expected `X.Y.Z+shuttle`"));
             }
+            // The shims the patch rewrites (src/matrix/shuttle_patch.rs) came with 0.24.0.
+            if parse_version(version) < Some((0, 24, 0)) {
+                return Err(format!(
+                    "`{text}`: the shuttle patch knows the primitives of salsa 0.24.0 and later"
+                ));
+            }
             return Ok(SalsaSpec::Shuttle(version.to_owned()));
         }
         if is_version(text) {
@@ -108,7 +114,10 @@ impl SalsaSpec {
             return None;
         };
         let version = parse_version(version)?;
-        let missing = [("salsa/persistence", (0, 24, 0)), ("salsa/shuttle", (0, 23, 0))];
+        let missing = [
+            ("salsa/persistence", (0, 24, 0)),
+            ("salsa/shuttle", (0, 23, 0)),
+        ];
         let mut rewritten = line.to_owned();
         for (feature, since) in missing {
             if version < since && rewritten.contains(feature) {
@@ -490,6 +499,8 @@ mod tests {
         assert!(error.contains("is not salsa's manifest"), "{error}");
         assert!(SalsaSpec::Release("0.25.0".to_owned()).warning().is_some());
         assert!(SalsaSpec::Release("0.27.2".to_owned()).warning().is_none());
+        let error = SalsaSpec::parse("0.23.0+shuttle").unwrap_err();
+        assert!(error.contains("0.24.0 and later"), "{error}");
     }
 
     #[test]
@@ -501,13 +512,19 @@ mod tests {
             release("0.23.0").without_missing_features(persistence),
             Some("persistence = []".to_owned())
         );
-        assert_eq!(release("0.24.0").without_missing_features(persistence), None);
+        assert_eq!(
+            release("0.24.0").without_missing_features(persistence),
+            None
+        );
         assert_eq!(release("0.23.0").without_missing_features(shuttle), None);
         assert_eq!(
             release("0.22.0").without_missing_features(shuttle),
             Some("shuttle = [\"dep:shuttle\"]".to_owned())
         );
-        assert_eq!(release("0.22.0").without_missing_features("salsa = \"=0.28.5\""), None);
+        assert_eq!(
+            release("0.22.0").without_missing_features("salsa = \"=0.28.5\""),
+            None
+        );
         let path = SalsaSpec::Path(PathBuf::from("/s"));
         assert_eq!(path.without_missing_features(persistence), None);
     }

@@ -19,11 +19,15 @@ fn definition_ids(db: &FuzzDatabase, path: &str) -> Vec<salsa::Id> {
 }
 
 /// The definitions whose kind the tracked method `Definition::kind_of` read again (salsa
-/// names a method's ingredient after its impl's type as written).
+/// names a method's ingredient after its impl's type as written; before 0.23.0, salsa#927,
+/// after the method alone, `kind_of_`).
 fn kind_readers(executed: &[(String, salsa::Id)]) -> Vec<salsa::Id> {
     executed
         .iter()
-        .filter(|(name, _)| name.starts_with("Definition") && name.contains("kind_of"))
+        .filter(|(name, _)| {
+            name.trim_end_matches('_') == "kind_of"
+                || (name.starts_with("Definition") && name.contains("kind_of"))
+        })
         .map(|(_, id)| *id)
         .collect()
 }

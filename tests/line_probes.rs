@@ -132,6 +132,19 @@ fn the_line_probe_seed_runs_clean() {
             ..ExecOptions::default()
         };
         let outcome = execute(&entry.script, &options);
+        if common::has_bug("salsa#969") {
+            // A struct in a reused slot is discarded under another id: the account sees it.
+            let first = outcome.findings.first().expect("salsa#969 is seen");
+            assert!(
+                salsa_fuzz::known_bugs::by_id("salsa#969")
+                    .unwrap()
+                    .class
+                    .matches(&first.signature()),
+                "{:?}",
+                outcome.findings
+            );
+            continue;
+        }
         assert!(outcome.findings.is_empty(), "{:?}", outcome.findings);
         // Every `lines` query of the seed was checked: none came after a fault or a restore.
         let asked = entry

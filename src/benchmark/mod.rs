@@ -941,8 +941,8 @@ mod tests {
         assert_eq!(
             names,
             [
-                "0.24.0", "0.25.0", "0.25.1", "0.25.2", "0.26.0", "0.26.2", "0.27.0", "0.27.1",
-                "0.27.2", "0.28.0", "0.28.1", "0.28.2"
+                "0.23.0", "0.24.0", "0.25.0", "0.25.1", "0.25.2", "0.26.0", "0.26.2", "0.27.0",
+                "0.27.1", "0.27.2", "0.28.0", "0.28.1", "0.28.2"
             ]
         );
         let buggy_only: Vec<&str> = releases
@@ -950,9 +950,10 @@ mod tests {
             .filter(|(_, buggy)| *buggy)
             .map(|(version, _)| version.as_str())
             .collect();
-        // 0.27.2 has salsa#1238 but fixes salsa#1190, so it runs in full; so does 0.25.2,
-        // which has salsa#1063 and fixes salsa#1039.
-        assert_eq!(buggy_only, ["0.24.0", "0.25.1", "0.26.2", "0.28.1"]);
+        // 0.27.2 has salsa#1238 but fixes salsa#1190, so it runs in full; so do 0.25.2,
+        // which has salsa#1063 and fixes salsa#1039, and 0.24.0, which has salsa#999 and fixes
+        // salsa#969 and #993.
+        assert_eq!(buggy_only, ["0.23.0", "0.25.1", "0.26.2", "0.28.1"]);
     }
 
     fn finding(signature: &str, first_s: f64, entry: Option<&str>) -> RunFinding {

@@ -1,4 +1,4 @@
-//! Every difference between the salsa APIs this suite runs against (0.24.0 to 0.28.5 and local
+//! Every difference between the salsa APIs this suite runs against (0.22.0 to 0.28.5 and local
 //! checkouts) lives here, selected by `cfg(salsa_api = …)` and the other cfgs of `build.rs`. The rest of the
 //! crate names salsa's items through this module where they differ, so a new salsa version is
 //! one edit away.
@@ -15,7 +15,14 @@
 //! request cancellation and injected cancellations are switched off
 //! (`cfg(salsa_local_cancellation)`). Before 0.25 (0.24.0): the older cycle API
 //! (`cfg(salsa_cycle_fn_each_iteration)` off), bridged by the fixpoint functions at the end of
-//! this module.
+//! this module. Before 0.24 (0.23.0): no `Database::trigger_cancellation`
+//! (`cfg(salsa_trigger_cancellation)`: [`trigger_cancellation`] does what it does) and no
+//! `persistence` feature. Before 0.23 (0.22.0): interned values are never collected, so
+//! `SymbolName` has no `revisions` option and there is no `DidReuseInternedValue` event (the
+//! `reuse-interned` fault point never fires), ids have no generation, and tracked functions
+//! expand to undocumented public structs (`cfg(salsa_interned_gc)`,
+//! `cfg(salsa_generational_ids)`, `cfg(salsa_hidden_fn_structs)`). Before 0.22 the tracked-function options are spelled
+//! differently (`return_ref` for `returns(ref)`, salsa#772), at every query: not bridged.
 
 #[cfg(not(salsa_api = "0.28"))]
 use super::ParsedModule;
@@ -223,13 +230,13 @@ fn key_bits(ids: &[salsa::Id]) -> u64 {
         .fold(0, |bits: u64, id| bits.rotate_left(32) ^ id_bits(*id))
 }
 
-/// An id's bits: index and generation from 0.23.0 (`cfg(salsa_interned_gc)`), the index alone
-/// before.
+/// An id's bits: index and generation from 0.23.0 (`cfg(salsa_generational_ids)`), the index
+/// alone before.
 #[cfg(not(salsa_cycle_fn_each_iteration))]
 fn id_bits(id: salsa::Id) -> u64 {
-    #[cfg(salsa_interned_gc)]
+    #[cfg(salsa_generational_ids)]
     return id.as_bits();
-    #[cfg(not(salsa_interned_gc))]
+    #[cfg(not(salsa_generational_ids))]
     return u64::from(id.as_u32());
 }
 

@@ -205,6 +205,10 @@ mod tests {
             return;
         }
         let version = crate::known_bugs::release_of(crate::db::compat::SALSA);
+        // The patch knows the shims of 0.24.0 and later (README, "Exact interleavings").
+        if crate::matrix::parse_version(version) < Some((0, 24, 0)) {
+            return;
+        }
         let source = crate::matrix::registry_source(version)
             .expect("cargo's registry holds the salsa built here");
         let text = std::fs::read_to_string(source.join("src/sync.rs")).unwrap();
