@@ -15,6 +15,10 @@ mod shuttle_patch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// The oldest release whose synchronization primitives the shuttle patch knows
+/// (`src/matrix/shuttle_patch.rs`).
+pub const SHUTTLE_OLDEST: (u32, u32, u32) = (0, 24, 0);
+
 /// The oldest and newest crates.io releases the suite is tested against.
 pub const TESTED: (&str, &str) = ("0.22.0", "0.28.5");
 
@@ -38,8 +42,7 @@ impl SalsaSpec {
             if !is_version(version) {
                 return Err(format!("`{text}`: expected `X.Y.Z+shuttle`"));
             }
-            // The shims the patch rewrites (src/matrix/shuttle_patch.rs) came with 0.24.0.
-            if parse_version(version) < Some((0, 24, 0)) {
+            if parse_version(version) < Some(SHUTTLE_OLDEST) {
                 return Err(format!(
                     "`{text}`: the shuttle patch knows the primitives of salsa 0.24.0 and later"
                 ));
@@ -105,29 +108,20 @@ impl SalsaSpec {
         }
     }
 
-    /// A feature line of our manifest that names a salsa feature this release does not have
-    /// (`persistence` came with 0.24.0, `shuttle` with 0.23.0), rewritten without it: cargo
-    /// refuses a manifest whose feature names a dependency's missing feature, even when the
-    /// feature is off. `None` for every other line.
-    fn without_missing_features(&self, line: &str) -> Option<String> {
-        let SalsaSpec::Release(version) = self else {
-            return None;
-        };
-        let version = parse_version(version)?;
-        let missing = [
-            ("salsa/persistence", (0, 24, 0)),
-            ("salsa/shuttle", (0, 23, 0)),
-        ];
-        let mut rewritten = line.to_owned();
-        for (feature, since) in missing {
-            if version < since && rewritten.contains(feature) {
-                rewritten = rewritten
-                    .replace(&format!(", \"{feature}\""), "")
-                    .replace(&format!("\"{feature}\", "), "")
-                    .replace(&format!("\"{feature}\""), "");
+    /// The salsa release this spec builds: the version itself, or a checkout's package version.
+    fn version(&self) -> Option<(u32, u32, u32)> {
+        match self {
+            SalsaSpec::Release(version) | SalsaSpec::Shuttle(version) => parse_version(version),
+            SalsaSpec::Path(path) => {
+                let manifest = std::fs::read_to_string(path.join("Cargo.toml")).ok()?;
+                let package = manifest.split("[package]").nth(1)?;
+                let line = package
+                    .lines()
+                    .map(str::trim)
+                    .find(|line| line.starts_with("version"))?;
+                parse_version(line.split_once('=')?.1.trim().trim_matches('"'))
             }
         }
-        (rewritten != line).then_some(rewritten)
     }
 
     /// A release outside the tested range still builds if its API matches one we know; say so.
@@ -148,6 +142,35 @@ impl SalsaSpec {
 
 fn is_version(text: &str) -> bool {
     parse_version(text).is_some()
+}
+
+/// A line of our manifest's `[features]` table whose array names a salsa feature that
+/// `version` does not have (`persistence` came with 0.24.0, `shuttle` with 0.23.0), rewritten
+/// without it: cargo refuses a manifest whose feature names a dependency's missing feature,
+/// even when the feature is off. `None` for every other line, and for a line that is not one
+/// `name = [..]` array.
+fn without_missing_features(version: (u32, u32, u32), line: &str) -> Option<String> {
+    const MISSING: [(&str, (u32, u32, u32)); 2] = [
+        ("\"salsa/persistence\"", (0, 24, 0)),
+        ("\"salsa/shuttle\"", (0, 23, 0)),
+    ];
+    let (name, array) = line.split_once('=')?;
+    let elements = array.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let all: Vec<&str> = elements
+        .split(',')
+        .map(str::trim)
+        .filter(|element| !element.is_empty())
+        .collect();
+    let kept: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|element| {
+            !MISSING
+                .iter()
+                .any(|(feature, since)| element == feature && version < *since)
+        })
+        .collect();
+    (kept.len() != all.len()).then(|| format!("{}= [{}]", name, kept.join(", ")))
 }
 
 /// `X.Y.Z` as numbers.
@@ -201,12 +224,20 @@ pub fn generate(root: &Path, spec: &SalsaSpec) -> Result<Generated, String> {
          # one change: the salsa dependency.\n",
     );
     let shuttle = matches!(spec, SalsaSpec::Shuttle(_));
+    let version = spec.version();
+    let mut in_features = false;
     for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_features = line.trim() == "[features]";
+        }
         if shuttle && line.trim_start().starts_with("default = [") {
             // The shuttle build runs every script under shuttle: the feature joins the default.
             generated.push_str(&line.replacen("default = [", "default = [\"shuttle\", ", 1));
             generated.push('\n');
-        } else if let Some(line) = spec.without_missing_features(line) {
+        } else if let Some(line) = version
+            .filter(|_| in_features)
+            .and_then(|version| without_missing_features(version, line))
+        {
             generated.push_str(&line);
             generated.push('\n');
         } else if !replaced && line.trim_start().starts_with("salsa = ") {
@@ -506,28 +537,32 @@ mod tests {
 
     #[test]
     fn features_an_old_release_lacks_are_left_out() {
-        let release = |version: &str| SalsaSpec::Release(version.to_owned());
         let persistence = "persistence = [\"salsa/persistence\"]";
         let shuttle = "shuttle = [\"dep:shuttle\", \"salsa/shuttle\"]";
         assert_eq!(
-            release("0.23.0").without_missing_features(persistence),
+            without_missing_features((0, 23, 0), persistence),
             Some("persistence = []".to_owned())
         );
+        assert_eq!(without_missing_features((0, 24, 0), persistence), None);
+        assert_eq!(without_missing_features((0, 23, 0), shuttle), None);
         assert_eq!(
-            release("0.24.0").without_missing_features(persistence),
-            None
-        );
-        assert_eq!(release("0.23.0").without_missing_features(shuttle), None);
-        assert_eq!(
-            release("0.22.0").without_missing_features(shuttle),
+            without_missing_features((0, 22, 0), shuttle),
             Some("shuttle = [\"dep:shuttle\"]".to_owned())
         );
         assert_eq!(
-            release("0.22.0").without_missing_features("salsa = \"=0.28.5\""),
+            without_missing_features((0, 22, 0), "shuttle = [\"salsa/shuttle\",\"dep:shuttle\"]"),
+            Some("shuttle = [\"dep:shuttle\"]".to_owned())
+        );
+        // Not one array: left alone.
+        assert_eq!(without_missing_features((0, 22, 0), "shuttle = ["), None);
+        assert_eq!(
+            without_missing_features((0, 22, 0), "# \"salsa/shuttle\""),
             None
         );
-        let path = SalsaSpec::Path(PathBuf::from("/s"));
-        assert_eq!(path.without_missing_features(persistence), None);
+        assert_eq!(
+            without_missing_features((0, 22, 0), "salsa = \"=0.28.5\""),
+            None
+        );
     }
 
     #[test]

@@ -235,9 +235,10 @@ fn key_bits(ids: &[salsa::Id]) -> u64 {
 #[cfg(not(salsa_cycle_fn_each_iteration))]
 fn id_bits(id: salsa::Id) -> u64 {
     #[cfg(salsa_generational_ids)]
-    return id.as_bits();
+    let bits = id.as_bits();
     #[cfg(not(salsa_generational_ids))]
-    return u64::from(id.as_u32());
+    let bits = u64::from(id.as_u32());
+    bits
 }
 
 fixpoint_functions!(
