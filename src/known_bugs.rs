@@ -231,7 +231,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     },
     KnownBug {
         id: "salsa#993",
-        title: "a fixpoint head that panicked mid-iteration leaves its provisional memo, and the next fetch in that revision builds on it: a stale value, or, when a query of the cycle reads the head at the abandoned iteration count, salsa's `assert_eq` on cycle-head iterations in `CycleHeads::extend` (fixed by cleaning up provisional cycle-head memos on panic; corpus/regressions/0010)",
+        title: "a fixpoint head that panicked mid-iteration leaves its provisional memo, and the next fetch in that revision builds on it: a stale value, or, when a query of the cycle reads the head at the abandoned iteration count, salsa's `assert_eq` on cycle-head iterations in `CycleHeads::extend` (fixed by cleaning up provisional cycle-head memos on panic; corpus/regressions/0010, tests/salsa_993_panicked_head_memo_reused.rs)",
         first_buggy: "0.22.0",
         last_buggy: "0.23.0",
         fixed_in: Some("0.24.0"),
