@@ -21,7 +21,7 @@
 //! `SymbolName` has no `revisions` option and there is no `DidReuseInternedValue` event (the
 //! `reuse-interned` fault point never fires), ids have no generation, and tracked functions
 //! expand to undocumented public structs (`cfg(salsa_interned_gc)`,
-//! `cfg(salsa_generational_ids)`, `cfg(salsa_hidden_fn_structs)`). Before 0.22 the tracked-function options are spelled
+//! `cfg(salsa_hidden_fn_structs)`). Before 0.22 the tracked-function options are spelled
 //! differently (`return_ref` for `returns(ref)`, salsa#772), at every query: not bridged.
 
 #[cfg(not(salsa_api = "0.28"))]
@@ -223,22 +223,16 @@ macro_rules! fixpoint_functions {
     };
 }
 
-/// The query's key from its inputs' ids, where salsa does not pass the query's own id.
+/// The query's key from its inputs' ids, where salsa does not pass the query's own id: a hash
+/// of the ids, through `Hash`, which every salsa's `Id` has (its accessors differ: `as_u32`
+/// before generational ids, `as_bits` after, and checkouts between releases do not say which
+/// by their version). `DefaultHasher::new` hashes alike in every run of one build.
 #[cfg(not(salsa_cycle_fn_each_iteration))]
 fn key_bits(ids: &[salsa::Id]) -> u64 {
-    ids.iter()
-        .fold(0, |bits: u64, id| bits.rotate_left(32) ^ id_bits(*id))
-}
-
-/// An id's bits: index and generation from 0.23.0 (`cfg(salsa_generational_ids)`), the index
-/// alone before.
-#[cfg(not(salsa_cycle_fn_each_iteration))]
-fn id_bits(id: salsa::Id) -> u64 {
-    #[cfg(salsa_generational_ids)]
-    let bits = id.as_bits();
-    #[cfg(not(salsa_generational_ids))]
-    let bits = u64::from(id.as_u32());
-    bits
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    ids.hash(&mut hasher);
+    hasher.finish()
 }
 
 fixpoint_functions!(
