@@ -9,7 +9,6 @@ use salsa::Durability;
 use salsa::plumbing::AsId;
 use salsa_fuzz::corpus::Entry;
 use salsa_fuzz::db::{FuzzDatabase, line_index, line_marks, line_starts};
-use salsa_fuzz::exec::{ExecOptions, execute};
 use salsa_fuzz::oracle::decision::{EventKind, name_events};
 use salsa_fuzz::script::{Query, Step};
 
@@ -126,33 +125,20 @@ fn the_line_probe_seed_runs_clean() {
     ))
     .expect("the seed");
     let entry = Entry::parse(&text).expect("a valid entry");
-    for sequential in [true, false] {
-        let options = ExecOptions {
-            sequential,
-            ..ExecOptions::default()
-        };
-        let outcome = execute(&entry.script, &options);
-        if common::has_bug("salsa#969") {
-            // A struct in a reused slot is discarded under another id: the account sees it.
-            let first = outcome.findings.first().expect("salsa#969 is seen");
-            assert!(
-                salsa_fuzz::known_bugs::by_id("salsa#969")
-                    .unwrap()
-                    .class
-                    .matches(&first.signature()),
-                "{:?}",
-                outcome.findings
-            );
-            continue;
-        }
+    // Where salsa#969 is, the account sees it first (a struct discarded under another id).
+    let outcomes = common::assert_clean_unless("salsa#969", &entry.script);
+    if common::has_bug("salsa#969") {
+        return;
+    }
+    // Every `lines` query of the seed was checked: none came after a fault or a restore.
+    let asked = entry
+        .script
+        .steps
+        .iter()
+        .filter(|step| matches!(step, Step::Query(Query::Lines(_))))
+        .count();
+    for (_, outcome) in outcomes {
         assert!(outcome.findings.is_empty(), "{:?}", outcome.findings);
-        // Every `lines` query of the seed was checked: none came after a fault or a restore.
-        let asked = entry
-            .script
-            .steps
-            .iter()
-            .filter(|step| matches!(step, Step::Query(Query::Lines(_))))
-            .count();
         assert_eq!(outcome.stats.line_probe_checks, asked);
     }
 }
