@@ -33,6 +33,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(salsa_interned_gc)");
     println!("cargo::rustc-check-cfg=cfg(salsa_hidden_fn_structs)");
     println!("cargo::rustc-check-cfg=cfg(salsa_generational_ids)");
+    println!("cargo::rustc-check-cfg=cfg(salsa_2024)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
     let dependency = salsa_dependency(&text)
@@ -67,6 +68,29 @@ fn main() {
             (version, described)
         }
     };
+    // A checkout of salsa's 2024 API (`salsa-fuzz salsa PATH` for salsa 0.18 and older, such
+    // as ruff#13071's `f608ff8b`), built next to the pinned salsa for `src/legacy/`.
+    if let Some(path) = salsa_2024_path(&text) {
+        let path = manifest_dir.join(path);
+        let salsa_manifest = path.join("Cargo.toml");
+        println!("cargo::rerun-if-changed={}", salsa_manifest.display());
+        let salsa_text = std::fs::read_to_string(&salsa_manifest)
+            .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
+        let version = package_version(&salsa_text).unwrap_or_default();
+        let git = git_revision(&path)
+            .map(|revision| format!(", git {revision}"))
+            .unwrap_or_default();
+        println!("cargo::rustc-cfg=salsa_2024");
+        println!(
+            "cargo::rustc-env=SALSA_FUZZ_SALSA_2024={version} (path {}{git})",
+            path.display()
+        );
+        // Its panics are salsa's: the location normalization strips this root.
+        root = std::fs::canonicalize(&path)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+    }
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA={described}");
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA_ROOT={root}");
     let parser = parser_version(&text)
@@ -121,6 +145,16 @@ fn salsa_dependency(manifest: &str) -> Option<SalsaDependency> {
     }
     let version = value.trim_matches('"').trim_start_matches('=');
     Some(SalsaDependency::Version(version.to_owned()))
+}
+
+/// The path of a `salsa-2024 = { package = "salsa", path = "…" }` line (only a generated
+/// manifest has one).
+fn salsa_2024_path(manifest: &str) -> Option<String> {
+    let line = manifest
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("salsa-2024 ") || line.starts_with("salsa-2024="))?;
+    quoted_after(line.split_once('=')?.1.trim(), "path")
 }
 
 /// The version of the `ruff_python_parser = "=X.Y.Z"` line.

@@ -26,6 +26,8 @@ pub mod db;
 pub mod exec;
 pub mod fuzz;
 pub mod known_bugs;
+#[cfg(salsa_2024)]
+pub mod legacy;
 pub mod matrix;
 pub mod minimize;
 pub mod model;

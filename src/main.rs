@@ -13,7 +13,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use salsa_fuzz::bench::{self, Mode};
 use salsa_fuzz::benchmark::{self, BenchOptions};
-use salsa_fuzz::campaign::{self, CampaignOptions, worker::WorkerConfig};
+use salsa_fuzz::campaign::{self, worker::WorkerConfig};
 use salsa_fuzz::fuzz::Target;
 use salsa_fuzz::mutants::{self, MutantsOptions, Shard};
 use salsa_fuzz::triage::{self, MinimizeOutcome};
@@ -613,6 +613,38 @@ fn status_of(result: Result<std::process::ExitStatus, String>) -> ExitCode {
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    #[cfg(salsa_2024)]
+    return run_2024(args);
+    #[cfg(not(salsa_2024))]
+    run_campaign(args)
+}
+
+/// `run` in a build against a 2024-API salsa checkout: the legacy database, one process.
+#[cfg(salsa_2024)]
+fn run_2024(args: RunArgs) -> ExitCode {
+    let seeds = if args.seeds.is_empty() {
+        vec![
+            PathBuf::from("corpus/seeds"),
+            PathBuf::from("corpus/regressions"),
+        ]
+    } else {
+        args.seeds
+    };
+    let options = salsa_fuzz::legacy::run::Options2024 {
+        time: args.time,
+        seed: args.seed,
+        seeds,
+        findings: args.findings,
+    };
+    match salsa_fuzz::legacy::run::run(&options) {
+        Ok(bugs) if bugs.is_empty() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(error) => fail(error),
+    }
+}
+
+#[cfg(not(salsa_2024))]
+fn run_campaign(args: RunArgs) -> ExitCode {
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
@@ -625,7 +657,7 @@ fn run(args: RunArgs) -> ExitCode {
     } else {
         args.seeds
     };
-    let options = CampaignOptions {
+    let options = campaign::CampaignOptions {
         time: args.time,
         jobs,
         seed: args.seed,

@@ -19,6 +19,10 @@ use std::process::{Command, Stdio};
 /// (`src/matrix/shuttle_patch.rs`).
 pub const SHUTTLE_OLDEST: (u32, u32, u32) = (0, 24, 0);
 
+/// The newest salsa of the 2024 API (no fixpoint iteration, `return_ref`, `#[id]` fields): a
+/// checkout of it is built next to the pinned salsa, for `src/legacy/` (`cfg(salsa_2024)`).
+pub const API_2024_NEWEST: (u32, u32, u32) = (0, 18, u32::MAX);
+
 /// The oldest and newest crates.io releases the suite is tested against.
 pub const TESTED: (&str, &str) = ("0.22.0", "0.28.5");
 
@@ -124,8 +128,24 @@ impl SalsaSpec {
         }
     }
 
+    /// Whether this is a checkout of salsa's 2024 API, which the main database cannot be built
+    /// on: it is built next to the pinned salsa instead, and `run` uses `src/legacy/`.
+    pub fn is_2024_api(&self) -> bool {
+        matches!(self, SalsaSpec::Path(_))
+            && self
+                .version()
+                .is_some_and(|version| version <= API_2024_NEWEST)
+    }
+
     /// A release outside the tested range still builds if its API matches one we know; say so.
     pub fn warning(&self) -> Option<String> {
+        if self.is_2024_api() {
+            return Some(
+                "this checkout has salsa's 2024 API (no fixpoint iteration): it is built next to \
+                 the pinned salsa, and `run` fuzzes the per-file database of src/legacy/ with it"
+                    .to_owned(),
+            );
+        }
         let (SalsaSpec::Release(version) | SalsaSpec::Shuttle(version)) = self else {
             return None;
         };
@@ -224,7 +244,8 @@ pub fn generate(root: &Path, spec: &SalsaSpec) -> Result<Generated, String> {
          # one change: the salsa dependency.\n",
     );
     let shuttle = matches!(spec, SalsaSpec::Shuttle(_));
-    let version = spec.version();
+    // A 2024-API checkout is built next to the pinned salsa, whose features all exist.
+    let version = spec.version().filter(|_| !spec.is_2024_api());
     let mut in_features = false;
     for line in manifest.lines() {
         if line.starts_with('[') {
@@ -241,7 +262,17 @@ pub fn generate(root: &Path, spec: &SalsaSpec) -> Result<Generated, String> {
             generated.push_str(&line);
             generated.push('\n');
         } else if !replaced && line.trim_start().starts_with("salsa = ") {
-            generated.push_str(&spec.dependency_lines());
+            match spec {
+                SalsaSpec::Path(path) if spec.is_2024_api() => {
+                    // The pinned salsa stays for everything else; the checkout joins it.
+                    generated.push_str(line);
+                    generated.push_str(&format!(
+                        "\nsalsa-2024 = {{ package = \"salsa\", path = {} }}\n",
+                        toml_string(&path.to_string_lossy())
+                    ));
+                }
+                _ => generated.push_str(&spec.dependency_lines()),
+            }
             replaced = true;
         } else {
             generated.push_str(line);

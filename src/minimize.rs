@@ -111,6 +111,9 @@ struct Search<'a> {
     attempts: u32,
     checks: usize,
     max_checks: usize,
+    /// Another executor's signature function, deterministic ([`minimize_with`]); `None` for
+    /// this crate's executor.
+    oracle: Option<&'a dyn Fn(&EditScript) -> Option<String>>,
 }
 
 impl Search<'_> {
@@ -118,6 +121,10 @@ impl Search<'_> {
     fn reproduces(&mut self, candidate: &EditScript) -> bool {
         if self.checks >= self.max_checks {
             return false;
+        }
+        if let Some(oracle) = self.oracle {
+            self.checks += 1;
+            return oracle(candidate).as_deref() == Some(self.signature);
         }
         for _ in 0..self.attempts {
             self.checks += 1;
@@ -161,30 +168,12 @@ pub fn minimize(
         attempts,
         checks: 0,
         max_checks: options.max_checks,
+        oracle: None,
     };
     if !search.reproduces(script) {
         return None;
     }
-    let mut best = script.clone();
-    loop {
-        let start = best.clone();
-        let before = size(&best);
-        best = drop_steps(&mut search, best);
-        best = drop_initial_files(&mut search, best);
-        best = batches_to_foreground(&mut search, best);
-        best = shrink_batches(&mut search, best);
-        best = lower_threads(&mut search, best);
-        best = whole_texts(&mut search, best);
-        best = shrink_texts(&mut search, best);
-        // `whole_texts` can make a script bigger (an insert becomes the whole text) so that
-        // edits become droppable; a round that ends bigger than it started is undone.
-        if size(&best) >= before || search.checks >= search.max_checks {
-            if size(&best) > before {
-                best = start;
-            }
-            break;
-        }
-    }
+    let best = shrink(&mut search, script);
     // Then the schedule: as few preemptions as still show it.
     while let Some(shallower) = search.schedule.and_then(Schedule::shallower) {
         let deeper = search.schedule.replace(shallower);
@@ -202,6 +191,65 @@ pub fn minimize(
         checks: search.checks,
         schedule: search.schedule,
     })
+}
+
+/// Minimizes `script`, which must show `signature` under `oracle`: the signature of a script's
+/// first finding by another, deterministic executor (the 2024-API database's). The same
+/// passes as [`minimize`], one run per candidate; `None` if it does not reproduce.
+pub fn minimize_with(
+    script: &EditScript,
+    signature: &str,
+    max_checks: usize,
+    oracle: &dyn Fn(&EditScript) -> Option<String>,
+) -> Option<Minimized> {
+    let mut search = Search {
+        signature,
+        sequential: true,
+        schedule: None,
+        attempts: 1,
+        checks: 0,
+        max_checks,
+        oracle: Some(oracle),
+    };
+    if !search.reproduces(script) {
+        return None;
+    }
+    let best = shrink(&mut search, script);
+    let hits = (0..3)
+        .filter(|_| oracle(&best).as_deref() == Some(signature))
+        .count() as u32;
+    Some(Minimized {
+        script: best,
+        sequential: true,
+        rate: (hits, 3),
+        checks: search.checks,
+        schedule: None,
+    })
+}
+
+/// The passes, repeated until a round makes the script no smaller.
+fn shrink(search: &mut Search<'_>, script: &EditScript) -> EditScript {
+    let mut best = script.clone();
+    loop {
+        let start = best.clone();
+        let before = size(&best);
+        best = drop_steps(search, best);
+        best = drop_initial_files(search, best);
+        best = batches_to_foreground(search, best);
+        best = shrink_batches(search, best);
+        best = lower_threads(search, best);
+        best = whole_texts(search, best);
+        best = shrink_texts(search, best);
+        // `whole_texts` can make a script bigger (an insert becomes the whole text) so that
+        // edits become droppable; a round that ends bigger than it started is undone.
+        if size(&best) >= before || search.checks >= search.max_checks {
+            if size(&best) > before {
+                best = start;
+            }
+            break;
+        }
+    }
+    best
 }
 
 /// The size minimization reduces: steps, files, queries, threads and text bytes.

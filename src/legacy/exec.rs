@@ -1,0 +1,342 @@
+//! Runs an [`EditScript`] on the 2024-API database, one step after the other on one handle,
+//! and compares every answer it can give with the model's.
+//!
+//! What the 2024 API cannot express is skipped, never approximated: cross-file queries (they
+//! need fixpoint iteration), background batches on other threads (their queries run inline,
+//! as in the main executor's sequential mode), cancellation, injected faults, persistence,
+//! the builtins, LRU capacity changes (salsa generated the setter privately then) and
+//! `NEVER_CHANGE` (`freeze` writes at HIGH, and the mirror keeps the file unchanged after).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::db::{self, Database2024, SourceFile};
+use crate::answers::ExtraBuiltins;
+use crate::exec::Mirror;
+use crate::exec::panics::{self, Caught};
+use crate::model::{Model, ParseCache};
+use crate::oracle::{Culprit, Finding, FindingKind, QueryAnswer, ask_model};
+use crate::script::{DurabilityClass, EditScript, FileSlot, Query, Step};
+
+/// What one execution did.
+#[derive(Debug, Default)]
+pub struct Outcome2024 {
+    /// The first finding, if any (the run stops there).
+    pub finding: Option<Finding>,
+    /// Steps executed (skipped ones not counted).
+    pub steps: usize,
+    /// Answers compared with the model.
+    pub answers: usize,
+}
+
+/// The signature of the script's finding, if it has one: what the minimizer keeps.
+pub fn signature(script: &EditScript) -> Option<String> {
+    execute(script).finding.map(|finding| finding.signature())
+}
+
+/// Runs `script` on a fresh database.
+pub fn execute(script: &EditScript) -> Outcome2024 {
+    panics::install_panic_hook();
+    let mut run = Run::default();
+    for (slot, text) in &script.initial {
+        run.add(*slot, text.render());
+    }
+    let mut outcome = Outcome2024::default();
+    for (position, step) in script.steps.iter().enumerate() {
+        match panics::catch(|| run.step(step)) {
+            Caught::Done(Ok(executed)) => outcome.steps += usize::from(executed),
+            Caught::Done(Err(kind)) => {
+                outcome.finding = Some(finding(position, kind));
+                break;
+            }
+            Caught::Panicked(report) => {
+                let culprit = crate::oracle::culprit_of_panic(&report.message, &report.location);
+                outcome.finding = Some(Finding {
+                    step: position,
+                    culprit,
+                    kind: FindingKind::Panic(report),
+                });
+                break;
+            }
+            // Neither happens on one handle without faults; a sign of our own mistake.
+            Caught::Cancelled(_) | Caught::Injected => {
+                outcome.finding = Some(Finding {
+                    step: position,
+                    culprit: Culprit::Harness,
+                    kind: FindingKind::Panic(crate::oracle::PanicReport::synthetic(
+                        "unexpected cancellation or fault on the 2024 database".to_owned(),
+                        "main".to_owned(),
+                    )),
+                });
+                break;
+            }
+        }
+    }
+    if outcome.finding.is_none() {
+        let end = script.steps.len();
+        match panics::catch(|| run.check_all()) {
+            Caught::Done(Ok(())) => {}
+            Caught::Done(Err(kind)) => outcome.finding = Some(finding(end, kind)),
+            Caught::Panicked(report) => {
+                let culprit = crate::oracle::culprit_of_panic(&report.message, &report.location);
+                outcome.finding = Some(Finding {
+                    step: end,
+                    culprit,
+                    kind: FindingKind::Panic(report),
+                });
+            }
+            Caught::Cancelled(_) | Caught::Injected => {}
+        }
+    }
+    outcome.answers = run.answers;
+    outcome
+}
+
+fn finding(step: usize, kind: FindingKind) -> Finding {
+    Finding {
+        step,
+        culprit: Culprit::Salsa,
+        kind,
+    }
+}
+
+#[derive(Default)]
+struct Run {
+    db: Database2024,
+    mirror: Mirror,
+    files: BTreeMap<&'static str, SourceFile>,
+    durability: BTreeMap<&'static str, DurabilityClass>,
+    cache: ParseCache,
+    model: Option<Model>,
+    answers: usize,
+}
+
+impl Run {
+    /// Executes one step; `Ok(false)` when it is skipped.
+    fn step(&mut self, step: &Step) -> Result<bool, FindingKind> {
+        match step {
+            Step::Edit(slot, edit) => match self.mirror.edit(*slot, edit) {
+                Some(text) => self.write(*slot, &text, true),
+                None => return Ok(false),
+            },
+            Step::AddFile(slot, text) => self.add(*slot, text.render()),
+            Step::RemoveFile(slot) => {
+                if !self.mirror.remove(*slot) {
+                    return Ok(false);
+                }
+                self.write(*slot, "", false);
+            }
+            Step::SetLibrary(slot, library) => {
+                if !self.mirror.set_library(*slot, *library) {
+                    return Ok(false);
+                }
+                let class = if *library {
+                    DurabilityClass::High
+                } else {
+                    DurabilityClass::Low
+                };
+                return Ok(self.rewrite_at(*slot, class));
+            }
+            Step::SetDurability(slot, class) => return Ok(self.rewrite_at(*slot, *class)),
+            Step::Freeze(slot) => {
+                if !self.mirror.freeze(*slot) {
+                    return Ok(false);
+                }
+                return Ok(self.rewrite_at(*slot, DurabilityClass::High));
+            }
+            Step::SyntheticWrite(class) => db::synthetic_write(&mut self.db, db::durability(*class)),
+            Step::Query(query) => self.ask(*query)?,
+            Step::SpawnBatch(queries) => {
+                for query in queries {
+                    self.ask(*query)?;
+                }
+            }
+            Step::CheckAll => self.check_all()?,
+            Step::SetLruCapacity(_)
+            | Step::Join
+            | Step::Cancel
+            | Step::TriggerLruEviction
+            | Step::Persist
+            | Step::Fault(_)
+            | Step::CancelRequest(..)
+            | Step::SetBuiltins(..) => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn add(&mut self, slot: FileSlot, text: String) {
+        if let Some(text) = self.mirror.write(slot, text) {
+            self.write(slot, &text, true);
+        }
+    }
+
+    fn write(&mut self, slot: FileSlot, text: &str, exists: bool) {
+        let path = slot.path();
+        let class = self
+            .durability
+            .get(path)
+            .copied()
+            .unwrap_or(DurabilityClass::Low);
+        let file = self.files.get(path).copied();
+        let file = db::write(&mut self.db, file, text, exists, db::durability(class));
+        self.files.insert(path, file);
+        self.model = None;
+    }
+
+    /// Sets a file's text and existence again, unchanged, at `class`.
+    fn rewrite_at(&mut self, slot: FileSlot, class: DurabilityClass) -> bool {
+        let path = slot.path();
+        let Some(&file) = self.files.get(path) else {
+            return false;
+        };
+        self.durability.insert(path, class);
+        let text = file.text(&self.db).clone();
+        let exists = file.exists(&self.db);
+        db::write(&mut self.db, Some(file), &text, exists, db::durability(class));
+        true
+    }
+
+    fn model(&mut self) -> &Model {
+        let (mirror, cache) = (&self.mirror, &self.cache);
+        self.model
+            .get_or_insert_with(|| Model::new(&mirror.inputs(), &ExtraBuiltins::default(), cache))
+    }
+
+    /// Asks `query` if the 2024 database has it, and compares the answer with the model's.
+    fn ask(&mut self, query: Query) -> Result<(), FindingKind> {
+        let Some(slot) = answerable(query) else {
+            return Ok(());
+        };
+        let created = self.mirror.created().contains(slot.path());
+        let got = self.database_answer(query);
+        let expected = project(ask_model(self.model(), query, created));
+        self.answers += 1;
+        if got == expected {
+            return Ok(());
+        }
+        Err(FindingKind::Mismatch {
+            query,
+            answer_of: query.name(),
+            background: false,
+            got: format!("{got:?}"),
+            expected: format!("{expected:?}"),
+            decision: None,
+        })
+    }
+
+    /// Every query the database has, about every file ever created, every scope included.
+    fn check_all(&mut self) -> Result<(), FindingKind> {
+        let slots: Vec<FileSlot> = (0..crate::script::PATHS.len())
+            .map(|slot| FileSlot(slot as u8))
+            .filter(|slot| self.files.contains_key(slot.path()))
+            .collect();
+        for slot in slots {
+            self.ask(Query::Parse(slot))?;
+            self.ask(Query::Scopes(slot))?;
+            let scopes = db::semantic_index(&self.db, self.files[slot.path()])
+                .scopes
+                .len();
+            for position in 0..scopes.min(usize::from(u8::MAX) + 1) {
+                self.ask(Query::SymbolTable(slot, position as u8))?;
+            }
+            self.ask(Query::Lines(slot))?;
+        }
+        Ok(())
+    }
+
+    fn database_answer(&self, query: Query) -> Answer2024 {
+        let Some(slot) = answerable(query) else {
+            return Answer2024::Missing;
+        };
+        let Some(&file) = self.files.get(slot.path()) else {
+            return Answer2024::Missing;
+        };
+        let db = &self.db;
+        match query {
+            Query::Parse(_) => Answer2024::SyntaxErrors(db::parsed_module(db, file).0.errors().len()),
+            Query::Scopes(_) => {
+                let index = db::semantic_index(db, file);
+                Answer2024::Scopes(
+                    index
+                        .scopes
+                        .iter()
+                        .zip(&index.index.scopes)
+                        .map(|(&scope, data)| {
+                            let (kind, name, parent) = db::scope_shape(db, scope).clone();
+                            (kind, name, parent, data.range)
+                        })
+                        .collect(),
+                )
+            }
+            Query::SymbolTable(_, position) => {
+                let scopes = &db::semantic_index(db, file).scopes;
+                match scopes.get(usize::from(position) % scopes.len().max(1)) {
+                    Some(&scope) => Answer2024::Symbols(Arc::clone(db::symbol_table(db, scope))),
+                    None => Answer2024::Missing,
+                }
+            }
+            Query::Lines(_) => Answer2024::Lines {
+                index: db::line_index(db, file),
+                starts: db::line_starts(db, file).len(),
+                marks: db::line_marks(db, file).len(),
+            },
+            _ => Answer2024::Missing,
+        }
+    }
+}
+
+/// The file of a query the 2024 database answers; `None` for the cross-file ones.
+fn answerable(query: Query) -> Option<FileSlot> {
+    match query {
+        Query::Parse(slot) | Query::Scopes(slot) | Query::SymbolTable(slot, _) | Query::Lines(slot) => {
+            Some(slot)
+        }
+        Query::ResolveNames(..)
+        | Query::Exports(_)
+        | Query::Diagnostics(_)
+        | Query::ResolveModule(_)
+        | Query::Types(_)
+        | Query::Closure(_) => None,
+    }
+}
+
+/// An answer of the 2024 database, in the shape both sides can give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Answer2024 {
+    Missing,
+    SyntaxErrors(usize),
+    /// Each scope's kind, name, parent position and range.
+    Scopes(Vec<(crate::semantic::ScopeKind, String, Option<u32>, (u32, u32))>),
+    Symbols(Arc<crate::semantic::SymbolTable>),
+    Lines {
+        index: usize,
+        starts: usize,
+        marks: usize,
+    },
+}
+
+/// The model's answer, cut to what the 2024 database answers.
+fn project(answer: QueryAnswer) -> Answer2024 {
+    match answer {
+        QueryAnswer::SyntaxErrors(errors) => Answer2024::SyntaxErrors(errors),
+        QueryAnswer::Scopes(scopes, _) => Answer2024::Scopes(
+            scopes
+                .into_iter()
+                .map(|(kind, name, parent, range, ..)| {
+                    (kind, name, parent.map(|parent| parent.0), range)
+                })
+                .collect(),
+        ),
+        QueryAnswer::Symbols(table) => Answer2024::Symbols(table),
+        QueryAnswer::Lines {
+            index,
+            starts,
+            marks,
+        } => Answer2024::Lines {
+            index,
+            starts,
+            marks,
+        },
+        _ => Answer2024::Missing,
+    }
+}
