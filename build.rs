@@ -70,26 +70,33 @@ fn main() {
     };
     // A checkout of salsa's 2024 API (`salsa-fuzz salsa PATH` for salsa 0.18 and older, such
     // as ruff#13071's `f608ff8b`), built next to the pinned salsa for `src/legacy/`.
-    if let Some(path) = salsa_2024_path(&text) {
-        let path = manifest_dir.join(path);
-        let salsa_manifest = path.join("Cargo.toml");
-        println!("cargo::rerun-if-changed={}", salsa_manifest.display());
-        let salsa_text = std::fs::read_to_string(&salsa_manifest)
-            .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
-        let version = package_version(&salsa_text).unwrap_or_default();
-        let git = git_revision(&path)
-            .map(|revision| format!(", git {revision}"))
-            .unwrap_or_default();
-        println!("cargo::rustc-cfg=salsa_2024");
-        println!(
-            "cargo::rustc-env=SALSA_FUZZ_SALSA_2024={version} (path {}{git})",
-            path.display()
-        );
-        // Its panics are salsa's: the location normalization strips this root.
-        root = std::fs::canonicalize(&path)
-            .unwrap_or(path)
-            .display()
-            .to_string();
+    match salsa_2024_dependency(&text) {
+        Some(SalsaDependency::Path(path)) => {
+            let path = manifest_dir.join(path);
+            let salsa_manifest = path.join("Cargo.toml");
+            println!("cargo::rerun-if-changed={}", salsa_manifest.display());
+            let salsa_text = std::fs::read_to_string(&salsa_manifest)
+                .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
+            let version = package_version(&salsa_text).unwrap_or_default();
+            let git = git_revision(&path)
+                .map(|revision| format!(", git {revision}"))
+                .unwrap_or_default();
+            println!("cargo::rustc-cfg=salsa_2024");
+            println!(
+                "cargo::rustc-env=SALSA_FUZZ_SALSA_2024={version} (path {}{git})",
+                path.display()
+            );
+            // Its panics are salsa's: the location normalization strips this root.
+            root = std::fs::canonicalize(&path)
+                .unwrap_or(path)
+                .display()
+                .to_string();
+        }
+        Some(SalsaDependency::Version(version)) => {
+            println!("cargo::rustc-cfg=salsa_2024");
+            println!("cargo::rustc-env=SALSA_FUZZ_SALSA_2024={version}");
+        }
+        None => {}
     }
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA={described}");
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA_ROOT={root}");
@@ -147,14 +154,19 @@ fn salsa_dependency(manifest: &str) -> Option<SalsaDependency> {
     Some(SalsaDependency::Version(version.to_owned()))
 }
 
-/// The path of a `salsa-2024 = { package = "salsa", path = "…" }` line (only a generated
-/// manifest has one).
-fn salsa_2024_path(manifest: &str) -> Option<String> {
+/// The `salsa-2024 = { package = "salsa", path = "…" | version = "=X.Y.Z" }` line (only a
+/// generated manifest has one).
+fn salsa_2024_dependency(manifest: &str) -> Option<SalsaDependency> {
     let line = manifest
         .lines()
         .map(str::trim)
         .find(|line| line.starts_with("salsa-2024 ") || line.starts_with("salsa-2024="))?;
-    quoted_after(line.split_once('=')?.1.trim(), "path")
+    let table = line.split_once('=')?.1.trim();
+    if let Some(path) = quoted_after(table, "path") {
+        return Some(SalsaDependency::Path(path));
+    }
+    quoted_after(table, "version")
+        .map(|version| SalsaDependency::Version(version.trim_start_matches('=').to_owned()))
 }
 
 /// The version of the `ruff_python_parser = "=X.Y.Z"` line.

@@ -8,7 +8,9 @@
 //! - [`model`]: the same answers computed from scratch without salsa: the differential oracle;
 //! - [`script`]: the edit script, decoded from fuzzer bytes;
 //! - [`exec`]: running a script, with background batches on cloned handles;
-//! - [`oracle`]: deciding whether an outcome is a bug, and whose.
+//! - [`oracle`]: deciding whether an outcome is a bug, and whose;
+//! - `legacy` (built only against salsa's 2024 API, `cfg(salsa_2024)`): the per-file part of
+//!   the database on that API, run over the same scripts and model.
 //!
 //! [`util`] holds the few helpers (content hash, atomic writes, dates) that know none of these.
 #![deny(missing_docs)]

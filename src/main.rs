@@ -693,6 +693,19 @@ fn worker(args: WorkerArgs) -> ExitCode {
 }
 
 fn repro(file: &Path, any: bool) -> ExitCode {
+    #[cfg(salsa_2024)]
+    {
+        let _ = any;
+        return match salsa_fuzz::legacy::run::repro(file) {
+            Ok(true) => ExitCode::from(1),
+            Ok(false) => ExitCode::SUCCESS,
+            Err(error) => fail(error),
+        };
+    }
+    #[cfg_attr(
+        salsa_2024,
+        expect(unreachable_code, reason = "the 2024 build returned above")
+    )]
     let mut stdout = std::io::stdout();
     let result = if any {
         triage::repro_any(file, &mut stdout)

@@ -104,6 +104,9 @@ fn rate_under(
         .count() as u32
 }
 
+/// The signature of a script's first finding, by some executor.
+pub type SignatureFn = dyn Fn(&EditScript) -> Option<String>;
+
 struct Search<'a> {
     signature: &'a str,
     sequential: bool,
@@ -113,7 +116,7 @@ struct Search<'a> {
     max_checks: usize,
     /// Another executor's signature function, deterministic ([`minimize_with`]); `None` for
     /// this crate's executor.
-    oracle: Option<&'a dyn Fn(&EditScript) -> Option<String>>,
+    oracle: Option<&'a SignatureFn>,
 }
 
 impl Search<'_> {
@@ -200,7 +203,7 @@ pub fn minimize_with(
     script: &EditScript,
     signature: &str,
     max_checks: usize,
-    oracle: &dyn Fn(&EditScript) -> Option<String>,
+    oracle: &SignatureFn,
 ) -> Option<Minimized> {
     let mut search = Search {
         signature,

@@ -22,8 +22,12 @@
 #![no_implicit_prelude]
 
 use ::salsa_2024 as salsa;
-// salsa's macros name `std` by a relative path too.
-use ::std;
+// salsa's macros name `std` and `core` by relative paths too.
+#[allow(
+    unused_imports,
+    reason = "which of the two a release's macros name varies"
+)]
+use ::{core, std};
 use ::std::prelude::rust_2024::*;
 use ::std::sync::Arc;
 
@@ -44,11 +48,7 @@ pub struct SourceFile {
 }
 
 fn current_text(db: &dyn salsa::Database, file: SourceFile) -> &str {
-    if file.exists(db) {
-        file.text(db)
-    } else {
-        ""
-    }
+    if file.exists(db) { file.text(db) } else { "" }
 }
 
 /// The file's AST (`no_eq`: byte offsets make almost every new tree different).

@@ -144,7 +144,9 @@ impl Run {
                 }
                 return Ok(self.rewrite_at(*slot, DurabilityClass::High));
             }
-            Step::SyntheticWrite(class) => db::synthetic_write(&mut self.db, db::durability(*class)),
+            Step::SyntheticWrite(class) => {
+                db::synthetic_write(&mut self.db, db::durability(*class))
+            }
             Step::Query(query) => self.ask(*query)?,
             Step::SpawnBatch(queries) => {
                 for query in queries {
@@ -192,7 +194,13 @@ impl Run {
         self.durability.insert(path, class);
         let text = file.text(&self.db).clone();
         let exists = file.exists(&self.db);
-        db::write(&mut self.db, Some(file), &text, exists, db::durability(class));
+        db::write(
+            &mut self.db,
+            Some(file),
+            &text,
+            exists,
+            db::durability(class),
+        );
         true
     }
 
@@ -204,6 +212,7 @@ impl Run {
 
     /// Asks `query` if the 2024 database has it, and compares the answer with the model's.
     fn ask(&mut self, query: Query) -> Result<(), FindingKind> {
+        let query = substitute(query);
         let Some(slot) = answerable(query) else {
             return Ok(());
         };
@@ -253,7 +262,9 @@ impl Run {
         };
         let db = &self.db;
         match query {
-            Query::Parse(_) => Answer2024::SyntaxErrors(db::parsed_module(db, file).0.errors().len()),
+            Query::Parse(_) => {
+                Answer2024::SyntaxErrors(db::parsed_module(db, file).0.errors().len())
+            }
             Query::Scopes(_) => {
                 let index = db::semantic_index(db, file);
                 Answer2024::Scopes(
@@ -285,12 +296,28 @@ impl Run {
     }
 }
 
+/// The query the 2024 database asks for `query`: the query itself, or for a cross-file one
+/// the per-file query it reads first (the scope's table for `resolve_names`, the file's index
+/// for the others), so that a script written for the main database asks salsa the same
+/// per-file questions in the same revisions.
+fn substitute(query: Query) -> Query {
+    match query {
+        Query::ResolveNames(slot, position) => Query::SymbolTable(slot, position),
+        Query::Exports(slot)
+        | Query::Diagnostics(slot)
+        | Query::Types(slot)
+        | Query::Closure(slot) => Query::Scopes(slot),
+        other => other,
+    }
+}
+
 /// The file of a query the 2024 database answers; `None` for the cross-file ones.
 fn answerable(query: Query) -> Option<FileSlot> {
     match query {
-        Query::Parse(slot) | Query::Scopes(slot) | Query::SymbolTable(slot, _) | Query::Lines(slot) => {
-            Some(slot)
-        }
+        Query::Parse(slot)
+        | Query::Scopes(slot)
+        | Query::SymbolTable(slot, _)
+        | Query::Lines(slot) => Some(slot),
         Query::ResolveNames(..)
         | Query::Exports(_)
         | Query::Diagnostics(_)
@@ -300,13 +327,16 @@ fn answerable(query: Query) -> Option<FileSlot> {
     }
 }
 
+/// A scope's kind, name, parent position and range.
+type ScopeShape2024 = (crate::semantic::ScopeKind, String, Option<u32>, (u32, u32));
+
 /// An answer of the 2024 database, in the shape both sides can give.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Answer2024 {
     Missing,
     SyntaxErrors(usize),
     /// Each scope's kind, name, parent position and range.
-    Scopes(Vec<(crate::semantic::ScopeKind, String, Option<u32>, (u32, u32))>),
+    Scopes(Vec<ScopeShape2024>),
     Symbols(Arc<crate::semantic::SymbolTable>),
     Lines {
         index: usize,

@@ -43,9 +43,8 @@ pub struct Bug2024 {
 
 /// Runs the campaign; returns the bugs found (in the order found).
 pub fn run(options: &Options2024) -> Result<Vec<Bug2024>, String> {
-    let salsa = env!("SALSA_FUZZ_SALSA_2024");
     eprintln!(
-        "salsa-fuzz run on salsa {salsa}: the 2024-API database (per-file queries; see the \
+        "salsa-fuzz run on salsa {SALSA}: the 2024-API database (per-file queries; see the \
          README), seed {}, {} s",
         options.seed,
         options.time.as_secs()
@@ -55,7 +54,8 @@ pub fn run(options: &Options2024) -> Result<Vec<Bug2024>, String> {
         let paths = crate::corpus::entries_under(dir)
             .map_err(|error| format!("{}: {error}", dir.display()))?;
         for path in paths {
-            let entry = Entry::read(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+            let entry =
+                Entry::read(&path).map_err(|error| format!("{}: {error}", path.display()))?;
             pool.push(entry.script);
         }
     }
@@ -91,7 +91,7 @@ pub fn run(options: &Options2024) -> Result<Vec<Bug2024>, String> {
                 {
                     let first = start.elapsed();
                     eprintln!(
-                        "[{:>5.1}s] new bug after {scripts} scripts: {signature}",
+                        "[{:>5.1}s] new finding after {scripts} scripts: {signature}",
                         first.as_secs_f64()
                     );
                     let entry = write_minimized(options, &script, &signature, bugs.len())?;
@@ -110,7 +110,7 @@ pub fn run(options: &Options2024) -> Result<Vec<Bug2024>, String> {
         if elapsed - last_report >= Duration::from_secs(5) {
             last_report = elapsed;
             eprintln!(
-                "[{:>5.1}s] {scripts} scripts ({:.0}/s), {answers} answers checked, {} bugs",
+                "[{:>5.1}s] {scripts} scripts ({:.0}/s), {answers} answers checked, {} distinct findings",
                 elapsed.as_secs_f64(),
                 scripts as f64 / elapsed.as_secs_f64(),
                 bugs.len()
@@ -118,24 +118,69 @@ pub fn run(options: &Options2024) -> Result<Vec<Bug2024>, String> {
         }
     }
     let elapsed = start.elapsed();
+    let (recreated, others): (Vec<&Bug2024>, Vec<&Bug2024>) = bugs
+        .iter()
+        .partition(|bug| before_the_fix(SALSA) && of_ruff_13071_class(&bug.signature));
+    let grouped = others.len() + usize::from(!recreated.is_empty());
     eprintln!(
-        "done in {:.1}s: {scripts} scripts, {answers} answers checked, {} bugs",
+        "done in {:.1}s: {scripts} scripts, {answers} answers checked, {grouped} {} ({} distinct \
+         findings)",
         elapsed.as_secs_f64(),
+        if grouped == 1 { "bug" } else { "bugs" },
         bugs.len()
     );
-    for bug in &bugs {
+    if !recreated.is_empty() {
         eprintln!(
-            "  {} (first at {:.1}s, script {}){}",
-            bug.signature,
-            bug.first.as_secs_f64(),
-            bug.scripts,
-            bug.entry
-                .as_ref()
-                .map(|path| format!(", minimized: {}", path.display()))
-                .unwrap_or_default()
+            "  1 bug, probably ruff#13071 (salsa#573, fixed by 2d55e838: a re-executed query \
+             seeds its tracked structs' ids from the previous execution's, a deleted struct's \
+             among them), {} distinct findings; replay an entry on a checkout of 2d55e838 to \
+             confirm:",
+            recreated.len()
         );
+        for bug in &recreated {
+            eprintln!("    {}", describe(bug));
+        }
+    }
+    for bug in &others {
+        eprintln!("  {}", describe(bug));
     }
     Ok(bugs)
+}
+
+const SALSA: &str = env!("SALSA_FUZZ_SALSA_2024");
+
+/// Whether `salsa` may predate ruff#13071's fix: a checkout (a git revision of 0.18.0's
+/// development); the 0.18.0 release has the fix.
+fn before_the_fix(salsa: &str) -> bool {
+    salsa.contains("(path ")
+}
+
+/// Whether a finding is of the class ruff#13071 showed as: a panic in salsa's tracked structs,
+/// or a wrong answer of the queries that create or read them.
+fn of_ruff_13071_class(signature: &str) -> bool {
+    signature.contains("at salsa/src/tracked_struct.rs")
+        || [
+            "semantic_index",
+            "symbol_table",
+            "line_marks",
+            "line_index",
+            "line_starts",
+        ]
+        .iter()
+        .any(|query| signature == format!("Salsa: answer of {query} differs from the model"))
+}
+
+fn describe(bug: &Bug2024) -> String {
+    format!(
+        "{} (first at {:.1}s, script {}){}",
+        bug.signature,
+        bug.first.as_secs_f64(),
+        bug.scripts,
+        bug.entry
+            .as_ref()
+            .map(|path| format!(", minimized: {}", path.display()))
+            .unwrap_or_default()
+    )
 }
 
 fn write_minimized(
@@ -146,11 +191,13 @@ fn write_minimized(
 ) -> Result<Option<PathBuf>, String> {
     // The script as found, first: a finding is kept even if minimizing it fails.
     let mut raw = Entry::new(script.clone(), Status::New, signature.to_owned());
-    raw.salsa = env!("SALSA_FUZZ_SALSA_2024").to_owned();
+    raw.salsa = SALSA.to_owned();
     raw.sequential = true;
-    let raw_path = options
-        .findings
-        .join(format!("2024-{:04}-seed{}.found.sfz", index + 1, options.seed));
+    let raw_path = options.findings.join(format!(
+        "2024-{:04}-seed{}.found.sfz",
+        index + 1,
+        options.seed
+    ));
     raw.write(&raw_path)
         .map_err(|error| format!("{}: {error}", raw_path.display()))?;
     let started = Instant::now();
@@ -160,7 +207,7 @@ fn write_minimized(
         return Ok(None);
     };
     let mut entry = Entry::new(minimized.script, Status::New, signature.to_owned());
-    entry.salsa = env!("SALSA_FUZZ_SALSA_2024").to_owned();
+    entry.salsa = SALSA.to_owned();
     entry.sequential = true;
     entry.rate = minimized.rate;
     let path = options
@@ -182,7 +229,32 @@ fn write_minimized(
 }
 
 fn indent(text: &str) -> String {
-    text.lines()
-        .map(|line| format!("    {line}\n"))
-        .collect()
+    text.lines().map(|line| format!("    {line}\n")).collect()
+}
+
+/// Replays the entry at `path` on the 2024 database: prints what it shows, and whether that
+/// is the entry's own signature; returns whether it showed a finding.
+pub fn repro(path: &std::path::Path) -> Result<bool, String> {
+    let entry = Entry::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let outcome = exec::execute(&entry.script);
+    println!("salsa {SALSA}");
+    match outcome.finding {
+        Some(finding) => {
+            let signature = finding.signature();
+            let same = if signature == entry.signature {
+                "the entry's own signature"
+            } else {
+                "NOT the entry's signature"
+            };
+            println!("finding at step {} ({same}): {signature}", finding.step);
+            Ok(true)
+        }
+        None => {
+            println!(
+                "no finding ({} steps executed, {} answers checked)",
+                outcome.steps, outcome.answers
+            );
+            Ok(false)
+        }
+    }
 }
