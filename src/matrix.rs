@@ -19,9 +19,11 @@ use std::process::{Command, Stdio};
 /// (`src/matrix/shuttle_patch.rs`).
 pub const SHUTTLE_OLDEST: (u32, u32, u32) = (0, 24, 0);
 
-/// The newest salsa of the 2024 API (no fixpoint iteration, `return_ref`, `#[id]` fields): a
-/// checkout of it is built next to the pinned salsa, for `src/legacy/` (`cfg(salsa_2024)`).
-pub const API_2024_NEWEST: (u32, u32, u32) = (0, 18, u32::MAX);
+/// The salsa of the 2024 API (no fixpoint iteration, `return_ref`, `#[id]` fields): 0.18.x and
+/// the git revisions of its development (their manifests say 0.18.0). It is built next to the
+/// pinned salsa, for `src/legacy/` (`cfg(salsa_2024)`). Older salsa (0.17 and before) had query
+/// groups, which neither database is written for.
+pub const API_2024: ((u32, u32, u32), (u32, u32, u32)) = ((0, 18, 0), (0, 18, u32::MAX));
 
 /// The oldest and newest crates.io releases the suite is tested against.
 pub const TESTED: (&str, &str) = ("0.22.0", "0.28.5");
@@ -54,7 +56,9 @@ impl SalsaSpec {
             return Ok(SalsaSpec::Shuttle(version.to_owned()));
         }
         if is_version(text) {
-            return Ok(SalsaSpec::Release(text.to_owned()));
+            let spec = SalsaSpec::Release(text.to_owned());
+            spec.refuse_query_groups()?;
+            return Ok(spec);
         }
         let path = Path::new(text);
         if !path.exists() {
@@ -77,7 +81,20 @@ impl SalsaSpec {
                 manifest.display()
             ));
         }
-        Ok(SalsaSpec::Path(path))
+        let spec = SalsaSpec::Path(path);
+        spec.refuse_query_groups()?;
+        Ok(spec)
+    }
+
+    /// An error for a salsa older than the 2024 API (query groups).
+    fn refuse_query_groups(&self) -> Result<(), String> {
+        match self.version() {
+            Some(version) if version < API_2024.0 => Err(format!(
+                "salsa {}.{}.{} predates the 2024 API (query groups): the suite needs 0.18.0 or later",
+                version.0, version.1, version.2
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The directory name under `target/salsa-matrix/`.
@@ -147,7 +164,7 @@ impl SalsaSpec {
         matches!(self, SalsaSpec::Path(_) | SalsaSpec::Release(_))
             && self
                 .version()
-                .is_some_and(|version| version <= API_2024_NEWEST)
+                .is_some_and(|version| (API_2024.0..=API_2024.1).contains(&version))
     }
 
     /// A release outside the tested range still builds if its API matches one we know; say so.
@@ -685,6 +702,16 @@ mod tests {
             manifest.contains("persistence = [\"salsa/persistence\"]"),
             "{manifest}"
         );
+
+        let older = tempfile::tempdir().unwrap();
+        std::fs::write(
+            older.path().join("Cargo.toml"),
+            "[package]\nname = \"salsa\"\nversion = \"0.17.0\"\n",
+        )
+        .unwrap();
+        let error = SalsaSpec::parse(&older.path().to_string_lossy()).unwrap_err();
+        assert!(error.contains("predates the 2024 API"), "{error}");
+        assert!(SalsaSpec::parse("0.17.0").is_err());
 
         let (_dir, newer) = checkout("0.22.0");
         assert!(!newer.is_2024_api());

@@ -7,13 +7,16 @@
 //!
 //! | salsa decision | query | the step that changes that alone |
 //! | --- | --- | --- |
-//! | tracked structs created, deleted and recreated (ruff#13071) | [`semantic_index`] creates a [`ScopeId`] per scope (identity: file and position), [`line_marks`] a [`LineMark`] per line (identity: the line's text) | `edit … clear`, `edit … restore N` |
+//! | tracked structs created, deleted and recreated (ruff#13071) | [`semantic_index`] creates a [`ScopeId`] per scope (identity: file and position), [`line_marks`] a [`LineMark`] per line (identity: the line's text, whose field the executor reads back) | `edit … clear`, `edit … restore N`, `remove`/`add` |
 //! | a tracked field read alone | [`scope_shape`] reads a scope's `kind`, `name` and `parent` fields | an edit turning `def` into `class` at one position |
 //! | deep verification of an input-field edge | [`parsed_module`], [`text_lines`], [`line_starts`] | any edit, `remove`/`add` |
-//! | of an edge to another memo, and backdating | [`symbol_table`] (equal tables after an edit elsewhere in the file), [`line_index`] (reads only `text_lines`) | an edit in a sibling scope, an edit within a line |
+//! | of an edge to another memo | [`symbol_table`] (equal tables after an edit elsewhere in the file are backdated), [`line_index`] (reads only `text_lines`) | an edit in a sibling scope, an edit within a line |
 //! | shallow verification by durability | everything about a library (HIGH) or MEDIUM file | `durability FILE CLASS`, `library FILE on`, `synthetic-write CLASS` |
-//! | LRU re-execution | [`parsed_module`] (`lru = 32`), [`line_starts`] (`lru = 2`) | queries of three files, a write, the first again |
+//! | LRU eviction and re-execution | [`parsed_module`] and [`line_starts`] (`lru-capacity N` sets both) | queries of several files, a write, the first again |
 //!
+//! A backdating or an eviction that salsa gets wrong by doing *more* work changes no value; the
+//! main executor sees those through salsa's events (`exec::lines`), this one does not.
+
 //! The answers are compared with [`crate::model`]'s, as the main database's are.
 //!
 //! salsa's macros name their crate by a relative path (`salsa::plumbing::…`), and this crate's
@@ -57,14 +60,28 @@ pub fn parsed_module(db: &dyn salsa::Database, file: SourceFile) -> ParsedAst {
     ParsedAst(parse_source(current_text(db, file)))
 }
 
-/// [`ParsedModule`], as a value salsa can store (no equality: `no_eq`).
+/// [`ParsedModule`], as salsa stores it (`no_eq`: never compared).
 #[derive(Clone, Debug)]
 pub struct ParsedAst(pub ParsedModule);
 
-impl PartialEq for ParsedAst {
-    fn eq(&self, _: &Self) -> bool {
-        // Never compared by salsa (`no_eq`); two parses are never taken for equal.
-        false
+// The 0.18.0 release asks `Update` of a tracked function's value; its derive names `::salsa`,
+// the pinned salsa in this crate, so these two are written by hand.
+// SAFETY (both): the new value replaces the old one whole and a change is reported; nothing
+// in either value borrows from the database (scope ids are `Copy` handles, the rest is
+// owned), so dropping the old value in place is sound.
+unsafe impl salsa::Update for ParsedAst {
+    unsafe fn maybe_update(old_pointer: *mut Self, new_value: Self) -> bool {
+        // SAFETY: salsa passes a valid pointer to the old value, exclusively.
+        unsafe { *old_pointer = new_value };
+        true
+    }
+}
+
+unsafe impl salsa::Update for SemanticIndex<'_> {
+    unsafe fn maybe_update(old_pointer: *mut Self, new_value: Self) -> bool {
+        // SAFETY: salsa passes a valid pointer to the old value, exclusively.
+        unsafe { *old_pointer = new_value };
+        true
     }
 }
 
@@ -88,23 +105,12 @@ pub struct ScopeId<'db> {
 }
 
 /// The semantic index of one file: the pure [`FileIndex`] and a salsa handle per scope.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct SemanticIndex<'db> {
     /// The scopes' handles, in the index's order.
     pub scopes: Vec<ScopeId<'db>>,
     /// What the AST walk found.
     pub index: Arc<FileIndex>,
-}
-
-// By hand: the 2024 derive names `::salsa`, the pinned salsa in this crate.
-// SAFETY: the new value replaces the old one whole, and a change is always reported (the
-// query is `no_eq`), so no value of an older revision survives.
-unsafe impl salsa::Update for SemanticIndex<'_> {
-    unsafe fn maybe_update(old_pointer: *mut Self, new_value: Self) -> bool {
-        // SAFETY: salsa passes a valid pointer to the old value, exclusively.
-        unsafe { *old_pointer = new_value };
-        true
-    }
 }
 
 /// Walks the file's AST once and creates one tracked [`ScopeId`] per scope: the path of
@@ -253,6 +259,13 @@ fn set(
         .with_durability(durability)
         .to(text.to_owned());
     file.set_exists(db).with_durability(durability).to(exists);
+}
+
+/// Sets the LRU capacity of [`parsed_module`] and [`line_starts`] (0: no eviction), as the
+/// main database's `lru-capacity N` does. (salsa generates the setters private to this module.)
+pub fn set_lru_capacity(db: &Database2024, capacity: usize) {
+    parsed_module::set_lru_capacity(db, capacity);
+    line_starts::set_lru_capacity(db, capacity);
 }
 
 /// A new revision with no input changed.

@@ -2,10 +2,14 @@
 //! and compares every answer it can give with the model's.
 //!
 //! What the 2024 API cannot express is skipped, never approximated: cross-file queries (they
-//! need fixpoint iteration), background batches on other threads (their queries run inline,
-//! as in the main executor's sequential mode), cancellation, injected faults, persistence,
-//! the builtins, LRU capacity changes (salsa generated the setter privately then) and
-//! `NEVER_CHANGE` (`freeze` writes at HIGH, and the mirror keeps the file unchanged after).
+//! need fixpoint iteration; a script's cross-file query asks the per-file query it reads
+//! first), background batches on other threads (their queries run inline, as in the main
+//! executor's sequential mode), cancellation, injected faults, persistence, the builtins and
+//! `NEVER_CHANGE` (`freeze` writes at HIGH, and nothing changes the file after).
+//!
+//! A wrong answer is salsa's only when a fresh database, given the same inputs and asked the
+//! same query, agrees with the model; otherwise it is ours (`Harness`), as in the main
+//! executor.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -45,8 +49,13 @@ pub fn execute(script: &EditScript) -> Outcome2024 {
     for (position, step) in script.steps.iter().enumerate() {
         match panics::catch(|| run.step(step)) {
             Caught::Done(Ok(executed)) => outcome.steps += usize::from(executed),
-            Caught::Done(Err(kind)) => {
-                outcome.finding = Some(finding(position, kind));
+            Caught::Done(Err(failure)) => {
+                let (culprit, kind) = *failure;
+                outcome.finding = Some(Finding {
+                    step: position,
+                    culprit,
+                    kind,
+                });
                 break;
             }
             Caught::Panicked(report) => {
@@ -76,7 +85,14 @@ pub fn execute(script: &EditScript) -> Outcome2024 {
         let end = script.steps.len();
         match panics::catch(|| run.check_all()) {
             Caught::Done(Ok(())) => {}
-            Caught::Done(Err(kind)) => outcome.finding = Some(finding(end, kind)),
+            Caught::Done(Err(failure)) => {
+                let (culprit, kind) = *failure;
+                outcome.finding = Some(Finding {
+                    step: end,
+                    culprit,
+                    kind,
+                });
+            }
             Caught::Panicked(report) => {
                 let culprit = crate::oracle::culprit_of_panic(&report.message, &report.location);
                 outcome.finding = Some(Finding {
@@ -92,13 +108,8 @@ pub fn execute(script: &EditScript) -> Outcome2024 {
     outcome
 }
 
-fn finding(step: usize, kind: FindingKind) -> Finding {
-    Finding {
-        step,
-        culprit: Culprit::Salsa,
-        kind,
-    }
-}
+/// A finding's culprit and what it was.
+type Failure = Box<(Culprit, FindingKind)>;
 
 #[derive(Default)]
 struct Run {
@@ -109,17 +120,19 @@ struct Run {
     cache: ParseCache,
     model: Option<Model>,
     answers: usize,
+    /// An LRU capacity set before any file existed.
+    pending_lru: Option<usize>,
 }
 
 impl Run {
     /// Executes one step; `Ok(false)` when it is skipped.
-    fn step(&mut self, step: &Step) -> Result<bool, FindingKind> {
+    fn step(&mut self, step: &Step) -> Result<bool, Failure> {
         match step {
             Step::Edit(slot, edit) => match self.mirror.edit(*slot, edit) {
                 Some(text) => self.write(*slot, &text, true),
                 None => return Ok(false),
             },
-            Step::AddFile(slot, text) => self.add(*slot, text.render()),
+            Step::AddFile(slot, text) => return Ok(self.add(*slot, text.render())),
             Step::RemoveFile(slot) => {
                 if !self.mirror.remove(*slot) {
                     return Ok(false);
@@ -137,7 +150,12 @@ impl Run {
                 };
                 return Ok(self.rewrite_at(*slot, class));
             }
-            Step::SetDurability(slot, class) => return Ok(self.rewrite_at(*slot, *class)),
+            Step::SetDurability(slot, class) => {
+                if self.mirror.is_frozen(*slot) {
+                    return Ok(false);
+                }
+                return Ok(self.rewrite_at(*slot, *class));
+            }
             Step::Freeze(slot) => {
                 if !self.mirror.freeze(*slot) {
                     return Ok(false);
@@ -154,8 +172,17 @@ impl Run {
                 }
             }
             Step::CheckAll => self.check_all()?,
-            Step::SetLruCapacity(_)
-            | Step::Join
+            Step::SetLruCapacity(capacity) => {
+                let capacity = usize::from(*capacity);
+                if self.files.is_empty() {
+                    // 0.18.0 finds a tracked function's ingredient through its input's, which
+                    // exists once a file does: the capacity waits for the first file.
+                    self.pending_lru = Some(capacity);
+                } else {
+                    db::set_lru_capacity(&self.db, capacity);
+                }
+            }
+            Step::Join
             | Step::Cancel
             | Step::TriggerLruEviction
             | Step::Persist
@@ -166,9 +193,14 @@ impl Run {
         Ok(true)
     }
 
-    fn add(&mut self, slot: FileSlot, text: String) {
-        if let Some(text) = self.mirror.write(slot, text) {
-            self.write(slot, &text, true);
+    /// Creates or re-adds a file; `false` when the mirror skips it (a frozen file).
+    fn add(&mut self, slot: FileSlot, text: String) -> bool {
+        match self.mirror.write(slot, text) {
+            Some(text) => {
+                self.write(slot, &text, true);
+                true
+            }
+            None => false,
         }
     }
 
@@ -182,6 +214,9 @@ impl Run {
         let file = self.files.get(path).copied();
         let file = db::write(&mut self.db, file, text, exists, db::durability(class));
         self.files.insert(path, file);
+        if let Some(capacity) = self.pending_lru.take() {
+            db::set_lru_capacity(&self.db, capacity);
+        }
         self.model = None;
     }
 
@@ -211,30 +246,86 @@ impl Run {
     }
 
     /// Asks `query` if the 2024 database has it, and compares the answer with the model's.
-    fn ask(&mut self, query: Query) -> Result<(), FindingKind> {
+    fn ask(&mut self, query: Query) -> Result<(), Failure> {
         let query = substitute(query);
         let Some(slot) = answerable(query) else {
             return Ok(());
         };
         let created = self.mirror.created().contains(slot.path());
-        let got = self.database_answer(query);
-        let expected = project(ask_model(self.model(), query, created));
+        let got = database_answer(&self.db, &self.files, query);
+        let expected = match query {
+            // The model counts lines; each line's mark must hold that line's text.
+            Query::Lines(_) if created => self.expected_lines(slot),
+            _ => project(ask_model(self.model(), query, created)),
+        };
         self.answers += 1;
         if got == expected {
             return Ok(());
         }
-        Err(FindingKind::Mismatch {
+        // A fresh database with the same inputs: if it is wrong too, the mistake is ours.
+        let (fresh, fresh_files) = self.fresh();
+        let fresh_answer = database_answer(&fresh, &fresh_files, query);
+        let culprit = if fresh_answer == expected {
+            Culprit::Salsa
+        } else {
+            Culprit::Harness
+        };
+        let kind = FindingKind::Mismatch {
             query,
-            answer_of: query.name(),
+            answer_of: got.query_behind(&expected, query),
             background: false,
             got: format!("{got:?}"),
             expected: format!("{expected:?}"),
             decision: None,
-        })
+        };
+        Err(Box::new((culprit, kind)))
+    }
+
+    /// What the line probes must answer: the line count three times, and the lines' texts.
+    fn expected_lines(&self, slot: FileSlot) -> Answer2024 {
+        let text = self
+            .mirror
+            .inputs()
+            .into_iter()
+            .find(|input| input.path == slot.path())
+            .map(|input| input.text)
+            .unwrap_or_default();
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        Answer2024::Lines {
+            index: lines.len(),
+            starts: lines.len(),
+            marks: lines,
+        }
+    }
+
+    /// A database written from scratch with the mirror's files: each created file at its
+    /// durability, a removed one as not existing.
+    fn fresh(&self) -> (Database2024, BTreeMap<&'static str, SourceFile>) {
+        let mut fresh = Database2024::default();
+        let inputs = self.mirror.inputs();
+        let mut files = BTreeMap::new();
+        for &path in self.files.keys() {
+            let class = self
+                .durability
+                .get(path)
+                .copied()
+                .unwrap_or(DurabilityClass::Low);
+            let live = inputs.iter().find(|input| input.path == path);
+            let text = live.map_or("", |input| input.text.as_str());
+            let file = db::write(
+                &mut fresh,
+                None,
+                text,
+                live.is_some(),
+                db::durability(class),
+            );
+            files.insert(path, file);
+        }
+        (fresh, files)
     }
 
     /// Every query the database has, about every file ever created, every scope included.
-    fn check_all(&mut self) -> Result<(), FindingKind> {
+    fn check_all(&mut self) -> Result<(), Failure> {
         let slots: Vec<FileSlot> = (0..crate::script::PATHS.len())
             .map(|slot| FileSlot(slot as u8))
             .filter(|slot| self.files.contains_key(slot.path()))
@@ -252,47 +343,52 @@ impl Run {
         }
         Ok(())
     }
+}
 
-    fn database_answer(&self, query: Query) -> Answer2024 {
-        let Some(slot) = answerable(query) else {
-            return Answer2024::Missing;
-        };
-        let Some(&file) = self.files.get(slot.path()) else {
-            return Answer2024::Missing;
-        };
-        let db = &self.db;
-        match query {
-            Query::Parse(_) => {
-                Answer2024::SyntaxErrors(db::parsed_module(db, file).0.errors().len())
-            }
-            Query::Scopes(_) => {
-                let index = db::semantic_index(db, file);
-                Answer2024::Scopes(
-                    index
-                        .scopes
-                        .iter()
-                        .zip(&index.index.scopes)
-                        .map(|(&scope, data)| {
-                            let (kind, name, parent) = db::scope_shape(db, scope).clone();
-                            (kind, name, parent, data.range)
-                        })
-                        .collect(),
-                )
-            }
-            Query::SymbolTable(_, position) => {
-                let scopes = &db::semantic_index(db, file).scopes;
-                match scopes.get(usize::from(position) % scopes.len().max(1)) {
-                    Some(&scope) => Answer2024::Symbols(Arc::clone(db::symbol_table(db, scope))),
-                    None => Answer2024::Missing,
-                }
-            }
-            Query::Lines(_) => Answer2024::Lines {
-                index: db::line_index(db, file),
-                starts: db::line_starts(db, file).len(),
-                marks: db::line_marks(db, file).len(),
-            },
-            _ => Answer2024::Missing,
+/// What the 2024 database `db`, whose files are `files`, answers to `query`.
+fn database_answer(
+    db: &Database2024,
+    files: &BTreeMap<&'static str, SourceFile>,
+    query: Query,
+) -> Answer2024 {
+    let Some(slot) = answerable(query) else {
+        return Answer2024::Missing;
+    };
+    let Some(&file) = files.get(slot.path()) else {
+        return Answer2024::Missing;
+    };
+    match query {
+        Query::Parse(_) => Answer2024::SyntaxErrors(db::parsed_module(db, file).0.errors().len()),
+        Query::Scopes(_) => {
+            let index = db::semantic_index(db, file);
+            Answer2024::Scopes(
+                index
+                    .scopes
+                    .iter()
+                    .zip(&index.index.scopes)
+                    .map(|(&scope, data)| {
+                        let (kind, name, parent) = db::scope_shape(db, scope).clone();
+                        (kind, name, parent, data.range)
+                    })
+                    .collect(),
+            )
         }
+        Query::SymbolTable(_, position) => {
+            let scopes = &db::semantic_index(db, file).scopes;
+            match scopes.get(usize::from(position) % scopes.len().max(1)) {
+                Some(&scope) => Answer2024::Symbols(Arc::clone(db::symbol_table(db, scope))),
+                None => Answer2024::Missing,
+            }
+        }
+        Query::Lines(_) => Answer2024::Lines {
+            index: db::line_index(db, file),
+            starts: db::line_starts(db, file).len(),
+            marks: db::line_marks(db, file)
+                .iter()
+                .map(|mark| mark.text(db).clone())
+                .collect(),
+        },
+        _ => Answer2024::Missing,
     }
 }
 
@@ -338,11 +434,43 @@ enum Answer2024 {
     /// Each scope's kind, name, parent position and range.
     Scopes(Vec<ScopeShape2024>),
     Symbols(Arc<crate::semantic::SymbolTable>),
+    /// `line_index`, how many line starts `line_starts` has, and each `LineMark`'s text.
     Lines {
         index: usize,
         starts: usize,
-        marks: usize,
+        marks: Vec<String>,
     },
+}
+
+impl Answer2024 {
+    /// The database query whose answer differs: the line probe that differs, or `query`'s.
+    fn query_behind(&self, other: &Answer2024, query: Query) -> &'static str {
+        match (self, other) {
+            (
+                Answer2024::Lines {
+                    index,
+                    starts,
+                    marks,
+                },
+                Answer2024::Lines {
+                    index: other_index,
+                    starts: other_starts,
+                    marks: other_marks,
+                },
+            ) => {
+                if marks != other_marks {
+                    "line_marks"
+                } else if index != other_index {
+                    "line_index"
+                } else if starts != other_starts {
+                    "line_starts"
+                } else {
+                    query.name()
+                }
+            }
+            _ => query.name(),
+        }
+    }
 }
 
 /// The model's answer, cut to what the 2024 database answers.
@@ -358,15 +486,6 @@ fn project(answer: QueryAnswer) -> Answer2024 {
                 .collect(),
         ),
         QueryAnswer::Symbols(table) => Answer2024::Symbols(table),
-        QueryAnswer::Lines {
-            index,
-            starts,
-            marks,
-        } => Answer2024::Lines {
-            index,
-            starts,
-            marks,
-        },
         _ => Answer2024::Missing,
     }
 }

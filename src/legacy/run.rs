@@ -247,6 +247,9 @@ pub fn repro(path: &std::path::Path) -> Result<bool, String> {
                 "NOT the entry's signature"
             };
             println!("finding at step {} ({same}): {signature}", finding.step);
+            if let crate::oracle::FindingKind::Mismatch { got, expected, .. } = &finding.kind {
+                println!("  database: {got}\n  model:    {expected}");
+            }
             Ok(true)
         }
         None => {
