@@ -57,15 +57,7 @@ pub fn line_index(db: &dyn Db, file: SourceFile) -> usize {
 /// [`LINE_STARTS_LRU_CAPACITY`] most recently fetched files.
 #[salsa::tracked(returns(ref), lru = 2)]
 pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<u32> {
-    let mut offset = 0;
-    current_text(db, file)
-        .split_inclusive('\n')
-        .map(|line| {
-            let start = offset;
-            offset += line.len();
-            u32::try_from(start).unwrap_or(u32::MAX)
-        })
-        .collect()
+    crate::semantic::line_starts(current_text(db, file))
 }
 
 /// One line of a file, as [`line_marks`] created it: identified by its text alone (equal lines

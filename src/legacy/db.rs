@@ -175,15 +175,7 @@ pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> usize {
 /// The byte offset of each line, with an LRU capacity of 2.
 #[salsa::tracked(return_ref, lru = 2)]
 pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
-    let mut offset = 0;
-    current_text(db, file)
-        .split_inclusive('\n')
-        .map(|line| {
-            let start = offset;
-            offset += line.len();
-            u32::try_from(start).unwrap_or(u32::MAX)
-        })
-        .collect()
+    crate::semantic::line_starts(current_text(db, file))
 }
 
 /// One line of a file, identified by its text (equal lines told apart by creation order).

@@ -18,7 +18,7 @@ mod resolve;
 pub use builder::build_file_index;
 pub use builtins::is_builtin;
 pub use module_name::{absolute_import, module_name_for_path};
-pub use parse::{ParsedModule, Parses, parse_source};
+pub use parse::{ParsedModule, Parses, line_starts, parse_source};
 pub use resolve::{
     Binding, ImportEnv, check_imports, cyclic_class, not_callable, pick_module_file,
     resolve_in_chain, resolve_module_level, syntax_error, unresolved_reference,

@@ -80,3 +80,15 @@ impl Parses {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// The byte offset of each line's start (one per line of `str::lines`).
+pub fn line_starts(text: &str) -> Vec<u32> {
+    let mut offset = 0;
+    text.split_inclusive('\n')
+        .map(|line| {
+            let start = offset;
+            offset += line.len();
+            u32::try_from(start).unwrap_or(u32::MAX)
+        })
+        .collect()
+}
