@@ -42,61 +42,34 @@ fn main() {
     let (version, described) = match dependency {
         SalsaDependency::Version(version) => (version.clone(), version),
         SalsaDependency::Path(path) => {
-            let path = manifest_dir.join(path);
-            let salsa_manifest = path.join("Cargo.toml");
-            println!("cargo::rerun-if-changed={}", salsa_manifest.display());
-            let salsa_text = std::fs::read_to_string(&salsa_manifest)
-                .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
-            let version = package_version(&salsa_text)
-                .unwrap_or_else(|| panic!("no package version in {}", salsa_manifest.display()));
-            let git = git_revision(&path)
-                .map(|revision| format!(", git {revision}"))
-                .unwrap_or_default();
+            let checkout = Checkout::read(&manifest_dir.join(path));
             // A release copied and patched for shuttle (src/matrix/shuttle_patch.rs) is
             // named as that release.
-            let patched = std::fs::read_to_string(path.join("src/sync.rs"))
+            let patched = std::fs::read_to_string(checkout.path.join("src/sync.rs"))
                 .is_ok_and(|sync| sync.starts_with("// Patched by salsa-fuzz"));
             let described = if patched {
-                format!("{version} (shuttle-patched)")
+                format!("{} (shuttle-patched)", checkout.version)
             } else {
-                format!("{version} (path {}{git})", path.display())
+                checkout.described()
             };
-            root = std::fs::canonicalize(&path)
-                .unwrap_or(path)
-                .display()
-                .to_string();
-            (version, described)
+            root = checkout.root();
+            (checkout.version, described)
         }
     };
-    // A checkout of salsa's 2024 API (`salsa-fuzz salsa PATH` for salsa 0.18 and older, such
-    // as ruff#13071's `f608ff8b`), built next to the pinned salsa for `src/legacy/`.
-    match salsa_2024_dependency(&text) {
-        Some(SalsaDependency::Path(path)) => {
-            let path = manifest_dir.join(path);
-            let salsa_manifest = path.join("Cargo.toml");
-            println!("cargo::rerun-if-changed={}", salsa_manifest.display());
-            let salsa_text = std::fs::read_to_string(&salsa_manifest)
-                .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
-            let version = package_version(&salsa_text).unwrap_or_default();
-            let git = git_revision(&path)
-                .map(|revision| format!(", git {revision}"))
-                .unwrap_or_default();
-            println!("cargo::rustc-cfg=salsa_2024");
-            println!(
-                "cargo::rustc-env=SALSA_FUZZ_SALSA_2024={version} (path {}{git})",
-                path.display()
-            );
-            // Its panics are salsa's: the location normalization strips this root.
-            root = std::fs::canonicalize(&path)
-                .unwrap_or(path)
-                .display()
-                .to_string();
-        }
-        Some(SalsaDependency::Version(version)) => {
-            println!("cargo::rustc-cfg=salsa_2024");
-            println!("cargo::rustc-env=SALSA_FUZZ_SALSA_2024={version}");
-        }
-        None => {}
+    // A salsa of the 2024 API (`salsa-fuzz salsa` for 0.18.x, or a checkout of it such as
+    // ruff#13071's `f608ff8b`), built next to the pinned salsa for `src/legacy/`.
+    if let Some(dependency) = salsa_2024_dependency(&text) {
+        println!("cargo::rustc-cfg=salsa_2024");
+        let described = match dependency {
+            SalsaDependency::Version(version) => version,
+            SalsaDependency::Path(path) => {
+                let checkout = Checkout::read(&manifest_dir.join(path));
+                // Its panics are salsa's: the location normalization strips this root.
+                root = checkout.root();
+                checkout.described()
+            }
+        };
+        println!("cargo::rustc-env=SALSA_FUZZ_SALSA_2024={described}");
     }
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA={described}");
     println!("cargo::rustc-env=SALSA_FUZZ_SALSA_ROOT={root}");
@@ -128,6 +101,53 @@ fn main() {
     }
     if at_least(&version, (0, 25)) {
         println!("cargo::rustc-cfg=salsa_cycle_fn_each_iteration");
+    }
+}
+
+/// A local salsa checkout a manifest names by path.
+struct Checkout {
+    path: PathBuf,
+    version: String,
+    /// `, git 1a2b3c4d5e6f`, or empty outside git.
+    git: String,
+}
+
+impl Checkout {
+    /// Reads the checkout's package version and git revision (and asks cargo to rebuild when
+    /// its manifest changes).
+    fn read(path: &Path) -> Checkout {
+        let salsa_manifest = path.join("Cargo.toml");
+        println!("cargo::rerun-if-changed={}", salsa_manifest.display());
+        let salsa_text = std::fs::read_to_string(&salsa_manifest)
+            .unwrap_or_else(|error| panic!("{}: {error}", salsa_manifest.display()));
+        let version = package_version(&salsa_text)
+            .unwrap_or_else(|| panic!("no package version in {}", salsa_manifest.display()));
+        let git = git_revision(path)
+            .map(|revision| format!(", git {revision}"))
+            .unwrap_or_default();
+        Checkout {
+            path: path.to_owned(),
+            version,
+            git,
+        }
+    }
+
+    /// `0.28.5 (path /src/salsa, git 1a2b3c4d5e6f)`.
+    fn described(&self) -> String {
+        format!(
+            "{} (path {}{})",
+            self.version,
+            self.path.display(),
+            self.git
+        )
+    }
+
+    /// Its canonical root, which panic locations are normalized against.
+    fn root(&self) -> String {
+        std::fs::canonicalize(&self.path)
+            .unwrap_or_else(|_| self.path.clone())
+            .display()
+            .to_string()
     }
 }
 

@@ -338,6 +338,17 @@ impl Entry {
     }
 }
 
+/// The scripts under `dir` a campaign starts from: its seeds and fixed findings (an entry
+/// expected to reproduce a bug would only find it again); unreadable entries are skipped.
+pub fn starting_scripts(dir: &Path) -> Result<Vec<EditScript>, EntryError> {
+    Ok(entries_under(dir)?
+        .iter()
+        .filter_map(|path| Entry::read(path).ok())
+        .filter(|entry| matches!(entry.status, Status::Seed | Status::Fixed))
+        .map(|entry| entry.script)
+        .collect())
+}
+
 /// Every `.sfz` entry under `dir`, sorted by path.
 ///
 /// Symbolic links to directories are followed once each: a directory reached again (a link

@@ -619,21 +619,25 @@ fn run(args: RunArgs) -> ExitCode {
     run_campaign(args)
 }
 
-/// `run` in a build against a 2024-API salsa checkout: the legacy database, one process.
-#[cfg(salsa_2024)]
-fn run_2024(args: RunArgs) -> ExitCode {
-    let seeds = if args.seeds.is_empty() {
+/// `--seeds`, or by default `corpus/seeds` and `corpus/regressions`.
+fn start_corpus(seeds: Vec<PathBuf>) -> Vec<PathBuf> {
+    if seeds.is_empty() {
         vec![
             PathBuf::from("corpus/seeds"),
             PathBuf::from("corpus/regressions"),
         ]
     } else {
-        args.seeds
-    };
+        seeds
+    }
+}
+
+/// `run` in a build against a 2024-API salsa checkout: the legacy database, one process.
+#[cfg(salsa_2024)]
+fn run_2024(args: RunArgs) -> ExitCode {
     let options = salsa_fuzz::legacy::run::Options2024 {
         time: args.time,
         seed: args.seed,
-        seeds,
+        seeds: start_corpus(args.seeds),
         findings: args.findings,
     };
     match salsa_fuzz::legacy::run::run(&options) {
@@ -649,14 +653,7 @@ fn run_campaign(args: RunArgs) -> ExitCode {
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
     );
-    let start_corpus = if args.seeds.is_empty() {
-        vec![
-            PathBuf::from("corpus/seeds"),
-            PathBuf::from("corpus/regressions"),
-        ]
-    } else {
-        args.seeds
-    };
+    let start_corpus = start_corpus(args.seeds);
     let options = campaign::CampaignOptions {
         time: args.time,
         jobs,
@@ -693,24 +690,21 @@ fn worker(args: WorkerArgs) -> ExitCode {
 }
 
 fn repro(file: &Path, any: bool) -> ExitCode {
+    // The 2024 database reports whatever it finds: `--any` is what it always does.
     #[cfg(salsa_2024)]
-    {
+    let result = {
         let _ = any;
-        return match salsa_fuzz::legacy::run::repro(file) {
-            Ok(true) => ExitCode::from(1),
-            Ok(false) => ExitCode::SUCCESS,
-            Err(error) => fail(error),
-        };
-    }
-    #[cfg_attr(
-        salsa_2024,
-        expect(unreachable_code, reason = "the 2024 build returned above")
-    )]
-    let mut stdout = std::io::stdout();
-    let result = if any {
-        triage::repro_any(file, &mut stdout)
-    } else {
-        triage::repro(file, &mut stdout)
+        salsa_fuzz::legacy::run::repro(file)
+    };
+    #[cfg(not(salsa_2024))]
+    let result = {
+        let mut stdout = std::io::stdout();
+        if any {
+            triage::repro_any(file, &mut stdout)
+        } else {
+            triage::repro(file, &mut stdout)
+        }
+        .map_err(|error| error.to_string())
     };
     match result {
         Ok(true) => ExitCode::from(1),

@@ -274,8 +274,7 @@ pub fn generate(root: &Path, spec: &SalsaSpec) -> Result<Generated, String> {
             manifest_path.display()
         )
     })?;
-    let shuttle = matches!(spec, SalsaSpec::Shuttle(_));
-    write_generated(root, spec, &generated, shuttle)
+    write_generated(root, spec, &generated)
 }
 
 /// This package's manifest `manifest` with the salsa dependency `spec` asks for; `None` if it
@@ -332,12 +331,8 @@ fn generated_manifest(manifest: &str, spec: &SalsaSpec) -> Option<String> {
 
 /// Writes the generated package under `target/salsa-matrix/`: the manifest, links to this
 /// checkout's sources, the lock files and the fuzz crate.
-fn write_generated(
-    root: &Path,
-    spec: &SalsaSpec,
-    generated: &str,
-    shuttle: bool,
-) -> Result<Generated, String> {
+fn write_generated(root: &Path, spec: &SalsaSpec, generated: &str) -> Result<Generated, String> {
+    let shuttle = matches!(spec, SalsaSpec::Shuttle(_));
     let dir = root.join("target/salsa-matrix").join(spec.key());
     let fuzz = dir.join("fuzz");
     std::fs::create_dir_all(&fuzz).map_err(|error| format!("{}: {error}", fuzz.display()))?;

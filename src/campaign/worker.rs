@@ -169,22 +169,12 @@ pub fn input_path(work_dir: &Path, index: usize) -> PathBuf {
 }
 
 fn load_corpus(config: &WorkerConfig) -> Vec<EditScript> {
-    let mut scripts = Vec::new();
-    for dir in config
+    config
         .start_corpus
         .iter()
         .chain(std::iter::once(&config.working_corpus))
-    {
-        for path in corpus::entries_under(dir).unwrap_or_default() {
-            // Entries that are expected to reproduce a bug would only re-find it.
-            if let Ok(entry) = Entry::read(&path)
-                && matches!(entry.status, Status::Seed | Status::Fixed)
-            {
-                scripts.push(entry.script);
-            }
-        }
-    }
-    scripts
+        .flat_map(|dir| corpus::starting_scripts(dir).unwrap_or_default())
+        .collect()
 }
 
 /// Writes an input that reached new behaviour to the working corpus, named by its hash so

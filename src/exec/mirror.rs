@@ -100,6 +100,19 @@ impl Mirror {
         self.files.get(slot.path()).is_some_and(|file| file.frozen)
     }
 
+    /// The text of the file at `path` if it is live (created and not removed).
+    pub fn live_text(&self, path: &str) -> Option<&str> {
+        self.files
+            .get(path)
+            .filter(|file| file.live)
+            .map(|file| file.text.as_str())
+    }
+
+    /// Whether the file was ever created.
+    pub fn was_created(&self, slot: FileSlot) -> bool {
+        self.files.contains_key(slot.path())
+    }
+
     /// The live files as the model takes them.
     pub fn inputs(&self) -> Vec<SourceInput> {
         self.files

@@ -705,7 +705,7 @@ impl<'o> Session<'o> {
     /// A durability change alone: a new revision whose inputs are unchanged (the model's
     /// answers are the previous version's).
     fn set_durability(&mut self, slot: FileSlot, class: DurabilityClass) -> bool {
-        if !self.mirror.created().contains(slot.path()) || self.mirror.is_frozen(slot) {
+        if !self.mirror.was_created(slot) || self.mirror.is_frozen(slot) {
             return false;
         }
         self.new_revision();

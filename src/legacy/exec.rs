@@ -47,65 +47,47 @@ pub fn execute(script: &EditScript) -> Outcome2024 {
     }
     let mut outcome = Outcome2024::default();
     for (position, step) in script.steps.iter().enumerate() {
-        match panics::catch(|| run.step(step)) {
-            Caught::Done(Ok(executed)) => outcome.steps += usize::from(executed),
-            Caught::Done(Err(failure)) => {
-                let (culprit, kind) = *failure;
-                outcome.finding = Some(Finding {
-                    step: position,
-                    culprit,
-                    kind,
-                });
-                break;
-            }
-            Caught::Panicked(report) => {
-                let culprit = crate::oracle::culprit_of_panic(&report.message, &report.location);
-                outcome.finding = Some(Finding {
-                    step: position,
-                    culprit,
-                    kind: FindingKind::Panic(report),
-                });
-                break;
-            }
-            // Neither happens on one handle without faults; a sign of our own mistake.
-            Caught::Cancelled(_) | Caught::Injected => {
-                outcome.finding = Some(Finding {
-                    step: position,
-                    culprit: Culprit::Harness,
-                    kind: FindingKind::Panic(crate::oracle::PanicReport::synthetic(
-                        "unexpected cancellation or fault on the 2024 database".to_owned(),
-                        "main".to_owned(),
-                    )),
-                });
+        match settle(position, panics::catch(|| run.step(step))) {
+            Ok(executed) => outcome.steps += usize::from(executed),
+            Err(finding) => {
+                outcome.finding = Some(*finding);
                 break;
             }
         }
     }
     if outcome.finding.is_none() {
         let end = script.steps.len();
-        match panics::catch(|| run.check_all()) {
-            Caught::Done(Ok(())) => {}
-            Caught::Done(Err(failure)) => {
-                let (culprit, kind) = *failure;
-                outcome.finding = Some(Finding {
-                    step: end,
-                    culprit,
-                    kind,
-                });
-            }
-            Caught::Panicked(report) => {
-                let culprit = crate::oracle::culprit_of_panic(&report.message, &report.location);
-                outcome.finding = Some(Finding {
-                    step: end,
-                    culprit,
-                    kind: FindingKind::Panic(report),
-                });
-            }
-            Caught::Cancelled(_) | Caught::Injected => {}
-        }
+        outcome.finding = settle(end, panics::catch(|| run.check_all()))
+            .err()
+            .map(|finding| *finding);
     }
     outcome.answers = run.answers;
     outcome
+}
+
+/// A caught step at `step`: its value, or the finding it ended in.
+fn settle<T>(step: usize, caught: Caught<Result<T, Failure>>) -> Result<T, Box<Finding>> {
+    let (culprit, kind) = match caught {
+        Caught::Done(Ok(value)) => return Ok(value),
+        Caught::Done(Err(failure)) => *failure,
+        Caught::Panicked(report) => (
+            crate::oracle::culprit_of_panic(&report.message, &report.location),
+            FindingKind::Panic(report),
+        ),
+        // Neither happens on one handle without faults: a sign of our own mistake.
+        Caught::Cancelled(_) | Caught::Injected => (
+            Culprit::Harness,
+            FindingKind::Panic(crate::oracle::PanicReport::synthetic(
+                "unexpected cancellation or fault on the 2024 database".to_owned(),
+                "main".to_owned(),
+            )),
+        ),
+    };
+    Err(Box::new(Finding {
+        step,
+        culprit,
+        kind,
+    }))
 }
 
 /// A finding's culprit and what it was.
@@ -204,15 +186,19 @@ impl Run {
         }
     }
 
-    fn write(&mut self, slot: FileSlot, text: &str, exists: bool) {
-        let path = slot.path();
-        let class = self
-            .durability
+    /// The durability class a file's inputs are written at (LOW until a step moves it).
+    fn class_of(&self, path: &str) -> DurabilityClass {
+        self.durability
             .get(path)
             .copied()
-            .unwrap_or(DurabilityClass::Low);
+            .unwrap_or(DurabilityClass::Low)
+    }
+
+    fn write(&mut self, slot: FileSlot, text: &str, exists: bool) {
+        let path = slot.path();
+        let durability = db::durability(self.class_of(path));
         let file = self.files.get(path).copied();
-        let file = db::write(&mut self.db, file, text, exists, db::durability(class));
+        let file = db::write(&mut self.db, file, text, exists, durability);
         self.files.insert(path, file);
         if let Some(capacity) = self.pending_lru.take() {
             db::set_lru_capacity(&self.db, capacity);
@@ -247,11 +233,10 @@ impl Run {
 
     /// Asks `query` if the 2024 database has it, and compares the answer with the model's.
     fn ask(&mut self, query: Query) -> Result<(), Failure> {
-        let query = substitute(query);
-        let Some(slot) = answerable(query) else {
+        let Some((query, slot)) = per_file(query) else {
             return Ok(());
         };
-        let created = self.mirror.created().contains(slot.path());
+        let created = self.mirror.was_created(slot);
         let got = database_answer(&self.db, &self.files, query);
         let expected = match query {
             // The model counts lines; each line's mark must hold that line's text.
@@ -283,14 +268,13 @@ impl Run {
 
     /// What the line probes must answer: the line count three times, and the lines' texts.
     fn expected_lines(&self, slot: FileSlot) -> Answer2024 {
-        let text = self
+        let lines: Vec<String> = self
             .mirror
-            .inputs()
-            .into_iter()
-            .find(|input| input.path == slot.path())
-            .map(|input| input.text)
-            .unwrap_or_default();
-        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            .live_text(slot.path())
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect();
         Answer2024::Lines {
             index: lines.len(),
             starts: lines.len(),
@@ -302,22 +286,16 @@ impl Run {
     /// durability, a removed one as not existing.
     fn fresh(&self) -> (Database2024, BTreeMap<&'static str, SourceFile>) {
         let mut fresh = Database2024::default();
-        let inputs = self.mirror.inputs();
         let mut files = BTreeMap::new();
         for &path in self.files.keys() {
-            let class = self
-                .durability
-                .get(path)
-                .copied()
-                .unwrap_or(DurabilityClass::Low);
-            let live = inputs.iter().find(|input| input.path == path);
-            let text = live.map_or("", |input| input.text.as_str());
+            let text = self.mirror.live_text(path);
+            let durability = db::durability(self.class_of(path));
             let file = db::write(
                 &mut fresh,
                 None,
-                text,
-                live.is_some(),
-                db::durability(class),
+                text.unwrap_or_default(),
+                text.is_some(),
+                durability,
             );
             files.insert(path, file);
         }
@@ -351,10 +329,7 @@ fn database_answer(
     files: &BTreeMap<&'static str, SourceFile>,
     query: Query,
 ) -> Answer2024 {
-    let Some(slot) = answerable(query) else {
-        return Answer2024::Missing;
-    };
-    let Some(&file) = files.get(slot.path()) else {
+    let Some(&file) = query.file().and_then(|slot| files.get(slot.path())) else {
         return Answer2024::Missing;
     };
     match query {
@@ -392,35 +367,20 @@ fn database_answer(
     }
 }
 
-/// The query the 2024 database asks for `query`: the query itself, or for a cross-file one
-/// the per-file query it reads first (the scope's table for `resolve_names`, the file's index
-/// for the others), so that a script written for the main database asks salsa the same
-/// per-file questions in the same revisions.
-fn substitute(query: Query) -> Query {
-    match query {
+/// The query the 2024 database asks for `query`, and its file: the query itself, or for a
+/// cross-file one the per-file query it reads first (the scope's table for `resolve_names`,
+/// the file's index for the others), so that a script written for the main database asks
+/// salsa the same per-file questions in the same revisions; `None` for `resolve_module`.
+fn per_file(query: Query) -> Option<(Query, FileSlot)> {
+    let query = match query {
         Query::ResolveNames(slot, position) => Query::SymbolTable(slot, position),
         Query::Exports(slot)
         | Query::Diagnostics(slot)
         | Query::Types(slot)
         | Query::Closure(slot) => Query::Scopes(slot),
         other => other,
-    }
-}
-
-/// The file of a query the 2024 database answers; `None` for the cross-file ones.
-fn answerable(query: Query) -> Option<FileSlot> {
-    match query {
-        Query::Parse(slot)
-        | Query::Scopes(slot)
-        | Query::SymbolTable(slot, _)
-        | Query::Lines(slot) => Some(slot),
-        Query::ResolveNames(..)
-        | Query::Exports(_)
-        | Query::Diagnostics(_)
-        | Query::ResolveModule(_)
-        | Query::Types(_)
-        | Query::Closure(_) => None,
-    }
+    };
+    Some((query, query.file()?))
 }
 
 /// A scope's kind, name, parent position and range.
