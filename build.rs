@@ -36,7 +36,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(salsa_2024)");
 
     let text = std::fs::read_to_string(&manifest).expect("Cargo.toml is readable");
-    let dependency = salsa_dependency(&text)
+    let dependency = dependency_line(&text, "salsa")
         .unwrap_or_else(|| panic!("no `salsa = …` line in {}", manifest.display()));
     let mut root = String::new();
     let (version, described) = match dependency {
@@ -58,7 +58,7 @@ fn main() {
     };
     // A salsa of the 2024 API (`salsa-fuzz salsa` for 0.18.x, or a checkout of it such as
     // ruff#13071's `f608ff8b`), built next to the pinned salsa for `src/legacy/`.
-    if let Some(dependency) = salsa_2024_dependency(&text) {
+    if let Some(dependency) = dependency_line(&text, "salsa-2024") {
         println!("cargo::rustc-cfg=salsa_2024");
         let described = match dependency {
             SalsaDependency::Version(version) => version,
@@ -156,12 +156,13 @@ enum SalsaDependency {
     Path(String),
 }
 
-/// The `salsa = …` dependency line: `salsa = "=0.28.5"` or `salsa = { path = "…" }`.
-fn salsa_dependency(manifest: &str) -> Option<SalsaDependency> {
-    let line = manifest
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("salsa ") || line.starts_with("salsa="))?;
+/// The dependency line `name = …`: `salsa = "=0.28.5"`, `salsa = { path = "…" }`, or (only in
+/// a generated manifest) `salsa-2024 = { package = "salsa", path = "…" | version = "=X.Y.Z" }`.
+fn dependency_line(manifest: &str, name: &str) -> Option<SalsaDependency> {
+    let line = manifest.lines().map(str::trim).find(|line| {
+        line.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('='))
+    })?;
     let value = line.split_once('=')?.1.trim();
     if value.starts_with('{') {
         if let Some(path) = quoted_after(value, "path") {
@@ -172,21 +173,6 @@ fn salsa_dependency(manifest: &str) -> Option<SalsaDependency> {
     }
     let version = value.trim_matches('"').trim_start_matches('=');
     Some(SalsaDependency::Version(version.to_owned()))
-}
-
-/// The `salsa-2024 = { package = "salsa", path = "…" | version = "=X.Y.Z" }` line (only a
-/// generated manifest has one).
-fn salsa_2024_dependency(manifest: &str) -> Option<SalsaDependency> {
-    let line = manifest
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("salsa-2024 ") || line.starts_with("salsa-2024="))?;
-    let table = line.split_once('=')?.1.trim();
-    if let Some(path) = quoted_after(table, "path") {
-        return Some(SalsaDependency::Path(path));
-    }
-    quoted_after(table, "version")
-        .map(|version| SalsaDependency::Version(version.trim_start_matches('=').to_owned()))
 }
 
 /// The version of the `ruff_python_parser = "=X.Y.Z"` line.
