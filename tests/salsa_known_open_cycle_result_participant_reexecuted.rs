@@ -80,3 +80,39 @@ fn known_open_a_cycle_result_participant_asked_first_after_a_no_op_revision_lose
         assert_eq!(after, ["a (cycle)"]);
     }
 }
+
+/// The same participant, re-executed alone in the same revision: ask `a` (the head; `b` a
+/// participant, both at their fallbacks), then `trigger_cancellation` (what a write that
+/// cancels the other handles leaves behind when it has not started a revision yet: salsa
+/// 0.27's cancellation count moves), then `b`. Nothing was written, yet `b` runs again, reads
+/// `a`'s fallback without a cycle, and answers `["b", "a (cycle)"]`. The suite met it through
+/// an injected cancellation during a whole-project check (`fault cancel at intern N`), which
+/// its campaigns group with open-0007: the answer is the same participant's without its
+/// fallback.
+#[test]
+fn known_open_a_cycle_result_participant_asked_after_a_cancellation_in_the_same_revision_loses_its_fallback()
+ {
+    let mut db = salsa::DatabaseImpl::default();
+    let input = Input::new(&db, 0);
+    assert_eq!(a(&db, input), ["a (cycle)"]);
+
+    db.trigger_cancellation();
+    let after = b(&db, input);
+
+    // A fresh database answers `b`'s fallback whichever query it is asked first.
+    let fresh = salsa::DatabaseImpl::default();
+    let fresh_input = Input::new(&fresh, 0);
+    assert_eq!(b(&fresh, fresh_input), ["b (cycle)"]);
+    assert_eq!(a(&fresh, fresh_input), ["a (cycle)"]);
+
+    if has_bug("open-0007") && cfg!(salsa_local_cancellation) {
+        // What salsa should answer: `["b (cycle)"]`. What it does:
+        assert_eq!(
+            after,
+            ["b", "a (cycle)"],
+            "salsa fixed it: update the registry"
+        );
+    } else {
+        assert_eq!(after, ["b (cycle)"]);
+    }
+}

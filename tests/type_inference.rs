@@ -215,3 +215,30 @@ fn a_subtraction_threshold_opens_a_branch_as_the_literal_set_widens() {
     assert_eq!(returns(&db, "a.py", 2), expected);
     assert_agrees_with_model(&db);
 }
+
+/// `min(f() + 1, 3)` in a cycle grows a literal set by one per iteration and stops at 3,
+/// without widening: the head iterates four times and converges on `{0, 1, 2, 3}`; a
+/// threshold at the bound (`0 if f() - 3 else g()`) lets `g` join in the iteration that
+/// reaches it. The shape salsa#1263's regression test gives its heads through `cycle_fn`
+/// (the seed `attribute-range-cycles-moved-between-threads` builds on it).
+#[test]
+fn a_clamped_successor_saturates_and_opens_a_late_member_at_its_bound() {
+    if types_are_known_wrong() {
+        return;
+    }
+    let db = logged_db(&[(
+        "a.py",
+        "def g():\n    return 's'\ndef f():\n    return 0\n    return min(f() + 1, 3)\n    return 0 if f() - 3 else g()\n",
+    )]);
+    let expected = (0..=3)
+        .fold(Ty::of(Atom::Str), |ty, n| ty.join(&Ty::of(Atom::IntLit(n))))
+        .join(&Ty::of(Atom::Unknown));
+    // `str + 1` is unknown, and `min` of it too, once `g`'s `str` has joined.
+    assert_eq!(returns(&db, "a.py", 2), expected);
+    assert_agrees_with_model(&db);
+    let (highest, _) = db.cycle_statistics();
+    assert!(
+        (3..10).contains(&highest),
+        "the fixpoint took {highest} iterations: it saturated at 3, it did not widen"
+    );
+}

@@ -113,14 +113,18 @@ pub enum Fragment {
 const FRAGMENT_VARIANTS: usize = 23;
 
 /// The forms of [`value_expression`].
-const VALUE_FORMS: usize = 11;
+const VALUE_FORMS: usize = 13;
 
 /// A value type inference reads, of form `form` about the name `f`: a call, a call plus one
 /// (which grows a literal set in a cycle), int, string and `None` literals, conditionals
 /// (only the branches the test's type allows run, so a call of `g` or `helper` tested on
 /// `f()` appears once `f()`'s type allows it, maybe some fixpoint iterations in), and
 /// thresholds (`0 if f() - 2 else g()`: the call joins once `f()`'s literals reach 2; with
-/// 99, only as they widen to `int`, the iteration in which a growing fixpoint saturates).
+/// 99, only as they widen to `int`, the iteration in which a growing fixpoint saturates),
+/// a clamped successor (`min(f() + 1, 3)`: a cycle through it saturates after three
+/// iterations, without widening) and a threshold at that bound (`0 if f() - 3 else
+/// helper()`: a late dependency that joins exactly as such a cycle converges, the shape of
+/// salsa#1263's regression test).
 pub fn value_expression(form: u8, f: NameRef) -> String {
     let f = f.as_str();
     match usize::from(form) % VALUE_FORMS {
@@ -134,7 +138,9 @@ pub fn value_expression(form: u8, f: NameRef) -> String {
         7 => format!("g() if {f}() else helper()"),
         8 => format!("helper() if {f}() else g()"),
         9 => format!("0 if {f}() - 2 else g()"),
-        _ => format!("0 if {f}() - 99 else helper()"),
+        10 => format!("0 if {f}() - 99 else helper()"),
+        11 => format!("min({f}() + 1, 3)"),
+        _ => format!("0 if {f}() - 3 else helper()"),
     }
 }
 

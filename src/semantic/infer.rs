@@ -1,8 +1,8 @@
 //! Type inference, small and shaped like ty's: what a function returns and what a module-level
 //! name holds, from literals, calls resolved through name resolution (across files through
-//! `from m import f` and star imports), `+ k` on ints, `a if c else b` (only the branches the
-//! test's type allows, so a dependency can appear in a later fixpoint iteration), classes and
-//! their instances.
+//! `from m import f` and star imports), `+ k` on ints, `min(e, k)`, `a if c else b` (only the
+//! branches the test's type allows, so a dependency can appear in a later fixpoint iteration),
+//! classes and their instances.
 //!
 //! Mutual recursion makes cycles of two distinct queries (a function's return type, a module
 //! name's type) that span files and can be entered at any of their members, and `f() + 1` in a
@@ -46,6 +46,8 @@ pub enum InferExpr {
     Add(Box<InferExpr>, i64),
     /// `a if c else b`: the test, then the two branches.
     If(Box<InferExpr>, Box<InferExpr>, Box<InferExpr>),
+    /// `min(e, k)` or `min(k, e)` with an int literal `k`: the ints of `e` clamped to `k`.
+    Min(Box<InferExpr>, i64),
     /// Anything else.
     Unknown,
 }
@@ -70,6 +72,7 @@ impl InferExpr {
             Expr::BooleanLiteral(_) => InferExpr::Bool,
             Expr::Name(name) => InferExpr::Name(name.id.to_string()),
             Expr::Call(call) => match call.func.as_ref() {
+                Expr::Name(name) if name.id.as_str() == "min" => min_of(call),
                 Expr::Name(name) => InferExpr::Call(name.id.to_string()),
                 _ => InferExpr::Unknown,
             },
@@ -96,6 +99,28 @@ impl InferExpr {
             ),
             _ => InferExpr::Unknown,
         }
+    }
+}
+
+/// `min(e, k)` or `min(k, e)` with an int literal `k`, two positional arguments and nothing
+/// else: [`InferExpr::Min`]. With it a value in a cycle grows by one per iteration and stops
+/// at `k` (`min(f() + 1, 3)`), so a fixpoint saturates after `k` iterations without widening,
+/// as salsa#1263's regression test makes its heads do through `cycle_fn`; a threshold on it
+/// (`0 if f() - 3 else g()`) then opens a late dependency exactly as the heads converge. The
+/// name is read syntactically, like every other form here (a module that binds its own `min`
+/// still gets the clamp): the database and the model share this rule, so they agree either way.
+fn min_of(call: &ast::ExprCall) -> InferExpr {
+    let arguments = &call.arguments;
+    if !arguments.keywords.is_empty() {
+        return InferExpr::Unknown;
+    }
+    match &*arguments.args {
+        [left, right] => match (int_literal(left), int_literal(right)) {
+            (_, Some(k)) => InferExpr::Min(Box::new(InferExpr::of(left)), k),
+            (Some(k), None) => InferExpr::Min(Box::new(InferExpr::of(right)), k),
+            (None, None) => InferExpr::Unknown,
+        },
+        _ => InferExpr::Unknown,
     }
 }
 
@@ -433,6 +458,23 @@ impl Ty {
     }
 }
 
+impl Ty {
+    /// `min(self, k)`: int literals above `k` become `k`, `int` stays `int`, `bool` gives
+    /// `int`, anything else `Unknown`. Monotone: atom by atom, and `int` (what too many
+    /// literals widen to) contains every clamped literal.
+    fn clamped(&self, k: i64) -> Ty {
+        let atoms = self.0.iter().map(|atom| match atom {
+            Atom::IntLit(n) => Atom::IntLit((*n).min(k)),
+            Atom::Int | Atom::Bool => Atom::Int,
+            _ => Atom::Unknown,
+        });
+        let mut atoms: Vec<Atom> = atoms.collect();
+        atoms.sort_unstable();
+        atoms.dedup();
+        Ty(atoms).normalized()
+    }
+}
+
 /// What the rules ask of whoever solves them: the database (queries) or the model (the
 /// current iteration's values).
 pub trait InferEnv {
@@ -461,6 +503,7 @@ pub fn eval(expr: &InferExpr, env: &mut impl InferEnv) -> Ty {
             call(&callee, env)
         }
         InferExpr::Add(operand, k) => eval(operand, env).plus(*k),
+        InferExpr::Min(operand, k) => eval(operand, env).clamped(*k),
         InferExpr::If(test, body, orelse) => {
             // Only the branches the test's type allows run, as ty skips a branch a test
             // decides statically: a test that becomes ambiguous in a later fixpoint
@@ -561,5 +604,51 @@ mod tests {
         assert_ne!(Ty::divergent(7), Ty::never());
         assert_eq!(Ty::divergent(7).normalized(), Ty::never());
         assert_eq!(Ty::divergent(7).join(&Ty::of(Atom::Str)), Ty::of(Atom::Str));
+    }
+
+    fn expression(text: &str) -> InferExpr {
+        let parsed = ruff_python_parser::parse_expression(text).expect("an expression");
+        InferExpr::of(parsed.expr())
+    }
+
+    #[test]
+    fn min_with_an_int_literal_clamps_and_anything_else_is_unknown() {
+        let clamp = |expr: &str| match expression(expr) {
+            InferExpr::Min(_, k) => Some(k),
+            _ => None,
+        };
+        assert_eq!(clamp("min(f() + 1, 3)"), Some(3));
+        assert_eq!(clamp("min(3, f())"), Some(3));
+        assert_eq!(clamp("min(-2, x)"), Some(-2));
+        assert_eq!(expression("min(f(), g())"), InferExpr::Unknown);
+        assert_eq!(expression("min(f(), 3, 4)"), InferExpr::Unknown);
+        assert_eq!(expression("min(f(), default=3)"), InferExpr::Unknown);
+        let literals = |values: &[i64]| {
+            values
+                .iter()
+                .fold(Ty::never(), |ty, n| ty.join(&Ty::of(Atom::IntLit(*n))))
+        };
+        assert_eq!(literals(&[0, 2, 5, 9]).clamped(3), literals(&[0, 2, 3]));
+        assert_eq!(Ty::of(Atom::Int).clamped(3), Ty::of(Atom::Int));
+        assert_eq!(Ty::of(Atom::Str).clamped(3), Ty::of(Atom::Unknown));
+        assert_eq!(Ty::never().clamped(3), Ty::never());
+    }
+
+    #[test]
+    fn a_clamped_successor_saturates_at_its_bound() {
+        // `def f(): return 0; return min(f() + 1, 3)`, solved from bottom: one more literal
+        // per iteration, then nothing changes once 3 is in.
+        let mut ty = Ty::never();
+        let mut iterations = 0;
+        loop {
+            let next = Ty::of(Atom::IntLit(0)).join(&ty.plus(1).clamped(3));
+            if next == ty {
+                break;
+            }
+            ty = next;
+            iterations += 1;
+        }
+        assert_eq!(ty.atoms().count(), 4);
+        assert_eq!(iterations, 4);
     }
 }
