@@ -31,7 +31,7 @@ mod common;
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 
-use common::has_bug;
+use common::{has_bug, panic_message};
 use salsa::Database;
 
 const SCOPES: u32 = 2;
@@ -112,20 +112,7 @@ fn keep_unit(
 
 /// The message of a panic payload, or `None` for salsa's `Cancelled`.
 fn message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
-    if payload.is::<salsa::Cancelled>() {
-        return None;
-    }
-    Some(
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| {
-                payload
-                    .downcast_ref::<&str>()
-                    .map(|text| (*text).to_owned())
-            })
-            .unwrap_or_default(),
-    )
+    (!payload.is::<salsa::Cancelled>()).then(|| panic_message(payload))
 }
 
 /// Salsa features: fixpoint iteration over overlapping cycles with members that join late, a

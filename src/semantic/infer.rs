@@ -446,25 +446,21 @@ impl Ty {
 
     /// `self + k`: int literals shift, `int` and `bool` give `int`, anything else `Unknown`.
     fn plus(&self, k: i64) -> Ty {
-        let atoms = self.0.iter().map(|atom| match atom {
-            Atom::IntLit(n) => n.checked_add(k).map_or(Atom::Int, Atom::IntLit),
-            Atom::Int | Atom::Bool => Atom::Int,
-            _ => Atom::Unknown,
-        });
-        let mut atoms: Vec<Atom> = atoms.collect();
-        atoms.sort_unstable();
-        atoms.dedup();
-        Ty(atoms).normalized()
+        self.int_operation(|n| n.checked_add(k).map_or(Atom::Int, Atom::IntLit))
     }
-}
 
-impl Ty {
-    /// `min(self, k)`: int literals above `k` become `k`, `int` stays `int`, `bool` gives
-    /// `int`, anything else `Unknown`. Monotone: atom by atom, and `int` (what too many
-    /// literals widen to) contains every clamped literal.
+    /// `min(self, k)`: int literals above `k` become `k`, `int` and `bool` give `int`,
+    /// anything else `Unknown`. Monotone: atom by atom, and `int` (what too many literals
+    /// widen to) contains every clamped literal.
     fn clamped(&self, k: i64) -> Ty {
+        self.int_operation(|n| Atom::IntLit(n.min(k)))
+    }
+
+    /// An int operation atom by atom: `literal` for each int literal, `int` for `int` and
+    /// `bool`, `Unknown` for anything else.
+    fn int_operation(&self, literal: impl Fn(i64) -> Atom) -> Ty {
         let atoms = self.0.iter().map(|atom| match atom {
-            Atom::IntLit(n) => Atom::IntLit((*n).min(k)),
+            Atom::IntLit(n) => literal(*n),
             Atom::Int | Atom::Bool => Atom::Int,
             _ => Atom::Unknown,
         });
