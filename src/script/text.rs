@@ -121,8 +121,8 @@ const VALUE_FORMS: usize = 13;
 /// `f()` appears once `f()`'s type allows it, maybe some fixpoint iterations in), and
 /// thresholds (`0 if f() - 2 else g()`: the call joins once `f()`'s literals reach 2; with
 /// 99, only as they widen to `int`, the iteration in which a growing fixpoint saturates),
-/// a clamped successor (`min(f() + 1, 3)`: a cycle through it saturates after three
-/// iterations, without widening) and a threshold at that bound (`0 if f() - 3 else
+/// a clamped successor (`min(f() + 1, 3)`: a cycle through it stops growing at 3, a few
+/// iterations in, without widening) and a threshold at that bound (`0 if f() - 3 else
 /// helper()`: a late dependency that joins exactly as such a cycle converges, the shape of
 /// salsa#1263's regression test).
 pub fn value_expression(form: u8, f: NameRef) -> String {

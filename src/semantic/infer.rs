@@ -77,11 +77,7 @@ impl InferExpr {
                 _ => InferExpr::Unknown,
             },
             Expr::BinOp(binary) if binary.op == Operator::Add => {
-                match (int_literal(&binary.left), int_literal(&binary.right)) {
-                    (_, Some(k)) => InferExpr::Add(Box::new(InferExpr::of(&binary.left)), k),
-                    (Some(k), None) => InferExpr::Add(Box::new(InferExpr::of(&binary.right)), k),
-                    (None, None) => InferExpr::Unknown,
-                }
+                with_literal(&binary.left, &binary.right, InferExpr::Add)
             }
             // `e - k` is `e + (-k)`: with it, a conditional's test can become falsy (contain
             // 0) only once a literal set reaches `k`, or widens to `int`, so a branch (and a
@@ -104,7 +100,8 @@ impl InferExpr {
 
 /// `min(e, k)` or `min(k, e)` with an int literal `k`, two positional arguments and nothing
 /// else: [`InferExpr::Min`]. With it a value in a cycle grows by one per iteration and stops
-/// at `k` (`min(f() + 1, 3)`), so a fixpoint saturates after `k` iterations without widening,
+/// at `k` (`min(f() + 1, 3)` from `0`: four iterations, then one that changes nothing), so a
+/// fixpoint saturates without widening,
 /// as salsa#1263's regression test makes its heads do through `cycle_fn`; a threshold on it
 /// (`0 if f() - 3 else g()`) then opens a late dependency exactly as the heads converge. The
 /// name is read syntactically, like every other form here (a module that binds its own `min`
@@ -115,12 +112,22 @@ fn min_of(call: &ast::ExprCall) -> InferExpr {
         return InferExpr::Unknown;
     }
     match &*arguments.args {
-        [left, right] => match (int_literal(left), int_literal(right)) {
-            (_, Some(k)) => InferExpr::Min(Box::new(InferExpr::of(left)), k),
-            (Some(k), None) => InferExpr::Min(Box::new(InferExpr::of(right)), k),
-            (None, None) => InferExpr::Unknown,
-        },
+        [left, right] => with_literal(left, right, InferExpr::Min),
         _ => InferExpr::Unknown,
+    }
+}
+
+/// `make(e, k)` for two operands of which one is an int literal `k` (the right one if both
+/// are), in either order; `Unknown` if neither is.
+fn with_literal(
+    left: &Expr,
+    right: &Expr,
+    make: fn(Box<InferExpr>, i64) -> InferExpr,
+) -> InferExpr {
+    match (int_literal(left), int_literal(right)) {
+        (_, Some(k)) => make(Box::new(InferExpr::of(left)), k),
+        (Some(k), None) => make(Box::new(InferExpr::of(right)), k),
+        (None, None) => InferExpr::Unknown,
     }
 }
 
