@@ -99,6 +99,12 @@ pub enum BugClass {
     /// while its cycle head re-executes, and reused in the head's later iterations, when the
     /// head reads the changed input only from its second iteration on.
     ParticipantVerifiedDuringHeadIteration,
+    /// A memo displaced while salsa verifies it: no signature of the suite's is known to be
+    /// it. Its salsa-only test shows it (a query that answers what its one dependency does
+    /// not, in one revision) with a cycle whose answer depends on the order it is solved in
+    /// (`condition = !outer`); the database's fixpoint rules are monotone, so a displaced memo
+    /// re-executes to the value it had, and no campaign has reported it.
+    DisplacedMemo,
     /// Inference never converges: salsa's "too many cycle iterations" in `infer_binding` or
     /// `infer_return`, whose rules are monotone over a finite lattice. A nested head's
     /// provisional value goes back to its initial value every other iteration, so the
@@ -180,6 +186,7 @@ impl BugClass {
                         "memo verified while its cycle head executed, reused in the head's next iterations",
                     )
             }
+            BugClass::DisplacedMemo => false,
             BugClass::Hang => {
                 signature.starts_with("Crash: hang (watchdog)") || signature == "Salsa: hang"
             }
@@ -396,6 +403,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         last_buggy: "0.28.5",
         fixed_in: None,
         class: BugClass::NestedHeadsOscillate,
+    },
+    KnownBug {
+        id: "open-0010",
+        title: "a cycle head's memo displaced by its initial value while salsa verifies it (a dependency re-executed during the verification calls back into it): its reader comes out verified with the old value, which the head no longer gives (salsa's own TODO in 0.28.5's tests/cycle_displaced_memo.rs, where #1329 made interned values panic; plain values stay silent: tests/salsa_known_open_displaced_memo_stale_value.rs)",
+        first_buggy: "0.26.2",
+        last_buggy: "0.28.5",
+        fixed_in: None,
+        class: BugClass::DisplacedMemo,
     },
     KnownBug {
         id: "open-0002",
