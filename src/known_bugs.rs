@@ -102,8 +102,9 @@ pub enum BugClass {
     /// A memo displaced while salsa verifies it: no signature of the suite's is known to be
     /// it. Its salsa-only test shows it (a query that answers what its one dependency does
     /// not, in one revision) with a cycle whose answer depends on the order it is solved in
-    /// (`condition = !outer`); the database's fixpoint rules are monotone, so a displaced memo
-    /// re-executes to the value it had, and no campaign has reported it.
+    /// (`condition = !outer`; with `condition = outer` the same program answers right). The
+    /// database's fixpoint rules are monotone, so there a displaced memo should re-execute to
+    /// the value it had; no campaign has reported it.
     DisplacedMemo,
     /// Inference never converges: salsa's "too many cycle iterations" in `infer_binding` or
     /// `infer_return`, whose rules are monotone over a finite lattice. A nested head's
