@@ -349,11 +349,15 @@ pub fn starting_scripts(dir: &Path) -> Result<Vec<EditScript>, EntryError> {
         .collect())
 }
 
-/// Every `.sfz` entry under `dir`, sorted by path.
+/// Every `.sfz` entry under `dir`, sorted by path (or `dir` alone, when it is an entry itself).
 ///
 /// Symbolic links to directories are followed once each: a directory reached again (a link
 /// loop, or two links to one place) is not read twice.
 pub fn entries_under(dir: &Path) -> Result<Vec<PathBuf>, EntryError> {
+    // One entry named by itself is a corpus of one.
+    if dir.is_file() && dir.extension().is_some_and(|ext| ext == "sfz") {
+        return Ok(vec![dir.to_path_buf()]);
+    }
     let mut found = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut pending = vec![dir.to_path_buf()];

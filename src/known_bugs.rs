@@ -391,7 +391,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     },
     KnownBug {
         id: "open-0008",
-        title: "fixpoint: a head that reads a changed input only from its second iteration re-executes, but a participant's memo verified while the head runs is reused in its later iterations: the participant's answer is stale (corpus/regressions/0007 and 0008, tests/salsa_known_open_participant_verified_during_head_iteration.rs)",
+        title: "fixpoint: a head that reads a changed input only from its second iteration re-executes, but a participant's memo verified while the head runs is reused in its later iterations: the participant's answer is stale (corpus/regressions/0007, 0008 and 0012, tests/salsa_known_open_participant_verified_during_head_iteration.rs)",
         first_buggy: "0.26.0",
         last_buggy: "0.28.5",
         fixed_in: None,

@@ -184,10 +184,10 @@ struct BenchArgs {
 enum CorpusCommand {
     /// Replay every entry and check it shows what its status requires.
     #[command(
-        after_help = "Examples:\n  salsa-fuzz corpus check\n  salsa-fuzz corpus check corpus/regressions --salsa 0.27.0\n\nExit status: 0 all ok, 1 an entry failed, 2 a corrupt entry or no entries."
+        after_help = "Examples:\n  salsa-fuzz corpus check\n  salsa-fuzz corpus check corpus/regressions --salsa 0.27.0\n  salsa-fuzz corpus check corpus/regressions/0002-fixpoint-star-import-cycle-stale-export-after-edit.sfz\n\nExit status: 0 all ok, 1 an entry failed, 2 a corrupt entry or no entries."
     )]
     Check {
-        /// The corpus directory.
+        /// The corpus directory, or one entry.
         #[arg(default_value = "corpus")]
         dir: PathBuf,
         /// First build the suite against this salsa (a release or a checkout's path).
@@ -225,7 +225,8 @@ struct RunArgs {
     #[arg(long, value_name = "DIR", default_value = "corpus/findings")]
     findings: PathBuf,
     /// A directory of entries that starts the corpus (repeatable; replaces the default
-    /// `corpus/seeds` and `corpus/regressions`).
+    /// `corpus/seeds` and `corpus/regressions`, whose known-open entries still name the bugs
+    /// already known).
     #[arg(long, value_name = "DIR")]
     seeds: Vec<PathBuf>,
     /// Cap on a script's background threads.
@@ -631,6 +632,18 @@ fn start_corpus(seeds: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
+/// Where a campaign looks up the known-open bugs: its start corpus, and `corpus/regressions`
+/// too when `--seeds` left it out (and it is there), since a bug's being known does not
+/// depend on the seeds a run starts from.
+fn known_open_dirs(start_corpus: &[PathBuf]) -> Vec<PathBuf> {
+    let regressions = PathBuf::from("corpus/regressions");
+    let mut dirs = start_corpus.to_vec();
+    if regressions.is_dir() && !dirs.contains(&regressions) {
+        dirs.push(regressions);
+    }
+    dirs
+}
+
 /// `run` in a build against a 2024-API salsa checkout: the legacy database, one process.
 #[cfg(salsa_2024)]
 fn run_2024(args: RunArgs) -> ExitCode {
@@ -654,12 +667,14 @@ fn run_campaign(args: RunArgs) -> ExitCode {
         usize::from,
     );
     let start_corpus = start_corpus(args.seeds);
+    let known_open = known_open_dirs(&start_corpus);
     let options = campaign::CampaignOptions {
         time: args.time,
         jobs,
         seed: args.seed,
         corpus: args.corpus,
         start_corpus,
+        known_open,
         findings: args.findings,
         max_threads: args.max_threads,
         sequential: args.sequential,

@@ -558,9 +558,12 @@ pub struct CheckCounts {
 /// `corpus check DIR`: replays every entry under `dir` and writes one table row each.
 pub fn check_corpus(dir: &Path, out: &mut dyn Write) -> Result<CheckCounts, TriageError> {
     install_panic_hook();
-    let paths = corpus::entries_under(dir).map_err(|error| TriageError::Read {
-        path: dir.to_owned(),
-        source: std::io::Error::other(error.to_string()),
+    let paths = corpus::entries_under(dir).map_err(|error| match error {
+        corpus::EntryError::Read { path, source } => TriageError::Read { path, source },
+        other => TriageError::Read {
+            path: dir.to_owned(),
+            source: std::io::Error::other(other.to_string()),
+        },
     })?;
     if paths.is_empty() {
         return Err(TriageError::Empty(dir.to_owned()));

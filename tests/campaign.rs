@@ -161,3 +161,52 @@ fn a_worker_killed_with_sigkill_is_restarted() {
         "{summary}"
     );
 }
+
+/// A bug that a `known-open` entry of `corpus/regressions` records is known whichever seeds
+/// the campaign starts from: `--seeds` replaces the start corpus, not the list of known bugs.
+/// The only seed here is regression 0012's script as a plain seed, which shows open-0008 in
+/// its first run on a salsa with that bug.
+#[test]
+fn a_known_open_bug_found_from_other_seeds_is_reported_as_known() {
+    let scratch = scratch();
+    let seeds = scratch.path().join("seeds");
+    std::fs::create_dir(&seeds).expect("a seeds directory");
+    let regression = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/regressions/0012-fixpoint-participant-stale-answer-asked-directly.sfz"),
+    )
+    .expect("regression 0012");
+    let seed: String = regression
+        .lines()
+        .map(|line| match line {
+            _ if line.starts_with("status: ") => "status: seed\n".to_owned(),
+            _ if line.starts_with("signature: ") => "signature: \n".to_owned(),
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    std::fs::write(seeds.join("stale-participant.sfz"), seed).expect("the seed is written");
+    let seeds = seeds.to_str().expect("a UTF-8 path");
+    let (output, _) = campaign(&scratch, &[], &["--time", "3s", "--seeds", seeds]);
+    let summary = Summary::from_json(&json(&output)).expect("the summary is JSON");
+    let open_0008 = known_bugs::by_id("open-0008").expect("in the registry");
+    let stale: Vec<_> = summary
+        .bugs
+        .iter()
+        .filter(|bug| open_0008.class.matches(&bug.signature))
+        .collect();
+    if known_bugs::is_here("open-0008") {
+        assert!(
+            !stale.is_empty(),
+            "the seed shows open-0008: {:?}",
+            summary.bugs
+        );
+    }
+    for bug in stale {
+        assert!(
+            bug.known_open.is_some(),
+            "{} is known open: {:?}",
+            bug.signature,
+            summary.bugs
+        );
+    }
+}

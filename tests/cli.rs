@@ -5,6 +5,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 mod common;
 
@@ -102,6 +103,31 @@ fn arguments_that_are_not_utf8_are_one_line_and_exit_two() {
     ] {
         assert_one_line_usage_error(&args, names);
     }
+}
+
+#[test]
+fn corpus_check_takes_one_entry_and_names_an_unreadable_path_once() {
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let missing = scratch.path().join("missing");
+    let missing = missing.to_str().expect("a UTF-8 path");
+    let output = salsa_fuzz(&["corpus", "check", missing]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches(missing).count(), 1, "named once: {stderr}");
+
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/seeds/original-report-def-delete-retype.sfz");
+    let entry = scratch.path().join("one.sfz");
+    std::fs::copy(&seed, &entry).expect("a copy of a seed");
+    let output = salsa_fuzz(&[OsStr::new("corpus"), OsStr::new("check"), entry.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("1 entries: 1 ok"), "{stdout}");
 }
 
 #[test]

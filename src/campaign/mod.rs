@@ -55,6 +55,10 @@ pub struct CampaignOptions {
     pub corpus: PathBuf,
     /// Directories whose entries start the corpus.
     pub start_corpus: Vec<PathBuf>,
+    /// Directories whose `known-open` entries name the bugs already known (each reproduced
+    /// once at the end): the start corpus, and the committed regressions even when `--seeds`
+    /// replaced them, so that a known bug is never reported as new.
+    pub known_open: Vec<PathBuf>,
     /// Where minimized findings are written.
     pub findings: PathBuf,
     /// Cap on a script's background threads.
@@ -264,7 +268,7 @@ fn run_campaign(
         let _ = state.child.wait();
     }
     campaign.finish_minimizations(signals);
-    let known_open = known_open_entries(&options.start_corpus);
+    let known_open = known_open_entries(&options.known_open);
     let replays_as = campaign.replays_as(signals);
     campaign.summary.group_bugs(&known_open, &replays_as);
     campaign.totals(&workers);

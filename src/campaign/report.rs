@@ -405,7 +405,7 @@ mod tests {
             ..CampaignFinding::default()
         };
         let project = "Salsa: project answers differ from the model (classes): re-executed";
-        let query = "Salsa: answer of class_mro differs from the model: memo reused, verified earlier in the revision";
+        let query = "Salsa: answer of class_mro differs from the model: re-executed in a fixpoint iteration";
         let mut summary = Summary {
             findings: vec![finding(query), finding(project)],
             ..Summary::default()

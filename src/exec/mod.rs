@@ -30,7 +30,7 @@ use crate::answers::{AnswerPart, ExtraBuiltins, SourceInput, first_difference_of
 use crate::db::{EventLog, FuzzDatabase, LoggedEvent, answers_with};
 use crate::known_bugs;
 use crate::model::{Model, ParseCache};
-use crate::oracle::decision::{EventKind, decide, name_events};
+use crate::oracle::decision::{EventKind, decide, keyed_by_file, name_events};
 use crate::oracle::{
     Culprit, Decision, Finding, FindingKind, PanicReport, QueryAnswer, ask_database, ask_model,
     culprit_of_panic,
@@ -972,18 +972,11 @@ impl<'o> Session<'o> {
                 _ => Culprit::Harness,
             }
         };
-        let file_keyed = matches!(
-            query,
-            Query::Parse(_)
-                | Query::Scopes(_)
-                | Query::Exports(_)
-                | Query::Diagnostics(_)
-                | Query::Types(_)
-                | Query::Closure(_)
-                | Query::Lines(_)
-        );
-        let file = query.file().filter(|_| file_keyed).map(|slot| slot.path());
         let answer_of = got.query_behind(&expected, query);
+        let file = query
+            .file()
+            .filter(|_| keyed_by_file(answer_of))
+            .map(|slot| slot.path());
         let kind = FindingKind::Mismatch {
             query,
             answer_of,
@@ -1154,24 +1147,24 @@ impl<'o> Session<'o> {
         part: AnswerPart,
         difference: &str,
     ) -> Option<Decision> {
-        let (query, file_keyed) = match part {
+        let query = match part {
             AnswerPart::Files => return None,
-            AnswerPart::Scopes => ("semantic_index", true),
-            AnswerPart::Symbols => ("symbol_table", false),
-            AnswerPart::Facts => ("scope_facts", false),
-            AnswerPart::Qualnames => ("qualified_name", false),
-            AnswerPart::Definitions => ("module_definitions", true),
-            AnswerPart::Resolutions => ("resolve_names", false),
-            AnswerPart::Exports => ("module_exports", true),
-            AnswerPart::Closure => ("read_closure_size", false),
-            AnswerPart::Types => ("infer_binding", false),
-            AnswerPart::Classes => ("class_mro", false),
-            AnswerPart::Diagnostics => ("check_file", true),
+            AnswerPart::Scopes => "semantic_index",
+            AnswerPart::Symbols => "symbol_table",
+            AnswerPart::Facts => "scope_facts",
+            AnswerPart::Qualnames => "qualified_name",
+            AnswerPart::Definitions => "module_definitions",
+            AnswerPart::Resolutions => "resolve_names",
+            AnswerPart::Exports => "module_exports",
+            AnswerPart::Closure => "read_closure_size",
+            AnswerPart::Types => "infer_binding",
+            AnswerPart::Classes => "class_mro",
+            AnswerPart::Diagnostics => "check_file",
         };
         let file = difference
             .split_once(": ")
             .map(|(path, _)| path)
-            .filter(|path| file_keyed && self.db.file(path).is_some());
+            .filter(|path| keyed_by_file(query) && self.db.file(path).is_some());
         self.decision(window, query, file)
     }
 

@@ -185,6 +185,29 @@ pub fn name_events(db: &dyn salsa::Database, events: &[LoggedEvent]) -> Vec<Name
         .collect()
 }
 
+/// Whether salsa keys `query`'s memos by a file (the `SourceFile` input's id), so that a
+/// finding naming a file names one memo of it. The others are keyed by a scope, a tracked
+/// struct, or salsa's interned tuple of several arguments (`infer_binding(file, name)`):
+/// filtering their events by the file's id would keep none, and every wrong answer would read
+/// as "verified earlier in the revision"; they are decided over all the query's memos.
+pub fn keyed_by_file(query: &str) -> bool {
+    matches!(
+        query,
+        "parsed_module"
+            | "semantic_index"
+            | "module_definitions"
+            | "module_table"
+            | "module_exports"
+            | "star_closure"
+            | "check_syntax"
+            | "check_file"
+            | "text_lines"
+            | "line_index"
+            | "line_starts"
+            | "line_marks"
+    )
+}
+
 /// The decision behind a wrong answer of `query` (and of `key`, when known) in `window`.
 pub fn decide<K: PartialEq + Copy>(
     window: &[NamedEvent<K>],
