@@ -635,6 +635,7 @@ fn start_corpus(seeds: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Where a campaign looks up the known-open bugs: its start corpus, and `corpus/regressions`
 /// too when `--seeds` left it out (and it is there), since a bug's being known does not
 /// depend on the seeds a run starts from.
+#[cfg(not(salsa_2024))]
 fn known_open_dirs(start_corpus: &[PathBuf]) -> Vec<PathBuf> {
     let regressions = PathBuf::from("corpus/regressions");
     let mut dirs = start_corpus.to_vec();
