@@ -185,27 +185,30 @@ pub fn name_events(db: &dyn salsa::Database, events: &[LoggedEvent]) -> Vec<Name
         .collect()
 }
 
-/// Whether salsa keys `query`'s memos by a file (the `SourceFile` input's id), so that a
-/// finding naming a file names one memo of it. The others are keyed by a scope, a tracked
-/// struct, or salsa's interned tuple of several arguments (`infer_binding(file, name)`):
-/// filtering their events by the file's id would keep none, and every wrong answer would read
-/// as "verified earlier in the revision"; they are decided over all the query's memos.
+/// The tracked functions whose memos salsa keys by a file (the `SourceFile` input's id), so
+/// that a finding naming a file names one memo of each. The others are keyed by a scope, a
+/// tracked struct, or salsa's interned tuple of several arguments (`infer_binding(file,
+/// name)`, `class_mro(file, name)`): filtering their events by the file's id would keep none,
+/// and every wrong answer would read as "verified earlier in the revision"; they are decided
+/// over all the query's memos.
+pub const KEYED_BY_FILE: [&str; 12] = [
+    "parsed_module",
+    "semantic_index",
+    "module_definitions",
+    "module_table",
+    "module_exports",
+    "star_closure",
+    "check_syntax",
+    "check_file",
+    "text_lines",
+    "line_index",
+    "line_starts",
+    "line_marks",
+];
+
+/// Whether `query` is one of [`KEYED_BY_FILE`].
 pub fn keyed_by_file(query: &str) -> bool {
-    matches!(
-        query,
-        "parsed_module"
-            | "semantic_index"
-            | "module_definitions"
-            | "module_table"
-            | "module_exports"
-            | "star_closure"
-            | "check_syntax"
-            | "check_file"
-            | "text_lines"
-            | "line_index"
-            | "line_starts"
-            | "line_marks"
-    )
+    KEYED_BY_FILE.contains(&query)
 }
 
 /// The decision behind a wrong answer of `query` (and of `key`, when known) in `window`.
@@ -325,6 +328,58 @@ mod tests {
             query: query.to_owned(),
             key: Some(key),
         }
+    }
+
+    /// [`KEYED_BY_FILE`] is what salsa does: after every answer of a project and its line
+    /// probes, each query that ran was keyed by a file exactly when the list says so, and each
+    /// query of the list ran.
+    #[test]
+    fn the_queries_keyed_by_a_file_are_the_ones_salsa_runs_on_a_file() {
+        use crate::db::{EventLog, FuzzDatabase, answers, line_index, line_marks, line_starts};
+        use salsa::plumbing::AsId;
+
+        let mut db = FuzzDatabase::with_event_log(EventLog::new());
+        let texts = [
+            (
+                "a.py",
+                "from b import *\nclass A(B): pass\ndef f():\n    return g() + 1\n",
+            ),
+            (
+                "b.py",
+                "from a import *\nclass B(A): pass\ndef g():\n    return f()\n",
+            ),
+        ];
+        for (path, text) in texts {
+            db.write_file(path, text);
+        }
+        let files: Vec<_> = texts
+            .iter()
+            .map(|(path, _)| db.file(path).expect("written"))
+            .collect();
+        db.take_executed();
+        let _ = answers(&db);
+        for &file in &files {
+            line_index(&db, file);
+            line_starts(&db, file);
+            line_marks(&db, file);
+        }
+        let file_ids: Vec<salsa::Id> = files.iter().map(AsId::as_id).collect();
+        let mut ran = std::collections::BTreeSet::new();
+        for (query, key) in db.take_executed() {
+            assert_eq!(
+                keyed_by_file(&query),
+                file_ids.contains(&key),
+                "{query}({key:?}): keyed by a file?"
+            );
+            ran.insert(query);
+        }
+        for query in KEYED_BY_FILE {
+            assert!(ran.contains(query), "{query} ran: {ran:?}");
+        }
+        assert!(
+            ran.contains("infer_binding") && ran.contains("class_mro"),
+            "{ran:?}"
+        );
     }
 
     #[test]
