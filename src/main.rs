@@ -632,19 +632,6 @@ fn start_corpus(seeds: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
-/// Where a campaign looks up the known-open bugs: its start corpus, and `corpus/regressions`
-/// too when `--seeds` left it out (and it is there), since a bug's being known does not
-/// depend on the seeds a run starts from.
-#[cfg(not(salsa_2024))]
-fn known_open_dirs(start_corpus: &[PathBuf]) -> Vec<PathBuf> {
-    let regressions = PathBuf::from("corpus/regressions");
-    let mut dirs = start_corpus.to_vec();
-    if regressions.is_dir() && !dirs.contains(&regressions) {
-        dirs.push(regressions);
-    }
-    dirs
-}
-
 /// `run` in a build against a 2024-API salsa checkout: the legacy database, one process.
 #[cfg(salsa_2024)]
 fn run_2024(args: RunArgs) -> ExitCode {
@@ -668,14 +655,12 @@ fn run_campaign(args: RunArgs) -> ExitCode {
         usize::from,
     );
     let start_corpus = start_corpus(args.seeds);
-    let known_open = known_open_dirs(&start_corpus);
     let options = campaign::CampaignOptions {
         time: args.time,
         jobs,
         seed: args.seed,
         corpus: args.corpus,
         start_corpus,
-        known_open,
         findings: args.findings,
         max_threads: args.max_threads,
         sequential: args.sequential,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use salsa_fuzz::campaign::Summary;
+use salsa_fuzz::corpus::{Entry, Status};
 use salsa_fuzz::known_bugs;
 
 fn campaign(dir: &tempfile::TempDir, env: &[(&str, &str)], extra: &[&str]) -> (Output, PathBuf) {
@@ -171,19 +172,17 @@ fn a_known_open_bug_found_from_other_seeds_is_reported_as_known() {
     let scratch = scratch();
     let seeds = scratch.path().join("seeds");
     std::fs::create_dir(&seeds).expect("a seeds directory");
-    let regression = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let regression = Entry::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("corpus/regressions/0012-fixpoint-participant-stale-answer-asked-directly.sfz"),
     )
     .expect("regression 0012");
-    let seed: String = regression
-        .lines()
-        .map(|line| match line {
-            _ if line.starts_with("status: ") => "status: seed\n".to_owned(),
-            _ if line.starts_with("signature: ") => "signature: \n".to_owned(),
-            _ => format!("{line}\n"),
-        })
-        .collect();
+    let seed = Entry {
+        status: Status::Seed,
+        signature: String::new(),
+        ..regression
+    }
+    .to_text();
     std::fs::write(seeds.join("stale-participant.sfz"), seed).expect("the seed is written");
     let seeds = seeds.to_str().expect("a UTF-8 path");
     let (output, _) = campaign(&scratch, &[], &["--time", "3s", "--seeds", seeds]);

@@ -55,10 +55,6 @@ pub struct CampaignOptions {
     pub corpus: PathBuf,
     /// Directories whose entries start the corpus.
     pub start_corpus: Vec<PathBuf>,
-    /// Directories whose `known-open` entries name the bugs already known (each reproduced
-    /// once at the end): the start corpus, and the committed regressions even when `--seeds`
-    /// replaced them, so that a known bug is never reported as new.
-    pub known_open: Vec<PathBuf>,
     /// Where minimized findings are written.
     pub findings: PathBuf,
     /// Cap on a script's background threads.
@@ -268,7 +264,7 @@ fn run_campaign(
         let _ = state.child.wait();
     }
     campaign.finish_minimizations(signals);
-    let known_open = known_open_entries(&options.known_open);
+    let known_open = known_open_entries(&options.start_corpus);
     let replays_as = campaign.replays_as(signals);
     campaign.summary.group_bugs(&known_open, &replays_as);
     campaign.totals(&workers);
@@ -813,21 +809,40 @@ impl Workspace {
     }
 }
 
-/// The `known-open` entries under `dirs` that reproduce in this build, with their signature:
-/// a finding that shows such a signature is that known bug, not a new one.
-fn known_open_entries(dirs: &[PathBuf]) -> Vec<(String, PathBuf)> {
-    let mut known = Vec::new();
-    for dir in dirs {
-        for path in corpus::entries_under(dir).unwrap_or_default() {
-            let Ok(entry) = Entry::read(&path) else {
-                continue;
-            };
-            if entry.status == Status::KnownOpen
-                && triage::replay(&entry, triage::REPRO_ATTEMPTS).hits > 0
-            {
-                known.push((entry.signature.clone(), path));
-            }
-        }
+/// The committed regressions, relative to the checkout a campaign runs in.
+const REGRESSIONS: &str = "corpus/regressions";
+
+/// The `known-open` entries that name bugs already known, with their signature: a finding that
+/// shows such a signature is that known bug, not a new one. Those of the start corpus count
+/// when they reproduce in this build. A bug's being known does not depend on the seeds a run
+/// starts from, so when `--seeds` left out `corpus/regressions`, its entries count too when the
+/// registry places their bug in this salsa: read, not replayed (`cargo test` replays them, and a
+/// benchmark's campaign against a mutant must not run them unbounded at its end).
+fn known_open_entries(start_corpus: &[PathBuf]) -> Vec<(String, PathBuf)> {
+    let known_open = |dir: &Path| {
+        corpus::entries_under(dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|path| Some((Entry::read(&path).ok()?, path)))
+            .filter(|(entry, _)| entry.status == Status::KnownOpen)
+            .collect::<Vec<_>>()
+    };
+    let mut known: Vec<(String, PathBuf)> = start_corpus
+        .iter()
+        .flat_map(|dir| known_open(dir))
+        .filter(|(entry, _)| triage::replay(entry, triage::REPRO_ATTEMPTS).hits > 0)
+        .map(|(entry, path)| (entry.signature, path))
+        .collect();
+    let regressions = Path::new(REGRESSIONS);
+    let same =
+        |dir: &PathBuf| std::fs::canonicalize(dir).ok() == std::fs::canonicalize(regressions).ok();
+    if regressions.is_dir() && !start_corpus.iter().any(same) {
+        known.extend(
+            known_open(regressions)
+                .into_iter()
+                .filter(|(entry, _)| crate::known_bugs::is_open_bug_here(&entry.signature))
+                .map(|(entry, path)| (entry.signature, path)),
+        );
     }
     known
 }
